@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `anomsynth` command: synthesize anomalies, augment data, train and evaluate detectors.
+public struct AnomSynthCommand: ParsableCommand {
+    /// The tool's version, printed by `--version` and recorded in cache keys.
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "anomsynth",
+        abstract: "Synthesize the anomalies real data lacks, and prove with numbers whether they help.",
+        version: version,
+        subcommands: [BenchCommand.self])
+
+    public init() {}
+}

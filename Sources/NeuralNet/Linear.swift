@@ -1,0 +1,42 @@
+import Foundation
+import TensorCore
+
+/// How a layer's weights are drawn at creation.
+public enum WeightInitialization: String, Codable, Sendable {
+    /// He (Kaiming) normal: standard deviation sqrt(2 / inputs), for ReLU-like activations.
+    case he
+    /// Xavier (Glorot) uniform: bound sqrt(6 / (inputs + outputs)), for tanh/sigmoid/linear.
+    case xavier
+}
+
+/// A fully connected layer `y = x Wᵀ + b` with PyTorch's weight layout `[outputs, inputs]`.
+public final class Linear: Layer {
+    /// `[outputs, inputs]`.
+    public let weight: Variable
+    /// `[outputs]`.
+    public let bias: Variable
+
+    /// Creates a layer with seeded initial weights and zero bias.
+    public init(inputs: Int, outputs: Int, initialization: WeightInitialization = .he, using rng: inout SeededRNG) {
+        precondition(inputs > 0 && outputs > 0, "Linear(\(inputs) -> \(outputs)) needs positive sizes")
+        let weights: Tensor
+        switch initialization {
+        case .he:
+            weights = Tensor.normal([outputs, inputs], standardDeviation: Float(Foundation.sqrt(2.0 / Double(inputs))), using: &rng)
+        case .xavier:
+            let bound = Float(Foundation.sqrt(6.0 / Double(inputs + outputs)))
+            weights = Tensor.uniform([outputs, inputs], low: -bound, high: bound, using: &rng)
+        }
+        weight = Variable(weights, requiresGradient: true)
+        bias = Variable(Tensor.zeros([outputs]), requiresGradient: true)
+    }
+
+    public var inputs: Int { weight.shape[1] }
+    public var outputs: Int { weight.shape[0] }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        try input.linear(weight: weight, bias: bias)
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
+}

@@ -1,0 +1,66 @@
+import TensorCore
+
+/// Batch normalization over the rows of a `[batch, features]` input, with a learned
+/// scale and shift and running statistics for evaluation (PyTorch's `BatchNorm1d`).
+public final class BatchNorm1d: Layer {
+    public let weight: Variable
+    public let bias: Variable
+    public let runningMean: Variable
+    public let runningVariance: Variable
+    public let momentum: Float
+    public let epsilon: Float
+    private var training = true
+
+    public init(features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        weight = Variable(Tensor(repeating: 1, shape: [features]), requiresGradient: true)
+        bias = Variable(Tensor.zeros([features]), requiresGradient: true)
+        runningMean = Variable(Tensor.zeros([features]))
+        runningVariance = Variable(Tensor(repeating: 1, shape: [features]))
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        let rows = input.value.rows
+        let normalized: Variable
+        if training && rows > 1 {
+            let mean = try input.mean(axis: 0)
+            let centered = try input - mean
+            let variance = try centered.square().mean(axis: 0)
+            normalized = try centered / variance.shifted(by: epsilon).sqrt()
+            let unbiased = variance.value.scaled(by: Float(rows) / Float(rows - 1))
+            let m = momentum
+            runningMean.assign(runningMean.value.zipMap(mean.value) { (1 - m) * $0 + m * $1 })
+            runningVariance.assign(runningVariance.value.zipMap(unbiased) { (1 - m) * $0 + m * $1 })
+        } else {
+            let scale = runningVariance.value.map { 1 / ($0 + epsilon).squareRoot() }
+            normalized = try (input - Variable(runningMean.value)) * Variable(scale)
+        }
+        return try normalized * weight + bias
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
+    public func namedBuffers() -> [NamedVariable] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+    public func setTraining(_ training: Bool) { self.training = training }
+}
+
+/// Layer normalization over the features of each row, with a learned scale and shift.
+public final class LayerNorm: Layer {
+    public let weight: Variable
+    public let bias: Variable
+    public let epsilon: Float
+
+    public init(features: Int, epsilon: Float = 1e-5) {
+        weight = Variable(Tensor(repeating: 1, shape: [features]), requiresGradient: true)
+        bias = Variable(Tensor.zeros([features]), requiresGradient: true)
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        let centered = try input - input.mean(axis: 1)
+        let variance = try centered.square().mean(axis: 1)
+        return try centered / variance.shifted(by: epsilon).sqrt() * weight + bias
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
+}

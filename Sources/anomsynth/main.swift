@@ -1,0 +1,3 @@
+import AnomSynthCLI
+
+AnomSynthCommand.main()
