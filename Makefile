@@ -1,0 +1,42 @@
+# AnomSynth: `make run` runs the main job, `make test` the test suite. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+DEB_PACKAGES := libopenblas-dev libarchive-dev zlib1g-dev libzstd-dev liblzma-dev pkg-config
+PYTHON_TEST_PACKAGES := numpy safetensors jsonschema
+VENV := .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN := .build/release/anomsynth
+
+.PHONY: setup build test run bench clean
+
+## setup: install the Debian packages and the test venv, only what is missing
+setup:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@if ! $(VENV)/bin/python -c "import numpy, safetensors, jsonschema" 2>/dev/null; then \
+		echo "setup: creating $(VENV) with $(PYTHON_TEST_PACKAGES)"; \
+		python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PYTHON_TEST_PACKAGES); \
+	fi
+
+## build: release build of the anomsynth executable
+build: setup
+	swift build -c release --product anomsynth
+
+## test: the whole test suite (debug build)
+test: setup
+	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test
+
+## run: the main job
+run: build
+	$(RELEASE_BIN) --help
+
+## bench: AnomSynth's figures beside PyTorch's, measured in the same run
+bench: build
+	python3 scripts/bench.py --anomsynth $(RELEASE_BIN)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The repository's root folder, found from this file's location.
+public let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A Python interpreter that has `modules`: `$ANOMSYNTH_PYTHON`, the project's `.venv`
+/// (made by `make setup`), or `python3`; nil when none of them imports every module.
+public func python(with modules: [String]) -> URL? {
+    var candidates: [String] = []
+    if let configured = ProcessInfo.processInfo.environment["ANOMSYNTH_PYTHON"] { candidates.append(configured) }
+    candidates.append(repositoryRoot.appendingPathComponent(".venv/bin/python").path)
+    candidates.append("/usr/bin/env")
+    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+        let arguments = (candidate == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import " + modules.joined(separator: ", ")]
+        if let result = try? runProcess(URL(fileURLWithPath: candidate), arguments), result.status == 0 {
+            return URL(fileURLWithPath: candidate == "/usr/bin/env" ? "/usr/bin/python3" : candidate)
+        }
+    }
+    return nil
+}
+
+/// Runs a program to completion and returns its exit status and combined output.
+public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// A fresh temporary folder, removed when the test case ends.
+public func temporaryDirectory(_ name: String = #function) throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("anomsynth-tests-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
