@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// The numeric kernels index raw buffers in hot loops; their bounds are checked
+/// once per call, so release builds drop the per-element checks.
+let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "AnomSynth",
     platforms: [.macOS(.v13)],
@@ -21,9 +25,8 @@ let package = Package(
             name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
         .target(
-            name: "TensorCore", dependencies: ["CBLAS"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
-        .target(name: "NeuralNet", dependencies: ["TensorCore"]),
+            name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
+        .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet"]),
         .target(
             name: "AnomSynthCLI",
@@ -32,7 +35,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .executableTarget(name: "anomsynth", dependencies: ["AnomSynthCLI"]),
+        .target(name: "CMallocTuning"),
+        .executableTarget(name: "anomsynth", dependencies: ["AnomSynthCLI", "CMallocTuning"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "NeuralNet"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),

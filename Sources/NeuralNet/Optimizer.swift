@@ -96,30 +96,66 @@ public struct Adam: Optimizer {
         let t = Double(stepCount)
         let correction1 = Float(1 - Foundation.pow(Double(beta1), t))
         let correction2 = Float(1 - Foundation.pow(Double(beta2), t))
-        let stepSize = learningRate / correction1
-        let rootCorrection2 = correction2.squareRoot()
-        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+        let constants = UpdateConstants(
+            beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay,
+            stepSize: learningRate / correction1, inverseRootCorrection2: 1 / correction2.squareRoot())
         for (path, parameter) in parameters {
             guard let gradient = parameter.gradient else { continue }
             var (m, v) = moments.removeValue(forKey: path)
                 ?? (Tensor.zeros(parameter.shape), Tensor.zeros(parameter.shape))
+            let count = gradient.count
             parameter.update { value in
                 value.withUnsafeMutableBufferPointer { w in
                     gradient.withUnsafeBufferPointer { g in
                         m.withUnsafeMutableBufferPointer { m in
                             v.withUnsafeMutableBufferPointer { v in
-                                for i in w.indices {
-                                    let d = g[i] + decay * w[i]
-                                    m[i] = b1 * m[i] + (1 - b1) * d
-                                    v[i] = b2 * v[i] + (1 - b2) * d * d
-                                    w[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
-                                }
+                                Adam.update(count: count, weights: w.baseAddress, gradients: g.baseAddress,
+                                            first: m.baseAddress, second: v.baseAddress, constants: constants)
                             }
                         }
                     }
                 }
             }
             moments[path] = (m, v)
+        }
+    }
+
+    /// The per-step scalars of the update rule, passed by value so the loop keeps them in registers.
+    struct UpdateConstants {
+        let beta1, beta2, epsilon, weightDecay, stepSize, inverseRootCorrection2: Float
+    }
+
+    /// The fused update of one parameter: moments, bias correction and the step in one pass.
+    @inline(never)
+    static func update(
+        count: Int, weights: UnsafeMutablePointer<Float>?, gradients: UnsafePointer<Float>?,
+        first: UnsafeMutablePointer<Float>?, second: UnsafeMutablePointer<Float>?, constants c: UpdateConstants
+    ) {
+        guard let w = weights, let g = gradients, let m = first, let v = second else { return }
+        typealias Lanes = SIMD8<Float>
+        let width = Lanes.scalarCount
+        let vectorEnd = count - count % width
+        let (b1, b2, eps, decay) = (Lanes(repeating: c.beta1), Lanes(repeating: c.beta2),
+                                    Lanes(repeating: c.epsilon), Lanes(repeating: c.weightDecay))
+        let (stepSize, scale) = (Lanes(repeating: c.stepSize), Lanes(repeating: c.inverseRootCorrection2))
+        let one = Lanes(repeating: 1)
+        var i = 0
+        while i < vectorEnd {
+            let wi = UnsafeRawPointer(w + i).loadUnaligned(as: Lanes.self)
+            let d = UnsafeRawPointer(g + i).loadUnaligned(as: Lanes.self) + decay * wi
+            let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: Lanes.self) + (one - b1) * d
+            let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self) + (one - b2) * d * d
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Lanes.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Lanes.self)
+            UnsafeMutableRawPointer(w + i).storeBytes(of: wi - stepSize * mi / (vi.squareRoot() * scale + eps), as: Lanes.self)
+            i += width
+        }
+        while i < count {
+            let d = g[i] + c.weightDecay * w[i]
+            m[i] = c.beta1 * m[i] + (1 - c.beta1) * d
+            v[i] = c.beta2 * v[i] + (1 - c.beta2) * d * d
+            w[i] -= c.stepSize * m[i] / (v[i].squareRoot() * c.inverseRootCorrection2 + c.epsilon)
+            i += 1
         }
     }
 }

@@ -1,43 +1,61 @@
 import Foundation
 import TensorCore
 
+// Each rule is written out with its own closure literal so that the elementwise
+// loop is specialized and vectorized, not a call through a stored closure per element.
 extension Variable {
-    /// Records a unary elementwise operation whose derivative is a function of input and output.
-    /// - Parameter derivative: `(x, y) -> dy/dx`.
-    private func elementwise(
-        _ forward: (Tensor) -> Tensor, derivative: @escaping (Float, Float) -> Float
-    ) -> Variable {
+    public func exp() -> Variable {
+        let y = value.exp()
+        return Variable.record(y, parents: [self]) { [self] g in accumulate(g.zipMap(y, *)) }
+    }
+
+    public func log() -> Variable {
         let x = value
-        let y = forward(x)
-        return Variable.record(y, parents: [self]) { [self] g in
-            accumulate(g.zipMap(x, y) { g, x, y in g * derivative(x, y) })
-        }
+        return Variable.record(x.log(), parents: [self]) { [self] g in accumulate(g.zipMap(x, /)) }
     }
 
-    /// Records a unary elementwise operation whose derivative depends on the output only.
-    /// - Parameter derivative: `y -> dy/dx`.
-    private func elementwiseOfOutput(
-        _ forward: (Tensor) -> Tensor, derivative: @escaping (Float) -> Float
-    ) -> Variable {
-        let y = forward(value)
-        return Variable.record(y, parents: [self]) { [self] g in
-            accumulate(g.zipMap(y) { g, y in g * derivative(y) })
-        }
+    public func tanh() -> Variable {
+        let y = value.tanh()
+        return Variable.record(y, parents: [self]) { [self] g in accumulate(g.zipMap(y) { $0 * (1 - $1 * $1) }) }
     }
 
-    public func exp() -> Variable { elementwiseOfOutput({ $0.exp() }, derivative: { $0 }) }
-    public func log() -> Variable { elementwise({ $0.log() }, derivative: { x, _ in 1 / x }) }
-    public func tanh() -> Variable { elementwiseOfOutput({ $0.tanh() }, derivative: { 1 - $0 * $0 }) }
-    public func sigmoid() -> Variable { elementwiseOfOutput({ $0.sigmoid() }, derivative: { $0 * (1 - $0) }) }
-    public func relu() -> Variable { elementwiseOfOutput({ $0.relu() }, derivative: { $0 > 0 ? 1 : 0 }) }
+    public func sigmoid() -> Variable {
+        let y = value.sigmoid()
+        return Variable.record(y, parents: [self]) { [self] g in accumulate(g.zipMap(y) { $0 * $1 * (1 - $1) }) }
+    }
+
+    public func relu() -> Variable {
+        let y = value.relu()
+        return Variable.record(y, parents: [self]) { [self] g in accumulate(g.zipMap(y) { $1 > 0 ? $0 : 0 }) }
+    }
+
     public func leakyRelu(slope: Float = 0.01) -> Variable {
-        elementwiseOfOutput({ $0.leakyRelu(slope: slope) }, derivative: { $0 > 0 ? 1 : slope })
+        let y = value.leakyRelu(slope: slope)
+        return Variable.record(y, parents: [self]) { [self] g in accumulate(g.zipMap(y) { $1 > 0 ? $0 : $0 * slope }) }
     }
-    public func softplus() -> Variable { elementwise({ $0.softplus() }, derivative: { x, _ in Tensor.sigmoid(x) }) }
-    public func square() -> Variable { elementwise({ $0.square() }, derivative: { x, _ in 2 * x }) }
-    public func sqrt() -> Variable { elementwiseOfOutput({ $0.sqrt() }, derivative: { 0.5 / $0 }) }
+
+    public func softplus() -> Variable {
+        let x = value
+        return Variable.record(x.softplus(), parents: [self]) { [self] g in
+            accumulate(g.zipMap(x) { $0 * Tensor.sigmoid($1) })
+        }
+    }
+
+    public func square() -> Variable {
+        let x = value
+        return Variable.record(x.square(), parents: [self]) { [self] g in accumulate(g.zipMap(x) { 2 * $0 * $1 }) }
+    }
+
+    public func sqrt() -> Variable {
+        let y = value.sqrt()
+        return Variable.record(y, parents: [self]) { [self] g in accumulate(g.zipMap(y) { 0.5 * $0 / $1 }) }
+    }
+
     /// Limits every element to `[low, high]`; the gradient is zero where the limit applies.
     public func clamped(min low: Float, max high: Float) -> Variable {
-        elementwise({ $0.clamped(min: low, max: high) }, derivative: { x, _ in x >= low && x <= high ? 1 : 0 })
+        let x = value
+        return Variable.record(x.clamped(min: low, max: high), parents: [self]) { [self] g in
+            accumulate(g.zipMap(x) { $1 >= low && $1 <= high ? $0 : 0 })
+        }
     }
 }

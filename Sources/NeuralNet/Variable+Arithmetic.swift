@@ -87,8 +87,7 @@ extension Variable {
     /// - Throws: `ShapeError` naming the shapes when they do not fit.
     public func linear(weight: Variable, bias: Variable?) throws -> Variable {
         let (x, w) = (value, weight.value)
-        var result = try x.matmul(w, transposeOther: true)
-        if let bias { result = try result.addingRowVector(bias.value) }
+        let result = try x.affine(weight: w, bias: bias?.value)
         let parents = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.record(result, parents: parents) { [self] g in
             if requiresGradient { accumulate((try? g.matmul(w)) ?? g) }

@@ -124,3 +124,36 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// The affine map `self * weightᵀ + bias`: the bias is written into every row
+    /// first and the product accumulated onto it, so no extra pass is needed.
+    /// - Parameters:
+    ///   - weight: `[outputs, inputs]`.
+    ///   - bias: `[outputs]` (or `[1, outputs]`), optional.
+    /// - Returns: `[rows, outputs]`.
+    /// - Throws: `ShapeError` naming the shapes when they do not fit.
+    public func affine(weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let (m, n, k) = try productDimensions(weight, transposeSelf: false, transposeOther: true)
+        if let bias, bias.count != n || bias.shape.last != n {
+            throw ShapeError("linear", "bias \(describe(bias.shape)) does not fit \(n) outputs of \(describe(weight.shape))")
+        }
+        return withUnsafeBufferPointer { a in
+            weight.withUnsafeBufferPointer { b in
+                Tensor.build(shape: [m, n]) { c in
+                    guard let cBase = c.baseAddress else { return }
+                    if let bias {
+                        bias.withUnsafeBufferPointer { row in
+                            for r in 0..<m { (cBase + r * n).update(from: row.baseAddress!, count: n) }
+                        }
+                    } else {
+                        c.initialize(repeating: 0)
+                    }
+                    guard let aBase = a.baseAddress, let bBase = b.baseAddress, k > 0 else { return }
+                    MatrixProduct.gemm(m: m, n: n, k: k, a: aBase, transposeA: false, b: bBase, transposeB: true,
+                                       c: cBase, beta: 1)
+                }
+            }
+        }
+    }
+}

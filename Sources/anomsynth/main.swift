@@ -1,3 +1,5 @@
 import AnomSynthCLI
+import CMallocTuning
 
+anomsynth_tune_malloc()
 AnomSynthCommand.main()

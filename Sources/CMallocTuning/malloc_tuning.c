@@ -1,0 +1,12 @@
+#include "malloc_tuning.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+
+void anomsynth_tune_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's ceiling on 64-bit
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+#else
+void anomsynth_tune_malloc(void) {}
+#endif
