@@ -2,8 +2,15 @@
 import PackageDescription
 
 /// The numeric kernels index raw buffers in hot loops; their bounds are checked
-/// once per call, so release builds drop the per-element checks.
-let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+/// once per call, so release builds drop the per-element checks. On x86-64 they
+/// also target Haswell's AVX2/FMA (every x86 server CPU since 2013), so that the
+/// elementwise loops vectorize 8 floats wide instead of SSE2's 4.
+#if arch(x86_64)
+let vectorFlags = ["-target-cpu", "haswell"]
+#else
+let vectorFlags: [String] = []
+#endif
+let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + vectorFlags, .when(configuration: .release))]
 
 let package = Package(
     name: "AnomSynth",

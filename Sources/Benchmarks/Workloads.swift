@@ -25,7 +25,8 @@ extension TrainingBenchmark {
 
     /// Tabular GAN: generator 64-128-128-30, discriminator 30-128-128-1 (LeakyReLU 0.2),
     /// BCE with logits, Adam(2e-4, betas 0.5/0.999), one D and one G step per batch of
-    /// 256 standard-normal rows: the `gan` model of the PyTorch reference.
+    /// 256 standard-normal rows: the `gan` model of the PyTorch reference. The G step
+    /// freezes D, so D's weight gradients (unused there) are not computed.
     public static let gan = TrainingBenchmark(name: "gan", batchSize: 256, defaultRows: 100_000) { rows in
         var rng = SeededRNG(seed: 0)
         let data = Tensor.normal([rows, 30], using: &rng)
@@ -54,7 +55,9 @@ extension TrainingBenchmark {
             try (real + forged).backward()
             discriminatorOptimizer.step(discriminatorParameters)
             generator.clearGradients()
-            try Loss.binaryCrossEntropyWithLogits(try discriminator(fake), targets: ones).backward()
+            try discriminator.withFrozenParameters {
+                try Loss.binaryCrossEntropyWithLogits(try discriminator(fake), targets: ones).backward()
+            }
             generatorOptimizer.step(generatorParameters)
         })
     }

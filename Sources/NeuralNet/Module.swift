@@ -28,6 +28,16 @@ extension Module {
         for (_, parameter) in namedParameters() { parameter.gradient = nil }
     }
 
+    /// Runs `body` with every parameter frozen (no gradients computed for them),
+    /// e.g. the discriminator while the generator trains, then unfreezes them.
+    public func withFrozenParameters<R>(_ body: () throws -> R) rethrows -> R {
+        let parameters = namedParameters().map(\.variable)
+        let previous = parameters.map(\.requiresGradient)
+        for parameter in parameters { parameter.requiresGradient = false }
+        defer { for (parameter, flag) in zip(parameters, previous) { parameter.requiresGradient = flag } }
+        return try body()
+    }
+
     /// Total number of trainable scalars.
     public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.variable.value.count } }
 }

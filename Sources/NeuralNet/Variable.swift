@@ -11,8 +11,9 @@ public final class Variable {
     public internal(set) var value: Tensor
     /// The gradient of the last differentiated scalar with respect to this value, if any.
     public var gradient: Tensor?
-    /// Whether a gradient flows to this node.
-    public let requiresGradient: Bool
+    /// Whether a gradient flows to this node. Setting it to false on a parameter
+    /// freezes it: later operations neither record it nor compute its gradient.
+    public var requiresGradient: Bool
 
     /// The inputs of the operation that made this node (empty for leaves and after `backward()`).
     private var parents: [Variable] = []

@@ -81,10 +81,15 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable {
     }
 
     /// A standard normal float (Box-Muller on 53-bit uniforms, computed in double precision).
-    public mutating func normal() -> Float {
+    public mutating func normal() -> Float { normalPair().0 }
+
+    /// Two independent standard normal floats from one Box-Muller transform.
+    public mutating func normalPair() -> (Float, Float) {
         let u1 = (Double(next() >> 11) + 1) * 0x1p-53  // (0, 1]
         let u2 = Double(next() >> 11) * 0x1p-53
-        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))
+        let radius = (-2 * Foundation.log(u1)).squareRoot()
+        let angle = 2 * Double.pi * u2
+        return (Float(radius * Foundation.cos(angle)), Float(radius * Foundation.sin(angle)))
     }
 
     /// A normal float with the given mean and standard deviation.
@@ -130,7 +135,14 @@ extension Tensor {
     /// A tensor of independent standard normal draws times `standardDeviation`.
     public static func normal(_ shape: [Int], standardDeviation: Float = 1, using rng: inout SeededRNG) -> Tensor {
         Tensor.build(shape: shape) { out in
-            for i in out.indices { out[i] = standardDeviation * rng.normal() }
+            var i = 0
+            while i + 1 < out.count {
+                let (a, b) = rng.normalPair()
+                out[i] = standardDeviation * a
+                out[i + 1] = standardDeviation * b
+                i += 2
+            }
+            if i < out.count { out[i] = standardDeviation * rng.normal() }
         }
     }
 

@@ -60,3 +60,17 @@ final class AutodiffGraphTests: XCTestCase {
         }
     }
 }
+
+final class FreezingTests: XCTestCase {
+    func test_frozenParameters_getNoGradient_butGradientsFlowThroughThem() throws {
+        var rng = SeededRNG(seed: 3)
+        let first = Linear(inputs: 2, outputs: 3, using: &rng), second = Linear(inputs: 3, outputs: 1, using: &rng)
+        let input = Variable(Tensor.normal([4, 2], using: &rng))
+        try second.withFrozenParameters {
+            try second(try first(input)).sum().backward()
+        }
+        XCTAssertNil(second.weight.gradient)
+        XCTAssertNotNil(first.weight.gradient)
+        XCTAssertTrue(second.weight.requiresGradient, "unfrozen afterwards")
+    }
+}
