@@ -35,6 +35,7 @@ let package = Package(
             name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet"]),
+        .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
             name: "AnomSynthCLI",
             dependencies: [

@@ -1,0 +1,105 @@
+/// Reads ARFF and KEEL `.dat` files: `@relation`, `@attribute NAME TYPE` lines
+/// (`numeric`, `real`, `integer` — KEEL adds `[min, max]` — or a nominal `{a, b}`),
+/// optional KEEL `@inputs`/`@outputs`, then `@data` rows. `%` starts a comment.
+///
+/// The label defaults to the last attribute with anomaly value `positive`, KEEL's
+/// convention for the minority class.
+public enum ARFFReader {
+    /// Reads a whole ARFF/KEEL source.
+    /// - Parameter label: nil for KEEL's default (last attribute, `positive`).
+    /// - Throws: `DatasetError` naming the line: a malformed or unsupported attribute,
+    ///   a missing `@data`, a ragged row, a value outside a nominal attribute's list.
+    public static func read<Source: ByteSource>(
+        _ source: inout Source, label: LabelSpec?, missingValues: [String] = ["?"]
+    ) throws -> Dataset {
+        let name = source.name
+        var names: [String] = []
+        var kinds: [ColumnKind] = []
+        var inData = false
+        var converter: RowConverter?
+        var labelSpec = label
+        try CSVTokenizer(delimiter: UInt8(ascii: ",")).forEachRecord(in: &source) { fields, line in
+            if let converter {
+                let first = fields.first.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: Swift.min($0.count, 1)), as: UTF8.self) }
+                if first == "%" { return }
+                guard fields.count == names.count else {
+                    throw DatasetError(name, line: line, "\(fields.count) values, \(names.count) attributes declared")
+                }
+                try converter.append(fields, line: line)
+                return
+            }
+            let text = fields.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self) }
+                .joined(separator: ",").trimmingSpaces
+            if text.isEmpty || text.hasPrefix("%") { return }
+            let lowered = text.lowercased()
+            if lowered.hasPrefix("@attribute") {
+                let (attribute, kind) = try parseAttribute(String(text.dropFirst("@attribute".count)), source: name, line: line)
+                names.append(attribute)
+                kinds.append(kind)
+            } else if lowered.hasPrefix("@data") {
+                guard !names.isEmpty else { throw DatasetError(name, line: line, "@data before any @attribute") }
+                try CSVReader.checkHeader(names, source: name, line: line)
+                let spec = labelSpec ?? LabelSpec(column: names[names.count - 1], positive: ["positive"])
+                labelSpec = spec
+                guard let index = names.firstIndex(of: spec.column) else {
+                    throw DatasetError(name, line: line, "no label attribute '\(spec.column)'; the attributes are \(names.joined(separator: ", "))")
+                }
+                converter = RowConverter(source: name, names: names, kinds: kinds, label: spec, labelIndex: index,
+                                         missing: missingValues)
+                inData = true
+            } else if lowered.hasPrefix("@relation") || lowered.hasPrefix("@inputs") || lowered.hasPrefix("@outputs")
+                        || lowered.hasPrefix("@input") || lowered.hasPrefix("@output") {
+                return
+            } else {
+                throw DatasetError(name, line: line, "expected @relation, @attribute, @inputs, @outputs or @data, got '\(text.prefix(40))'")
+            }
+        }
+        guard inData, let converter else {
+            throw DatasetError(name, names.isEmpty ? "empty file: expected @relation and @attribute lines" : "no @data section")
+        }
+        return try converter.dataset()
+    }
+
+    /// Parses the text after `@attribute`: a name (possibly quoted) and a type.
+    static func parseAttribute(_ text: String, source: String, line: Int) throws -> (String, ColumnKind) {
+        var rest = Substring(text.trimmingSpaces)
+        let name: String
+        if let quote = rest.first, quote == "'" || quote == "\"" {
+            guard let close = rest.dropFirst().firstIndex(of: quote) else {
+                throw DatasetError(source, line: line, "attribute name is not closed by \(quote)")
+            }
+            name = String(rest[rest.index(after: rest.startIndex)..<close])
+            rest = rest[rest.index(after: close)...]
+        } else {
+            let end = rest.firstIndex(where: { $0 == " " || $0 == "\t" || $0 == "{" }) ?? rest.endIndex
+            name = String(rest[..<end])
+            rest = rest[end...]
+        }
+        let type = String(rest).trimmingSpaces
+        guard !name.isEmpty, !type.isEmpty else { throw DatasetError(source, line: line, "expected '@attribute NAME TYPE'") }
+        if type.hasPrefix("{") {
+            guard type.hasSuffix("}") else { throw DatasetError(source, line: line, "nominal values of '\(name)' are not closed by }") }
+            let values = type.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+                .map { String($0).trimmingSpaces.trimmingCharacters(in: "'\"") }
+            guard !values.contains("") else { throw DatasetError(source, line: line, "attribute '\(name)' has an empty nominal value") }
+            return (name, .categorical(categories: values))
+        }
+        let keyword = type.prefix { $0.isLetter }.lowercased()
+        switch keyword {
+        case "real", "numeric": return (name, .numeric(integer: false))
+        case "integer": return (name, .numeric(integer: true))
+        case "string": return (name, .categorical(categories: []))
+        default:
+            throw DatasetError(source, line: line, "attribute '\(name)': type '\(type)' is not supported (numeric, real, integer, string or {nominal values})")
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var text = Substring(self)
+        while let first = text.first, set.contains(first) { text.removeFirst() }
+        while let last = text.last, set.contains(last) { text.removeLast() }
+        return String(text)
+    }
+}

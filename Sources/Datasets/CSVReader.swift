@@ -1,0 +1,153 @@
+/// Options for reading delimited text.
+public struct CSVOptions: Equatable, Sendable {
+    /// The field separator (one ASCII character).
+    public var delimiter: Character = ","
+    /// Texts that mean "missing" (compared after trimming spaces); an unquoted empty field always does.
+    public var missingValues: [String] = ["", "?", "NA", "NaN", "nan", "N/A", "null"]
+    /// Column types given by name; the others are inferred from the first `inferenceRows` rows.
+    public var columnTypes: [String: DeclaredType] = [:]
+    /// Rows read before deciding each column's type.
+    public var inferenceRows = 10_000
+
+    public init() {}
+}
+
+/// Reads CSV (RFC 4180) with a header row, streaming: the text is parsed in chunks
+/// as it is read, so memory stays near the size of the float32 matrix.
+///
+/// A column whose sampled values all parse as numbers is numeric (integer when they
+/// are whole), otherwise categorical. A later value that is not a number in a
+/// numeric column is an error naming the line and the column.
+public enum CSVReader {
+    /// Reads a whole CSV source into a dataset.
+    /// - Parameters:
+    ///   - label: the label column and its anomaly values; nil when every row is normal.
+    /// - Throws: `DatasetError` naming the file and line: an empty file, a ragged row,
+    ///   a missing label column, text in a numeric column, an anomaly value that never occurs.
+    public static func read<Source: ByteSource>(
+        _ source: inout Source, label: LabelSpec?, options: CSVOptions = CSVOptions()
+    ) throws -> Dataset {
+        guard let delimiter = options.delimiter.asciiValue else {
+            throw DatasetError(source.name, "the delimiter must be one ASCII character, got '\(options.delimiter)'")
+        }
+        let name = source.name
+        var header: [String]?
+        var labelIndex: Int?
+        var sample: [[SampledField]] = []
+        var sampleLines: [Int] = []
+        var converter: RowConverter?
+        let expectedSize = source.expectedSize
+
+        func startConverting() throws {
+            guard let header else { return }
+            var kinds: [ColumnKind] = []
+            for (j, column) in header.enumerated() {
+                let values = sample.map { $0[j] }.filter { $0.quoted || !options.missingValues.contains($0.text.trimmingSpaces) }
+                kinds.append(kind(values: values.map(\.text), declared: options.columnTypes[column]))
+            }
+            let made = RowConverter(source: name, names: header, kinds: kinds, label: label, labelIndex: labelIndex,
+                                    missing: options.missingValues)
+            if let expectedSize, let sampleBytes = sampleByteCount(sample), sampleBytes > 0 {
+                made.reserve(rows: Int(Double(expectedSize) / Double(sampleBytes) * Double(sample.count) * 1.02) + 16)
+            }
+            for (row, line) in zip(sample, sampleLines) {
+                try withFields(row) { try made.append($0, line: line) }
+            }
+            sample.removeAll()
+            converter = made
+        }
+
+        try CSVTokenizer(delimiter: delimiter).forEachRecord(in: &source) { fields, line in
+            guard let columns = header else {
+                let names = fields.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self).trimmingSpaces }
+                try checkHeader(names, source: name, line: line)
+                if let label {
+                    guard let index = names.firstIndex(of: label.column) else {
+                        throw DatasetError(name, line: line, "no label column '\(label.column)'; the columns are \(names.joined(separator: ", "))")
+                    }
+                    labelIndex = index
+                }
+                header = names
+                return
+            }
+            guard fields.count == columns.count else {
+                throw DatasetError(name, line: line, "\(fields.count) fields, header has \(columns.count)")
+            }
+            if let converter {
+                try converter.append(fields, line: line)
+                return
+            }
+            sample.append(fields.map {
+                SampledField(text: String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self), quoted: $0.quoted)
+            })
+            sampleLines.append(line)
+            if sample.count >= options.inferenceRows { try startConverting() }
+        }
+        guard header != nil else { throw DatasetError(name, "empty file: expected a header row") }
+        if converter == nil { try startConverting() }
+        return try converter!.dataset()
+    }
+
+    static func checkHeader(_ names: [String], source: String, line: Int) throws {
+        if let empty = names.firstIndex(of: "") {
+            throw DatasetError(source, line: line, "column \(empty + 1) of the header has no name")
+        }
+        var seen = Set<String>()
+        for name in names where !seen.insert(name).inserted {
+            throw DatasetError(source, line: line, "column name '\(name)' appears twice in the header")
+        }
+    }
+
+    /// The kind of a column from its declared type or its sampled, non-missing values.
+    static func kind(values: [String], declared: DeclaredType?) -> ColumnKind {
+        switch declared {
+        case .categorical: return .categorical(categories: [])
+        case .numeric: return .numeric(integer: false)
+        case .integer: return .numeric(integer: true)
+        case nil: break
+        }
+        var integer = true
+        for value in values {
+            let number: Float? = Array(value.utf8).withUnsafeBufferPointer { bytes in
+                bytes.baseAddress.flatMap { parseFloat($0, bytes.count) }
+            }
+            guard let number, !number.isNaN else { return .categorical(categories: []) }
+            if number != number.rounded() { integer = false }
+        }
+        return .numeric(integer: integer)
+    }
+
+    private static func sampleByteCount(_ sample: [[SampledField]]) -> Int? {
+        sample.isEmpty ? nil : sample.reduce(0) { $0 + $1.reduce($1.count) { $0 + $1.text.utf8.count } }
+    }
+
+    /// A field of the inference sample, kept as text until the column types are known.
+    struct SampledField {
+        let text: String
+        let quoted: Bool
+    }
+
+    /// Presents sampled fields to the converter as tokenizer fields.
+    private static func withFields<R>(_ row: [SampledField], _ body: ([CSVTokenizer.Field]) throws -> R) throws -> R {
+        var copies: [UnsafeMutablePointer<UInt8>] = []
+        defer { copies.forEach { $0.deallocate() } }
+        let fields = row.map { field -> CSVTokenizer.Field in
+            let bytes = Array(field.text.utf8)
+            let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(bytes.count, 1))
+            copy.initialize(from: bytes, count: bytes.count)
+            copies.append(copy)
+            return CSVTokenizer.Field(start: copy, count: bytes.count, quoted: field.quoted)
+        }
+        return try body(fields)
+    }
+}
+
+extension String {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,133 @@
+import TensorCore
+
+/// NumPy's `.npy` format (version 1.0 written; 1.0–3.0 read): a magic string, a
+/// header dict (`descr`, `fortran_order`, `shape`) padded to 64 bytes, then the data.
+public enum NPY {
+    /// An array read from a `.npy` file, with its values widened or narrowed to float32.
+    public struct Array: Equatable {
+        public var shape: [Int]
+        /// numpy's type string, e.g. `<f4`, `|u1`.
+        public var descr: String
+        public var values: [Float]
+    }
+
+    /// Encodes a float32 tensor (any rank) as `<f4`, C order.
+    public static func encode(_ tensor: Tensor) -> [UInt8] {
+        var bytes = header(descr: "<f4", shape: tensor.shape)
+        bytes.reserveCapacity(bytes.count + 4 * tensor.count)
+        tensor.withUnsafeBufferPointer { values in
+            for value in values { appendLittleEndian(value.bitPattern, to: &bytes) }
+        }
+        return bytes
+    }
+
+    /// Encodes a vector of bytes as `|u1`.
+    public static func encode(_ values: [UInt8]) -> [UInt8] {
+        header(descr: "|u1", shape: [values.count]) + values
+    }
+
+    /// Encodes a vector of 32-bit integers as `<i4`.
+    public static func encode(_ values: [Int32]) -> [UInt8] {
+        var bytes = header(descr: "<i4", shape: [values.count])
+        for value in values { appendLittleEndian(UInt32(bitPattern: value), to: &bytes) }
+        return bytes
+    }
+
+    private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private static func header(descr: String, shape: [Int]) -> [UInt8] {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        let unpadded = 10 + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var bytes: [UInt8] = [0x93] + Swift.Array("NUMPY".utf8) + [1, 0]
+        appendLittleEndian(UInt16(dict.utf8.count), to: &bytes)
+        return bytes + Swift.Array(dict.utf8)
+    }
+
+    /// Decodes a `.npy` file of float, integer or bool elements in C order.
+    /// - Throws: `DatasetError` naming the file: a bad magic string or header, Fortran
+    ///   order, an unsupported dtype, or data shorter or longer than the shape says.
+    public static func decode(_ bytes: [UInt8], source: String) throws -> Array {
+        guard bytes.count >= 10, bytes[0] == 0x93, Swift.Array(bytes[1..<6]) == Swift.Array("NUMPY".utf8) else {
+            throw DatasetError(source, "not a .npy file (no \\x93NUMPY magic string)")
+        }
+        let major = bytes[6]
+        let lengthBytes = major == 1 ? 2 : 4
+        guard major >= 1, major <= 3, bytes.count >= 8 + lengthBytes else { throw DatasetError(source, ".npy version \(major) is not supported") }
+        let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        let dataStart = 8 + lengthBytes + headerLength
+        guard dataStart <= bytes.count else { throw DatasetError(source, "truncated .npy header") }
+        let dict = String(decoding: bytes[(8 + lengthBytes)..<dataStart], as: UTF8.self)
+        guard let descr = value(of: "descr", in: dict).map({ $0.trimmingCharacters(in: "'\"") }),
+              let order = value(of: "fortran_order", in: dict), let shapeText = value(of: "shape", in: dict) else {
+            throw DatasetError(source, ".npy header lacks descr, fortran_order or shape: \(dict.trimmingSpaces)")
+        }
+        guard order == "False" else { throw DatasetError(source, "Fortran-ordered arrays are not supported; save with C order") }
+        let shapeParts = shapeText.trimmingCharacters(in: "()").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        let shape = try shapeParts.map { part -> Int in
+            guard let extent = Int(part), extent >= 0 else { throw DatasetError(source, ".npy shape \(shapeText) is not a tuple of sizes") }
+            return extent
+        }
+        guard let (width, convert) = converter(for: descr) else {
+            throw DatasetError(source, ".npy dtype \(descr) is not supported (float, int, uint or bool)")
+        }
+        let count = shape.reduce(1, *)
+        let expected = count * width
+        guard bytes.count - dataStart == expected else {
+            throw DatasetError(source, ".npy data is \(bytes.count - dataStart) bytes, shape \(describe(shape)) of \(descr) needs \(expected)"
+                + (bytes.count - dataStart < expected ? " (truncated file)" : ""))
+        }
+        let values = bytes.withUnsafeBytes { raw in
+            (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: raw[(dataStart + $0 * width)..<(dataStart + ($0 + 1) * width)])) }
+        }
+        return Array(shape: shape, descr: descr, values: values)
+    }
+
+    /// The text of `key`'s value in a Python dict literal (up to the next top-level comma).
+    private static func value(of key: String, in dict: String) -> String? {
+        guard let keyRange = dict.range(of: "'\(key)'") ?? dict.range(of: "\"\(key)\"") else { return nil }
+        var rest = dict[keyRange.upperBound...].drop { $0 == " " }
+        guard rest.first == ":" else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " }
+        var depth = 0
+        var end = rest.startIndex
+        while end < rest.endIndex {
+            let c = rest[end]
+            if c == "(" { depth += 1 } else if c == ")" { depth -= 1 } else if (c == "," || c == "}") && depth == 0 { break }
+            end = rest.index(after: end)
+        }
+        return String(rest[..<end]).trimmingSpaces
+    }
+
+    private static func converter(for descr: String) -> (Int, (UnsafeRawBufferPointer) -> Float)? {
+        let little = descr.first != ">"
+        func integer<T: FixedWidthInteger>(_ type: T.Type) -> (Int, (UnsafeRawBufferPointer) -> Float) {
+            (MemoryLayout<T>.size, { raw in
+                let value = raw.loadUnaligned(as: T.self)
+                return Float(little ? T(littleEndian: value) : T(bigEndian: value))
+            })
+        }
+        switch descr.dropFirst() {
+        case "f4": return (4, { raw in
+            let bits = raw.loadUnaligned(as: UInt32.self)
+            return Float(bitPattern: little ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
+        })
+        case "f8": return (8, { raw in
+            let bits = raw.loadUnaligned(as: UInt64.self)
+            return Float(Double(bitPattern: little ? UInt64(littleEndian: bits) : UInt64(bigEndian: bits)))
+        })
+        case "u1", "b1": return integer(UInt8.self)
+        case "i1": return integer(Int8.self)
+        case "u2": return integer(UInt16.self)
+        case "i2": return integer(Int16.self)
+        case "u4": return integer(UInt32.self)
+        case "i4": return integer(Int32.self)
+        case "u8": return integer(UInt64.self)
+        case "i8": return integer(Int64.self)
+        default: return nil
+        }
+    }
+}
