@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,9 +38,12 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet"]),
         .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
+            name: "ArchiveIO",
+            dependencies: ["Datasets", "CArchive", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
             name: "AnomSynthCLI",
             dependencies: [
-                "TensorCore", "NeuralNet", "Benchmarks",
+                "TensorCore", "NeuralNet", "Datasets", "ArchiveIO", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -48,5 +52,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore", "NeuralNet"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
     ]
 )

@@ -9,7 +9,7 @@ public struct AnomSynthCommand: ParsableCommand {
         commandName: "anomsynth",
         abstract: "Synthesize the anomalies real data lacks, and prove with numbers whether they help.",
         version: version,
-        subcommands: [BenchCommand.self])
+        subcommands: [IngestCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
 
     public init() {}
 }

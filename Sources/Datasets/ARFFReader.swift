@@ -6,18 +6,19 @@
 /// convention for the minority class.
 public enum ARFFReader {
     /// Reads a whole ARFF/KEEL source.
-    /// - Parameter label: nil for KEEL's default (last attribute, `positive`).
+    /// - Parameters:
+    ///   - labelColumn: the label attribute; nil for the last one.
+    ///   - positive: the label values meaning anomaly.
     /// - Throws: `DatasetError` naming the line: a malformed or unsupported attribute,
     ///   a missing `@data`, a ragged row, a value outside a nominal attribute's list.
     public static func read<Source: ByteSource>(
-        _ source: inout Source, label: LabelSpec?, missingValues: [String] = ["?"]
+        _ source: inout Source, labelColumn: String? = nil, positive: [String] = ["positive"], missingValues: [String] = ["?"]
     ) throws -> Dataset {
         let name = source.name
         var names: [String] = []
         var kinds: [ColumnKind] = []
         var inData = false
         var converter: RowConverter?
-        var labelSpec = label
         try CSVTokenizer(delimiter: UInt8(ascii: ",")).forEachRecord(in: &source) { fields, line in
             if let converter {
                 let first = fields.first.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: Swift.min($0.count, 1)), as: UTF8.self) }
@@ -39,8 +40,7 @@ public enum ARFFReader {
             } else if lowered.hasPrefix("@data") {
                 guard !names.isEmpty else { throw DatasetError(name, line: line, "@data before any @attribute") }
                 try CSVReader.checkHeader(names, source: name, line: line)
-                let spec = labelSpec ?? LabelSpec(column: names[names.count - 1], positive: ["positive"])
-                labelSpec = spec
+                let spec = LabelSpec(column: labelColumn ?? names[names.count - 1], positive: positive)
                 guard let index = names.firstIndex(of: spec.column) else {
                     throw DatasetError(name, line: line, "no label attribute '\(spec.column)'; the attributes are \(names.joined(separator: ", "))")
                 }

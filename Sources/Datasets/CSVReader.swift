@@ -8,6 +8,8 @@ public struct CSVOptions: Equatable, Sendable {
     public var columnTypes: [String: DeclaredType] = [:]
     /// Rows read before deciding each column's type.
     public var inferenceRows = 10_000
+    /// Whether the first row names the columns; without a header they are `c0, c1, ...`.
+    public var hasHeader = true
 
     public init() {}
 }
@@ -58,8 +60,10 @@ public enum CSVReader {
         }
 
         try CSVTokenizer(delimiter: delimiter).forEachRecord(in: &source) { fields, line in
-            guard let columns = header else {
-                let names = fields.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self).trimmingSpaces }
+            if header == nil {
+                let names = options.hasHeader
+                    ? fields.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self).trimmingSpaces }
+                    : (0..<fields.count).map { "c\($0)" }
                 try checkHeader(names, source: name, line: line)
                 if let label {
                     guard let index = names.firstIndex(of: label.column) else {
@@ -68,10 +72,10 @@ public enum CSVReader {
                     labelIndex = index
                 }
                 header = names
-                return
+                if options.hasHeader { return }
             }
-            guard fields.count == columns.count else {
-                throw DatasetError(name, line: line, "\(fields.count) fields, header has \(columns.count)")
+            guard let columns = header, fields.count == columns.count else {
+                throw DatasetError(name, line: line, "\(fields.count) fields, header has \(header?.count ?? 0)")
             }
             if let converter {
                 try converter.append(fields, line: line)

@@ -12,10 +12,13 @@ public enum ColumnKind: Equatable, Sendable, Codable {
 public struct Column: Equatable, Sendable, Codable {
     public var name: String
     public var kind: ColumnKind
+    /// For a column made by a transform (a one-hot indicator), the input column it came from.
+    public var originalName: String?
 
-    public init(name: String, kind: ColumnKind) {
+    public init(name: String, kind: ColumnKind, originalName: String? = nil) {
         self.name = name
         self.kind = kind
+        self.originalName = originalName
     }
 
     /// The categories of a categorical column, nil for a numeric one.

@@ -2,9 +2,10 @@ import Foundation
 
 /// Decimal text to float, without allocating: `[+-]digits[.digits][(e|E)[+-]digits]`.
 ///
-/// Up to 19 significant digits and exponents within ±22 take Clinger's exact fast
-/// path in double precision; anything else (more digits, `inf`, hex) goes through
-/// `strtod`. Leading and trailing spaces are ignored.
+/// Up to 15 significant digits and exponents within ±22 take Clinger's exact fast
+/// path in double precision (then rounded to float); anything else (more digits,
+/// `inf`, hex) goes through `strtof`, correctly rounded. Leading and trailing
+/// spaces are ignored.
 /// - Returns: nil when the text is not a number.
 @inline(__always)
 func parseFloat(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
@@ -53,23 +54,28 @@ func parseFloat(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
         scale += exponentNegative ? -exponent : exponent
     }
     guard i == end else { return nil }
-    guard digits < 19, mantissa < (1 << 53), scale >= -22, scale <= 22 else { return slowParse(start + first, end - first) }
+    guard digits <= 15, scale >= -22, scale <= 22 else { return slowParse(start + first, end - first) }
     var value = Double(mantissa)
     value = scale < 0 ? value / powersOfTen[-scale] : value * powersOfTen[scale]
+    // The double is the correctly rounded decimal; rounding it again to float is exact
+    // unless it sits exactly on a float midpoint (or in float's subnormal range).
+    if value.bitPattern & 0x1FFF_FFFF == 0x1000_0000 || (value != 0 && value < 1.2e-38) {
+        return slowParse(start + first, end - first)
+    }
     return Float(negative ? -value : value)
 }
 
 private let powersOfTen: [Double] = (0...22).map { Foundation.pow(10, Double($0)) }
 
-/// `strtod` on a null-terminated copy; nil unless it consumes the whole text.
+/// `strtof` on a null-terminated copy; nil unless it consumes the whole text.
 private func slowParse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
     guard count < 512 else { return nil }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
         for k in 0..<count { buffer[k] = CChar(bitPattern: start[k]) }
         buffer[count] = 0
         var endPointer: UnsafeMutablePointer<CChar>?
-        let value = strtod(buffer.baseAddress!, &endPointer)
+        let value = strtof(buffer.baseAddress!, &endPointer)
         guard let endPointer, endPointer - buffer.baseAddress! == count else { return nil }
-        return Float(value)
+        return value
     }
 }

@@ -1,0 +1,25 @@
+import ArchiveIO
+import ArgumentParser
+import Datasets
+
+/// `anomsynth export`: a dataset archive back to CSV in the original columns.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a dataset archive as CSV, in the original columns (inverting the archive's transform, if any).")
+
+    @Argument(help: "A dataset archive.")
+    var archive: String
+
+    @Option(help: "The CSV file to write.")
+    var csv: String
+
+    func run() throws {
+        try reportingErrors {
+            let (dataset, transform) = try DatasetArchive.read(archive)
+            let original = try transform.map { try $0.inverse(dataset) } ?? dataset
+            try CSVWriter.write(original, to: csv)
+            print("\(csv): \(original.rowCount) rows, \(original.columns.count) columns + label, source")
+        }
+    }
+}

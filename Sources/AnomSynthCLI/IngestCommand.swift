@@ -1,0 +1,77 @@
+import ArchiveIO
+import ArgumentParser
+import Datasets
+
+/// `anomsynth ingest`: one input file to a dataset archive (the `ingest` stage on its own).
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Read a CSV, KEEL, ARFF, IDX or NPY file (plain, compressed, or inside an archive) into a dataset archive.")
+
+    @Argument(help: "The input file (.csv, .dat, .arff, IDX, .npy; also .gz/.zst/.xz, or an archive with --member).")
+    var file: String
+
+    @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: from the name).")
+    var format: InputFormat?
+
+    @Option(help: "A member of the archive FILE to read.")
+    var member: String?
+
+    @Option(help: "The label column (KEEL/ARFF default: the last attribute).")
+    var label: String?
+
+    @Option(name: .customLong("positive"), help: "A label value meaning anomaly (repeatable; default 'positive' for KEEL/ARFF, '1' otherwise).")
+    var positives: [String] = []
+
+    @Option(help: "IDX/NPY: a file with one label per row.")
+    var labels: String?
+
+    @Option(help: "CSV field delimiter.")
+    var delimiter: String = ","
+
+    @Option(name: .customLong("missing"), help: "A text meaning 'missing' (repeatable; default: empty, ?, NA, NaN, nan, N/A, null).")
+    var missingValues: [String] = []
+
+    @Option(name: .customLong("categorical"), help: "A CSV column to read as categorical (repeatable).")
+    var categoricalColumns: [String] = []
+
+    @Flag(help: "CSV without a header row: columns are named c0, c1, ...")
+    var noHeader = false
+
+    @Option(help: "Archive compression: \(ArchiveCompression.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var compression: ArchiveCompression = .zstd
+
+    @Option(help: "The dataset archive to write (e.g. data.tar.zst).")
+    var out: String
+
+    func validate() throws {
+        guard delimiter.count == 1, delimiter.first?.isASCII == true else {
+            throw ValidationError("--delimiter must be one ASCII character, got '\(delimiter)'")
+        }
+        let resolved = format ?? InputFormat.infer(from: member ?? file)
+        if resolved == .csv || resolved == nil, label == nil, !positives.isEmpty {
+            throw ValidationError("--positive needs --label COLUMN for CSV input")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var request = IngestRequest(path: file)
+            request.member = member
+            request.format = format
+            request.labelColumn = label
+            request.positive = positives
+            request.labelsPath = labels
+            request.csv.delimiter = Character(delimiter)
+            request.csv.hasHeader = !noHeader
+            if !missingValues.isEmpty { request.csv.missingValues = missingValues }
+            for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
+            let dataset = try Ingest.read(request)
+            try DatasetArchive.write(dataset, to: out, compression: compression)
+            print("\(out): \(dataset.rowCount) rows (\(dataset.anomalyCount) anomalies), \(dataset.columns.count) columns")
+        }
+    }
+}
+
+extension InputFormat: ExpressibleByArgument {}
+extension ArchiveCompression: ExpressibleByArgument {}

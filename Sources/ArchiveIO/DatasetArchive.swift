@@ -1,0 +1,119 @@
+import Crypto
+import Datasets
+import Foundation
+import TensorCore
+
+/// Dataset archives: a tar (zstd by default) of `manifest.json`, `features.npy`
+/// (float32, C order), `labels.npy` (uint8), `provenance.npy` (int32) and, for
+/// preprocessed data, `transform.json`. Written deterministically: the same data
+/// gives the same bytes. Readable without AnomSynth (`tar --zstd -x`, `numpy.load`).
+public enum DatasetArchive {
+    /// Default bound on one member's decompressed size when reading.
+    public static let defaultMaximumMemberBytes = 16 << 30
+
+    static let manifestName = "manifest.json"
+    static let transformName = "transform.json"
+
+    /// Writes a dataset (and the transform that made it, if any) to `path`.
+    /// - Throws: `ArchiveError` when the file cannot be written.
+    public static func write(_ data: Dataset, transform: Transform? = nil, to path: String,
+                             compression: ArchiveCompression = .zstd) throws {
+        var members: [String: [UInt8]] = [
+            "features.npy": NPY.encode(data.features),
+            "labels.npy": NPY.encode(data.labels),
+            "provenance.npy": NPY.encode(data.provenance),
+        ]
+        if let transform { members[transformName] = try canonicalJSON(transform) }
+        let checksums = members.mapValues { Manifest.Member(bytes: $0.count, sha256: sha256Hex($0)) }
+        members[manifestName] = try canonicalJSON(Manifest(describing: data, members: checksums))
+        let writer = try TarWriter(path: path, compression: compression)
+        for name in members.keys.sorted() { try writer.add(name, members[name]!) }
+        try writer.finish()
+    }
+
+    /// Reads a dataset archive, verifying every member against the manifest.
+    /// - Throws: `ArchiveError` naming the archive and member: unsafe members, a
+    ///   member past the size bound, a missing or unexpected member, a checksum
+    ///   mismatch, a corrupt or truncated archive, an inconsistent manifest.
+    public static func read(_ path: String, maximumMemberBytes: Int = defaultMaximumMemberBytes) throws -> (dataset: Dataset, transform: Transform?) {
+        let (manifest, members) = try readVerified(path, maximumMemberBytes: maximumMemberBytes)
+        func array(_ name: String) throws -> NPY.Array {
+            do { return try NPY.decode(members[name]!, source: name) } catch let error as DatasetError {
+                throw ArchiveError(path, member: name, error.message)
+            }
+        }
+        let features = try array("features.npy"), labels = try array("labels.npy"), provenance = try array("provenance.npy")
+        let columns = try manifest.datasetColumns(archive: path)
+        guard features.shape == [manifest.rows, columns.count] else {
+            throw ArchiveError(path, member: "features.npy", "shape \(describe(features.shape)) differs from the manifest's \(manifest.rows) x \(columns.count)")
+        }
+        let dataset: Dataset
+        do {
+            dataset = try Dataset(
+                features: try Tensor(shape: features.shape, scalars: features.values), columns: columns,
+                labels: labels.values.map { UInt8(clamping: Int($0)) }, provenance: provenance.values.map { Int32($0) },
+                sources: manifest.sources, rowShape: manifest.rowShape, source: path)
+        } catch let error as DatasetError {
+            throw ArchiveError(path, error.message)
+        }
+        var transform: Transform?
+        if let bytes = members[transformName] {
+            do { transform = try JSONDecoder().decode(Transform.self, from: Data(bytes)) } catch {
+                throw ArchiveError(path, member: transformName, "not a valid transform: \(error)")
+            }
+        }
+        return (dataset, transform)
+    }
+
+    /// The manifest alone, after verifying every member's checksum.
+    public static func manifest(_ path: String, maximumMemberBytes: Int = defaultMaximumMemberBytes) throws -> Manifest {
+        try readVerified(path, maximumMemberBytes: maximumMemberBytes).manifest
+    }
+
+    /// Reads every member and checks the set of members and their checksums against the manifest.
+    static func readVerified(_ path: String, maximumMemberBytes: Int) throws -> (manifest: Manifest, members: [String: [UInt8]]) {
+        let reader = try TarReader(path: path, maximumMemberBytes: maximumMemberBytes)
+        var members: [String: [UInt8]] = [:]
+        while let (name, size) = try reader.nextMember() {
+            guard members[name] == nil else { throw ArchiveError(path, member: name, "appears twice") }
+            members[name] = try reader.readMember(name, size: size)
+        }
+        guard let manifestBytes = members.removeValue(forKey: manifestName) else {
+            throw ArchiveError(path, members.isEmpty ? "empty archive: not a dataset archive" : "no manifest.json: not a dataset archive")
+        }
+        let manifest: Manifest
+        do { manifest = try JSONDecoder().decode(Manifest.self, from: Data(manifestBytes)) } catch {
+            throw ArchiveError(path, member: manifestName, "not a valid manifest: \(error)")
+        }
+        guard manifest.format == Manifest.formatName, manifest.formatVersion <= Manifest.currentVersion else {
+            throw ArchiveError(path, member: manifestName, "format \(manifest.format) version \(manifest.formatVersion) is not supported")
+        }
+        for name in ["features.npy", "labels.npy", "provenance.npy"] where members[name] == nil {
+            throw ArchiveError(path, member: name, "is missing")
+        }
+        for (name, bytes) in members {
+            guard let expected = manifest.members[name] else {
+                throw ArchiveError(path, member: name, "is not listed in the manifest")
+            }
+            let actual = sha256Hex(bytes)
+            guard actual == expected.sha256, bytes.count == expected.bytes else {
+                throw ArchiveError(path, member: name, "checksum mismatch: manifest says sha256 \(expected.sha256), content has \(actual)")
+            }
+        }
+        if let missing = manifest.members.keys.sorted().first(where: { members[$0] == nil }) {
+            throw ArchiveError(path, member: missing, "is listed in the manifest but missing")
+        }
+        return (manifest, members)
+    }
+
+    /// Lowercase hex SHA-256.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func canonicalJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value)) + [0x0A]
+    }
+}

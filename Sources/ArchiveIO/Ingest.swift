@@ -1,0 +1,90 @@
+import Datasets
+import Foundation
+
+/// The formats `ingest` reads.
+public enum InputFormat: String, Codable, Sendable, CaseIterable {
+    case csv, keel, arff, idx, npy
+
+    /// The format a file name implies (after any compression suffix), or nil.
+    public static func infer(from name: String) -> InputFormat? {
+        var lower = name.lowercased()
+        for suffix in [".gz", ".zst", ".xz"] where lower.hasSuffix(suffix) { lower.removeLast(suffix.count) }
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".txt") { return .csv }
+        if lower.hasSuffix(".dat") { return .keel }
+        if lower.hasSuffix(".arff") { return .arff }
+        if lower.hasSuffix(".npy") { return .npy }
+        if lower.hasSuffix(".idx") || lower.contains("-idx") { return .idx }
+        return nil
+    }
+}
+
+/// What to read and how: the `ingest` stage's parameters.
+public struct IngestRequest: Sendable {
+    public var path: String
+    /// A member of an archive at `path`.
+    public var member: String?
+    /// nil: inferred from the file (or member) name.
+    public var format: InputFormat?
+    /// The label column. CSV: nil means no label (every row normal); KEEL/ARFF: nil
+    /// means the last attribute. Not used for IDX/NPY (see `labelsPath`).
+    public var labelColumn: String?
+    /// Label values meaning anomaly; empty: `positive` for KEEL/ARFF, `1` otherwise.
+    public var positive: [String] = []
+    /// IDX and NPY: a second file of one label per row.
+    public var labelsPath: String?
+    public var csv = CSVOptions()
+
+    public init(path: String) { self.path = path }
+}
+
+/// Reads one input file (plain, compressed, or an archive member) into a dataset.
+public enum Ingest {
+    /// - Throws: `DatasetError` or `ArchiveError` naming the file, member and line.
+    public static func read(_ request: IngestRequest) throws -> Dataset {
+        let displayName = request.member.map { "\(request.path):\($0)" } ?? request.path
+        guard let format = request.format ?? InputFormat.infer(from: request.member ?? request.path) else {
+            throw DatasetError(displayName, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+        }
+        var source = try open(request.path, member: request.member)
+        switch format {
+        case .csv:
+            let label = request.labelColumn.map { LabelSpec(column: $0, positive: request.positive.isEmpty ? ["1"] : request.positive) }
+            return try CSVReader.read(&source, label: label, options: request.csv)
+        case .keel, .arff:
+            return try ARFFReader.read(&source, labelColumn: request.labelColumn,
+                                       positive: request.positive.isEmpty ? ["positive"] : request.positive,
+                                       missingValues: request.csv.missingValues)
+        case .idx, .npy:
+            let (shape, values) = try decodeArray(format, bytes: try source.readAll(), name: source.name)
+            var labels: (values: [Float], positive: [Float])?
+            if let labelsPath = request.labelsPath {
+                var labelSource = try open(labelsPath, member: nil)
+                let (_, labelValues) = try decodeArray(format, bytes: try labelSource.readAll(), name: labelSource.name)
+                let positive = try (request.positive.isEmpty ? ["1"] : request.positive).map { text -> Float in
+                    guard let value = Float(text) else { throw DatasetError(labelsPath, "anomaly value '\(text)' is not a number") }
+                    return value
+                }
+                labels = (labelValues, positive)
+            }
+            return try Dataset.numeric(shape: shape, values: values, labels: labels, source: source.name)
+        }
+    }
+
+    private static func decodeArray(_ format: InputFormat, bytes: [UInt8], name: String) throws -> ([Int], [Float]) {
+        guard !bytes.isEmpty else { throw DatasetError(name, "empty file") }
+        if format == .idx {
+            let array = try IDXReader.decode(bytes, source: name)
+            return (array.shape, array.values)
+        }
+        let array = try NPY.decode(bytes, source: name)
+        return (array.shape.count == 1 ? [array.shape[0], 1] : array.shape, array.values)
+    }
+
+    /// A byte source for a plain file, a compressed file or an archive member.
+    public static func open(_ path: String, member: String?) throws -> any ByteSource {
+        if member != nil || ArchiveByteSource.isArchive(path) || ArchiveByteSource.isCompressedFile(path) {
+            return try ArchiveByteSource(path: path, member: member)
+        }
+        return try FileByteSource(path: path)
+    }
+}

@@ -1,0 +1,84 @@
+import CArchive
+import Foundation
+
+/// How a dataset archive is compressed.
+public enum ArchiveCompression: String, Codable, Sendable, CaseIterable {
+    case zstd, gzip, xz, none
+}
+
+/// Writes a tar archive deterministically: members in the order given, mtime 0,
+/// uid/gid 0, no user or group names, mode 0644, and no timestamps in the
+/// compression headers. Written to a temporary file and renamed into place.
+final class TarWriter {
+    private let handle: OpaquePointer
+    private let path: String
+    private let temporaryPath: String
+    private var finished = false
+
+    /// Opens `path` for writing (through a temporary file beside it).
+    /// - Throws: `ArchiveError` when libarchive refuses the format, filter or file.
+    init(path: String, compression: ArchiveCompression) throws {
+        guard let handle = archive_write_new() else { throw ArchiveError(path, "cannot create an archive writer") }
+        self.handle = handle
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        temporaryPath = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
+        try check(archive_write_set_format_ustar(handle), "setting the tar format")
+        switch compression {
+        case .zstd: try check(archive_write_add_filter_zstd(handle), "adding zstd compression")
+        case .gzip:
+            try check(archive_write_add_filter_gzip(handle), "adding gzip compression")
+            try check(archive_write_set_filter_option(handle, "gzip", "timestamp", nil), "leaving the gzip timestamp out")
+        case .xz: try check(archive_write_add_filter_xz(handle), "adding xz compression")
+        case .none: try check(archive_write_add_filter_none(handle), "writing uncompressed")
+        }
+        try check(archive_write_set_bytes_in_last_block(handle, 1), "setting the last block")
+        try check(archive_write_open_filename(handle, temporaryPath), "opening \(temporaryPath)")
+    }
+
+    deinit {
+        if !finished {
+            archive_write_free(handle)
+            unlink(temporaryPath)
+        }
+    }
+
+    private func check(_ status: Int32, _ action: String, member: String? = nil) throws {
+        guard status >= ARCHIVE_WARN else { throw ArchiveError.libarchive(handle, path, member: member, action) }
+    }
+
+    /// Adds one regular file.
+    func add(_ name: String, _ bytes: [UInt8]) throws {
+        guard let entry = archive_entry_new() else { throw ArchiveError(path, member: name, "cannot create an entry") }
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname(entry, name)
+        archive_entry_set_size(entry, la_int64_t(bytes.count))
+        archive_entry_set_filetype(entry, archive_regular_file_type)
+        archive_entry_set_perm(entry, 0o644)
+        archive_entry_set_mtime(entry, 0, 0)
+        archive_entry_set_uid(entry, 0)
+        archive_entry_set_gid(entry, 0)
+        try check(archive_write_header(handle, entry), "writing the header", member: name)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                archive_write_data(handle, raw.baseAddress! + offset, min(1 << 22, bytes.count - offset))
+            }
+            guard written > 0 else { throw ArchiveError.libarchive(handle, path, member: name, "writing data") }
+            offset += written
+        }
+    }
+
+    /// Closes the archive and renames it into place.
+    func finish() throws {
+        try check(archive_write_close(handle), "closing")
+        archive_write_free(handle)
+        finished = true
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw ArchiveError(path, "cannot move the finished archive into place: \(reason)")
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import TensorCore
+
+/// How numeric columns are scaled.
+public enum Scaling: String, Codable, Sendable, CaseIterable {
+    /// (x - mean) / standard deviation.
+    case standard
+    /// (x - min) / (max - min), into [0, 1].
+    case minmax
+    /// (x - median) / interquartile range: insensitive to outliers.
+    case robust
+    /// Unchanged.
+    case none
+}
+
+/// How missing values (NaN) are filled.
+public enum Imputation: String, Codable, Sendable, CaseIterable {
+    /// Numeric: the training mean; categorical: the most frequent category.
+    case mean
+    /// Numeric: the training median; categorical: the most frequent category.
+    case median
+    /// The most frequent value of the training rows.
+    case mostFrequent = "most_frequent"
+    /// Rows with any missing value are removed.
+    case dropRows = "drop_rows"
+}
+
+/// What to do with a category that the training rows never showed.
+public enum UnknownCategory: String, Codable, Sendable, CaseIterable {
+    /// Encode it as all zeros in its one-hot group.
+    case ignore
+    /// Refuse the data, naming the row and column.
+    case error
+}
+
+/// Settings of a fitted preprocessing transform.
+public struct PreprocessOptions: Codable, Equatable, Sendable {
+    public var scaling: Scaling = .standard
+    public var imputation: Imputation = .mean
+    public var unknownCategories: UnknownCategory = .ignore
+    /// Drop columns that are constant on the training rows (restored on inverse).
+    public var dropConstantColumns = true
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case scaling, imputation
+        case unknownCategories = "unknown_categories"
+        case dropConstantColumns = "drop_constant_columns"
+    }
+}
+
+/// A fitted, invertible map from a dataset's original columns to model space:
+/// imputation, scaling of numeric columns, one-hot groups for categorical columns,
+/// constant columns set aside. Fitted on training rows only; saved with the data.
+public struct Transform: Codable, Equatable, Sendable {
+    /// What happens to one input column.
+    public enum Step: Codable, Equatable, Sendable {
+        /// `(x - center) / scale`; missing values become `fill` first.
+        case scale(center: Float, scale: Float, fill: Float)
+        /// One indicator column per category seen in training (indices into the input's categories).
+        case oneHot(categories: [Int], fill: Int)
+        /// Constant on the training rows: dropped, restored as `value`.
+        case constant(value: Float)
+    }
+
+    public var options: PreprocessOptions
+    /// The input schema.
+    public var inputColumns: [Column]
+    /// One step per input column.
+    public var steps: [Step]
+
+    /// Fits the transform on training rows.
+    /// - Throws: `DatasetError` when there are no rows or a column is entirely missing.
+    public static func fit(_ data: Dataset, options: PreprocessOptions, source: String = "preprocess") throws -> Transform {
+        guard data.rowCount > 0 else { throw DatasetError(source, "no training rows to fit the preprocessing on") }
+        var steps: [Step] = []
+        for (j, column) in data.columns.enumerated() {
+            let values = (0..<data.rowCount).map { data.features[$0, j] }
+            let present = values.filter { !$0.isNaN }.sorted()
+            guard !present.isEmpty else {
+                throw DatasetError(source, "column '\(column.name)' has no values in the training rows")
+            }
+            let mostFrequent = Transform.mostFrequent(present)
+            if options.dropConstantColumns, present.first == present.last, present.count == values.count {
+                steps.append(.constant(value: present[0]))
+                continue
+            }
+            switch column.kind {
+            case .categorical:
+                let seen = Array(Set(present.map { Int($0) })).sorted()
+                steps.append(.oneHot(categories: seen, fill: Int(mostFrequent)))
+            case .numeric:
+                let mean = present.reduce(0.0) { $0 + Double($1) } / Double(present.count)
+                let fill: Float
+                switch options.imputation {
+                case .mean: fill = Float(mean)
+                case .median: fill = quantile(present, 0.5)
+                case .mostFrequent, .dropRows: fill = mostFrequent
+                }
+                var center: Float = 0, scale: Float = 1
+                switch options.scaling {
+                case .standard:
+                    let variance = present.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(present.count)
+                    center = Float(mean)
+                    scale = Float(variance.squareRoot())
+                case .minmax:
+                    center = present[0]
+                    scale = present[present.count - 1] - present[0]
+                case .robust:
+                    center = quantile(present, 0.5)
+                    scale = quantile(present, 0.75) - quantile(present, 0.25)
+                    if scale == 0 { scale = present[present.count - 1] - present[0] }
+                case .none: break
+                }
+                steps.append(.scale(center: center, scale: scale > 0 && scale.isFinite ? scale : 1, fill: fill))
+            }
+        }
+        return Transform(options: options, inputColumns: data.columns, steps: steps)
+    }
+
+    /// The model-space schema: numeric columns keep their names, one-hot columns are
+    /// `name=category` with the input name as `originalName`; constant columns are gone.
+    public var outputColumns: [Column] {
+        zip(inputColumns, steps).flatMap { column, step -> [Column] in
+            switch step {
+            case .constant: return []
+            case .scale: return [Column(name: column.name, kind: .numeric(integer: false))]
+            case .oneHot(let categories, _):
+                let names = column.categories ?? []
+                return categories.map {
+                    Column(name: "\(column.name)=\($0 < names.count ? names[$0] : String($0))", kind: .numeric(integer: true),
+                           originalName: column.name)
+                }
+            }
+        }
+    }
+
+    /// Maps a dataset with the input schema into model space.
+    /// - Throws: `DatasetError` when the schema differs, or (with `unknown_categories: error`)
+    ///   a category was not seen in training, naming the row and column.
+    public func apply(_ data: Dataset, source: String = "preprocess") throws -> Dataset {
+        guard data.columns.map(\.name) == inputColumns.map(\.name) else {
+            throw DatasetError(source, "columns \(data.columns.map(\.name)) differ from the fitted \(inputColumns.map(\.name))")
+        }
+        var keep = Array(0..<data.rowCount)
+        if options.imputation == .dropRows {
+            keep = keep.filter { row in (0..<inputColumns.count).allSatisfy { !data.features[row, $0].isNaN } }
+        }
+        let output = outputColumns
+        var values = [Float](repeating: 0, count: keep.count * output.count)
+        for (r, row) in keep.enumerated() {
+            var k = r * output.count
+            for (j, step) in steps.enumerated() {
+                let x = data.features[row, j]
+                switch step {
+                case .constant: continue
+                case .scale(let center, let scale, let fill):
+                    values[k] = ((x.isNaN ? fill : x) - center) / scale
+                    k += 1
+                case .oneHot(let categories, let fill):
+                    let category = x.isNaN ? fill : Int(x)
+                    if let slot = categories.firstIndex(of: category) {
+                        values[k + slot] = 1
+                    } else if options.unknownCategories == .error {
+                        let name = inputColumns[j].categories.flatMap { category < $0.count ? $0[category] : nil } ?? String(category)
+                        throw DatasetError(source, line: row + 1, "column '\(inputColumns[j].name)': category '\(name)' was not seen in the training rows")
+                    }
+                    k += categories.count
+                }
+            }
+        }
+        var result = try data.rows(keep)
+        result.features = try Tensor(shape: [keep.count, output.count], scalars: values)
+        result.columns = output
+        return result
+    }
+
+    /// Maps model-space rows back to the input columns: scaling undone, integer
+    /// columns rounded, each one-hot group to its category by argmax, constants restored.
+    /// - Throws: `DatasetError` when the data does not have the model-space width.
+    public func inverse(_ data: Dataset, source: String = "inverse transform") throws -> Dataset {
+        let width = outputColumns.count
+        guard data.features.rank == 2, data.features.shape[1] == width else {
+            throw DatasetError(source, "expected \(width) model-space columns, got \(describe(data.features.shape))")
+        }
+        let rows = data.rowCount
+        var values = [Float](repeating: 0, count: rows * inputColumns.count)
+        data.features.withUnsafeBufferPointer { source in
+            for r in 0..<rows {
+                var k = r * width
+                for (j, step) in steps.enumerated() {
+                    let out = r * inputColumns.count + j
+                    switch step {
+                    case .constant(let value):
+                        values[out] = value
+                    case .scale(let center, let scale, _):
+                        var x = source[k] * scale + center
+                        if case .numeric(true) = inputColumns[j].kind { x = x.rounded() }
+                        values[out] = x
+                        k += 1
+                    case .oneHot(let categories, _):
+                        var best = 0
+                        for slot in 1..<max(categories.count, 1) where source[k + slot] > source[k + best] { best = slot }
+                        values[out] = categories.isEmpty ? .nan : Float(categories[best])
+                        k += categories.count
+                    }
+                }
+            }
+        }
+        var result = data
+        result.features = try Tensor(shape: [rows, inputColumns.count], scalars: values)
+        result.columns = inputColumns
+        return result
+    }
+
+    static func quantile(_ sorted: [Float], _ q: Double) -> Float {
+        let position = q * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        let weight = Float(position - Double(low))
+        return sorted[low] * (1 - weight) + sorted[high] * weight
+    }
+
+    static func mostFrequent(_ sorted: [Float]) -> Float {
+        var best = sorted[0], bestCount = 0, run = 0
+        for (i, value) in sorted.enumerated() {
+            run = i > 0 && sorted[i - 1] == value ? run + 1 : 1
+            if run > bestCount { best = value; bestCount = run }
+        }
+        return best
+    }
+}

@@ -1,0 +1,107 @@
+import Datasets
+import TensorCore
+import TestSupport
+import XCTest
+
+final class CSVReaderTests: XCTestCase {
+    func test_rfc4180_quotesEmbeddedDelimitersQuotesAndNewlines_crlfAndBOM() throws {
+        let text = "\u{FEFF}name,amount,label\r\n\"Smith, J\",1.5,0\r\n\"say \"\"hi\"\"\",2,1\r\n\"two\nlines\",3,0\r\n"
+        for chunk in [1, 2, 7, 1 << 20] {
+            let data = try readCSV(text, label: LabelSpec(column: "label", positive: ["1"]), chunk: chunk)
+            XCTAssertEqual(data.columns.map(\.name), ["name", "amount"])
+            XCTAssertEqual(data.columns[0].categories, ["Smith, J", "say \"hi\"", "two\nlines"], "chunk \(chunk)")
+            XCTAssertEqual(data.features.scalars, [0, 1.5, 1, 2, 2, 3])
+            XCTAssertEqual(data.labels, [0, 1, 0])
+        }
+    }
+
+    func test_missingValues_becomeNaN_andAreConfigurable() throws {
+        let text = "a,b\n1,x\n,y\n?,NA\nNaN,\n-,z\n"
+        let data = try readCSV(text)
+        XCTAssertEqual(data.columns[0].kind, .categorical(categories: ["1", "-"]), "'-' is text unless declared missing")
+        var options = CSVOptions()
+        options.missingValues = ["", "?", "NA", "NaN", "-"]
+        let declared = try readCSV(text, options: options)
+        XCTAssertEqual(declared.columns[0].kind, .numeric(integer: true))
+        XCTAssertEqual(declared.features.scalars.enumerated().filter { $0.offset % 2 == 0 }.map { $0.element.isNaN }, [false, true, true, true, true])
+        XCTAssertTrue(declared.features[2, 1].isNaN, "NA in a categorical column is missing")
+    }
+
+    func test_typeInference_andDeclaredTypes() throws {
+        let text = "int,real,text,code\n1,1.5,a,7\n2,-2e3,b,8\n"
+        let data = try readCSV(text)
+        XCTAssertEqual(data.columns.map(\.kind), [.numeric(integer: true), .numeric(integer: false),
+                                                  .categorical(categories: ["a", "b"]), .numeric(integer: true)])
+        var options = CSVOptions()
+        options.columnTypes = ["code": .categorical, "int": .numeric]
+        let declared = try readCSV(text, options: options)
+        XCTAssertEqual(declared.columns[3].kind, .categorical(categories: ["7", "8"]))
+        XCTAssertEqual(declared.columns[0].kind, .numeric(integer: false))
+        XCTAssertEqual(declared.features[1, 1], -2000)
+    }
+
+    func test_numberParsing_matchesSwiftsParserOnManyValues() throws {
+        var rng = SeededRNG(seed: 11)
+        var values: [String] = ["0", "-0.0", "1e-7", "3.4028235e38", "123456789012345678901234", ".5", "5.", "+7", "1E+3", "0.000001234"]
+        for _ in 0..<2000 {
+            let magnitude = Foundation.pow(10, Double(rng.index(below: 20)) - 10)
+            values.append(String(Double(rng.normal()) * magnitude))
+            values.append(String(format: "%.\(rng.index(below: 9))f", Double(rng.uniform(-1000, 1000))))
+        }
+        let text = "x\n" + values.joined(separator: "\n") + "\n"
+        let data = try readCSV(text, chunk: 4096)
+        for (value, parsed) in zip(values, data.features.scalars) {
+            XCTAssertEqual(parsed, Float(value)!, "\(value)")
+        }
+    }
+
+    func test_raggedRow_reportsFileLineAndCounts() {
+        XCTAssertEqual(errorMessage { try readCSV("a,b,c\n1,2,3\n4,5\n") }, "test.csv:3: 2 fields, header has 3")
+        XCTAssertEqual(errorMessage { try readCSV("a,b\n\"x\ny\",1\n1,2,3\n") }, "test.csv:4: 3 fields, header has 2",
+                       "line numbers count the line breaks inside quoted fields")
+    }
+
+    func test_textInANumericColumn_afterInference_namesLineAndColumn() {
+        var options = CSVOptions()
+        options.inferenceRows = 2
+        let message = errorMessage { try readCSV("a,b\n1,2\n3,4\n5,oops\n", options: options) }
+        XCTAssertTrue(message.hasPrefix("test.csv:4: column 'b': 'oops' is not a number"), message)
+    }
+
+    func test_emptyFile_headerOnly_andBadQuotes_areClearErrors() {
+        XCTAssertEqual(errorMessage { try readCSV("") }, "test.csv: empty file: expected a header row")
+        XCTAssertEqual(errorMessage { try readCSV("a,b\n") }, "test.csv: no data rows")
+        XCTAssertEqual(errorMessage { try readCSV("a,b\n\"open,1\n") }, "test.csv:2: a quoted field is not closed before the end of the file")
+        XCTAssertEqual(errorMessage { try readCSV("a,b\n\"x\"y,1\n") }, "test.csv:2: unexpected text after a closing quote")
+        XCTAssertEqual(errorMessage { try readCSV("a,a\n1,2\n") }, "test.csv:1: column name 'a' appears twice in the header")
+    }
+
+    func test_label_missingColumn_andAnomalyValueNeverSeen() {
+        XCTAssertEqual(errorMessage { try readCSV("a,b\n1,2\n", label: LabelSpec(column: "y", positive: ["1"])) },
+                       "test.csv:1: no label column 'y'; the columns are a, b")
+        XCTAssertEqual(errorMessage { try readCSV("a,y\n1,no\n2,no\n", label: LabelSpec(column: "y", positive: ["yes"])) },
+                       "test.csv: anomaly value 'yes' never occurs in label column 'y' (values seen: no)")
+        XCTAssertEqual(errorMessage { try readCSV("a,y\n1,\n", label: LabelSpec(column: "y", positive: ["1"])) },
+                       "test.csv:2: the label column 'y' is empty")
+    }
+
+    func test_delimiterAndNoHeader() throws {
+        var options = CSVOptions()
+        options.delimiter = ";"
+        options.hasHeader = false
+        let data = try readCSV("1;2;a\n3;4;b\n", label: LabelSpec(column: "c2", positive: ["b"]), options: options)
+        XCTAssertEqual(data.columns.map(\.name), ["c0", "c1"])
+        XCTAssertEqual(data.labels, [0, 1])
+    }
+
+    func test_manyColumnsWithoutHeader_labelByPosition() throws {
+        let rows = (0..<3).map { r in (0..<65).map { String(($0 + r) % 17) }.joined(separator: ",") }
+        var options = CSVOptions()
+        options.hasHeader = false
+        let data = try readCSV(rows.joined(separator: "\n"), label: LabelSpec(column: "c64", positive: ["13"]), options: options)
+        XCTAssertEqual(data.features.shape, [3, 64])
+        XCTAssertEqual(data.labels, [1, 0, 0], "row 0 ends in 64 % 17 = 13")
+    }
+}
+
+import Foundation

@@ -1,0 +1,95 @@
+import Datasets
+import TensorCore
+import TestSupport
+import XCTest
+
+final class TransformTests: XCTestCase {
+    /// amount (real), count (integer), colour (categorical), constant.
+    private func sample() throws -> Dataset {
+        try readCSV("amount,count,colour,site\n1.5,3,red,A\n,4,green,A\n2.5,5,,A\n4.0,10,red,A\n",
+                    options: CSVOptions(), chunk: 64)
+    }
+
+    func test_applyThenInverse_restoresTheOriginalValues() throws {
+        let data = try sample()
+        for scaling in Scaling.allCases {
+            var options = PreprocessOptions()
+            options.scaling = scaling
+            options.imputation = .median
+            let transform = try Transform.fit(data, options: options)
+            let model = try transform.apply(data)
+            XCTAssertEqual(model.columns.map(\.name), ["amount", "count", "colour=red", "colour=green"], "\(scaling)")
+            XCTAssertEqual(model.columns[2].originalName, "colour")
+            let back = try transform.inverse(model)
+            XCTAssertEqual(back.columns, data.columns)
+            XCTAssertEqual(back.features[0, 0], 1.5, accuracy: 1e-5)
+            XCTAssertEqual(back.features[1, 0], 2.5, accuracy: 1e-5, "missing amount imputed with the median")
+            XCTAssertEqual(back.features[2, 2], 0, "missing colour imputed with the most frequent (red)")
+            XCTAssertEqual(back.features[3, 1], 10)
+            XCTAssertEqual(back.features[0, 3], 0, "the constant column comes back")
+        }
+    }
+
+    func test_standardScaling_givesZeroMeanUnitVariance_onTrainingRows() throws {
+        let transform = try Transform.fit(try sample(), options: PreprocessOptions())
+        let model = try transform.apply(try sample())
+        let count = (0..<4).map { model.features[$0, 1] }
+        XCTAssertEqual(count.reduce(0, +) / 4, 0, accuracy: 1e-5)
+        XCTAssertEqual(count.map { $0 * $0 }.reduce(0, +) / 4, 1, accuracy: 1e-4)
+    }
+
+    func test_inverse_roundsIntegerColumns_andTakesArgmaxOfOneHotGroups() throws {
+        let data = try sample()
+        let transform = try Transform.fit(data, options: PreprocessOptions())
+        var model = try transform.apply(data)
+        // A synthetic row: count between integers, colour scores that favour green.
+        model.features = try Tensor(rows: [[0.1, 0.33, 0.2, 0.7]])
+        model.labels = [1]
+        model.provenance = [0]
+        let back = try transform.inverse(model)
+        XCTAssertEqual(back.features[0, 1], back.features[0, 1].rounded())
+        XCTAssertEqual(back.features[0, 2], 1, "green")
+    }
+
+    func test_unknownCategory_isIgnoredOrRefused() throws {
+        let train = try readCSV("c,x\na,1\nb,2\n")
+        var test = try readCSV("c,x\na,1\nb,2\nz,3\n")
+        test.columns = train.columns  // the same schema, with index 2 never seen in training
+        test.features = try Tensor(rows: [[0, 1], [2, 3]])
+        test.labels = [0, 0]
+        test.provenance = [0, 0]
+        let ignoring = try Transform.fit(train, options: PreprocessOptions())
+        XCTAssertEqual(try ignoring.apply(test).features[1, 0], 0)
+        XCTAssertEqual(try ignoring.apply(test).features[1, 1], 0)
+        var strict = PreprocessOptions()
+        strict.unknownCategories = .error
+        let refusing = try Transform.fit(train, options: strict)
+        XCTAssertTrue(errorMessage { try refusing.apply(test) }.contains("category '2' was not seen"), errorMessage { try refusing.apply(test) })
+    }
+
+    func test_dropRows_removesRowsWithMissingValues() throws {
+        var options = PreprocessOptions()
+        options.imputation = .dropRows
+        let data = try sample()
+        let transform = try Transform.fit(data, options: options)
+        XCTAssertEqual(try transform.apply(data).rowCount, 2)
+    }
+
+    func test_stratifiedSplit_keepsClassShares_andIsSeeded() throws {
+        let rows = (0..<100).map { "\($0),\($0 < 10 ? 1 : 0)" }.joined(separator: "\n")
+        let data = try readCSV("x,y\n" + rows + "\n", label: LabelSpec(column: "y", positive: ["1"]), chunk: 4096)
+        var rng = SeededRNG(seed: 3)
+        let (train, test) = try data.split(testFraction: 0.3, stratify: true, using: &rng)
+        XCTAssertEqual(train.rowCount + test.rowCount, 100)
+        XCTAssertEqual(test.anomalyCount, 3)
+        XCTAssertEqual(train.anomalyCount, 7)
+        var again = SeededRNG(seed: 3)
+        XCTAssertEqual(try data.split(testFraction: 0.3, stratify: true, using: &again).test, test)
+        XCTAssertTrue(errorMessage { try data.split(testFraction: 1.5, stratify: true, using: &rng) }.contains("between 0 and 1"))
+    }
+
+    func test_columnWithoutValues_cannotBeFitted() {
+        XCTAssertTrue(errorMessage { try Transform.fit(try readCSV("a,b\n,1\n,2\n"), options: PreprocessOptions()) }
+            .contains("column 'a' has no values"))
+    }
+}
