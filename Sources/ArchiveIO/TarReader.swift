@@ -24,9 +24,7 @@ final class TarReader {
         archive_read_support_format_zip(handle)
         if raw { archive_read_support_format_raw(handle) }
         guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
-            let error = ArchiveError.libarchive(handle, path, "cannot open as an archive")
-            archive_read_free(handle)
-            throw error
+            throw ArchiveError.libarchive(handle, path, "cannot open as an archive")  // deinit frees the handle
         }
     }
 

@@ -1,1 +1,128 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import TensorCore
+import TestSupport
 import XCTest
+
+final class DatasetArchiveTests: XCTestCase {
+    private func sample() throws -> Dataset {
+        var source = try FileByteSource(path: fixture("tiny.arff"))
+        return try ARFFReader.read(&source, positive: ["anomaly"])
+    }
+
+    private func python() throws -> URL {
+        guard let python = TestSupport.python(with: ["numpy"]) else { throw XCTSkip("no Python with numpy: run `make setup`") }
+        return python
+    }
+
+    /// Runs a Python script; fails the test with its output when it exits non-zero.
+    private func runPython(_ script: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let result = try runProcess(try python(), ["-c", script])
+        XCTAssertEqual(result.status, 0, result.output, file: file, line: line)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func test_writeThenRead_roundTripsEveryCompression_withTransform() throws {
+        let folder = try temporaryDirectory()
+        let data = try sample()
+        let transform = try Transform.fit(data, options: PreprocessOptions())
+        for compression in ArchiveCompression.allCases {
+            let path = folder.appendingPathComponent("d.\(compression)").path
+            try DatasetArchive.write(data, transform: transform, to: path, compression: compression)
+            let (read, readTransform) = try DatasetArchive.read(path)
+            XCTAssertEqual(read.columns, data.columns)
+            XCTAssertEqual(read.labels, data.labels)
+            XCTAssertEqual(read.features.scalars.map { $0.isNaN ? -999 : $0 }, data.features.scalars.map { $0.isNaN ? -999 : $0 })
+            XCTAssertEqual(readTransform, transform)
+        }
+    }
+
+    func test_sameDataset_givesByteIdenticalArchives() throws {
+        let folder = try temporaryDirectory()
+        let data = try sample()
+        for compression in ArchiveCompression.allCases {
+            let first = folder.appendingPathComponent("a.\(compression)").path, second = folder.appendingPathComponent("b.\(compression)").path
+            try DatasetArchive.write(data, to: first, compression: compression)
+            Thread.sleep(forTimeInterval: compression == .gzip ? 1.1 : 0)
+            try DatasetArchive.write(data, to: second, compression: compression)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: first)), try Data(contentsOf: URL(fileURLWithPath: second)), "\(compression)")
+        }
+    }
+
+    func test_numpyAndTar_readTheArchiveWithoutAnomSynth() throws {
+        let path = try temporaryDirectory().appendingPathComponent("d.tar.gz").path
+        try DatasetArchive.write(try sample(), to: path, compression: .gzip)
+        let output = try runPython("""
+            import tarfile, io, json, hashlib, numpy as np
+            t = tarfile.open('\(path)')
+            names = t.getnames()
+            m = {n: t.extractfile(n).read() for n in names}
+            f = np.load(io.BytesIO(m['features.npy']))
+            manifest = json.loads(m['manifest.json'])
+            ok = all(hashlib.sha256(m[n]).hexdigest() == e['sha256'] for n, e in manifest['members'].items())
+            print(names, f.dtype, f.shape, np.load(io.BytesIO(m['labels.npy'])).tolist(), np.load(io.BytesIO(m['provenance.npy'])).dtype, ok, t.getmember('features.npy').mtime)
+            """)
+        XCTAssertEqual(output, "['features.npy', 'labels.npy', 'manifest.json', 'provenance.npy'] float32 (4, 3) [0, 0, 1, 0] int32 True 0")
+    }
+
+    func test_corruptedOrTruncatedArchives_areRefusedWithClearErrors() throws {
+        let folder = try temporaryDirectory()
+        let path = folder.appendingPathComponent("d.tar").path
+        try DatasetArchive.write(try sample(), to: path, compression: .none)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // Flip one byte inside features.npy's data (the first member; its data starts at 512).
+        bytes[512 + 130] ^= 0xFF
+        let flipped = folder.appendingPathComponent("flipped.tar").path
+        try Data(bytes).write(to: URL(fileURLWithPath: flipped))
+        XCTAssertTrue(errorMessage { try DatasetArchive.read(flipped) }.contains("member 'features.npy': checksum mismatch"),
+                      errorMessage { try DatasetArchive.read(flipped) })
+
+        let compressed = folder.appendingPathComponent("d.tar.zst").path
+        try DatasetArchive.write(try sample(), to: compressed)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: compressed))
+        let truncated = folder.appendingPathComponent("truncated.tar.zst").path
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: truncated))
+        XCTAssertTrue(errorMessage { try DatasetArchive.read(truncated) }.hasPrefix(truncated + ":"), errorMessage { try DatasetArchive.read(truncated) })
+
+        let empty = folder.appendingPathComponent("empty.tar.zst").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        XCTAssertTrue(errorMessage { try DatasetArchive.read(empty) }.hasPrefix(empty + ":"))
+        XCTAssertEqual(errorMessage { try DatasetArchive.read(folder.appendingPathComponent("none.tar").path) },
+                       folder.appendingPathComponent("none.tar").path + ": no such file")
+    }
+
+    func test_unsafeMembers_areRefused() throws {
+        let folder = try temporaryDirectory().path
+        _ = try runPython("""
+            import tarfile, io
+            def add(t, name, data=b'x', **kw):
+                info = tarfile.TarInfo(name); info.size = len(data)
+                for k, v in kw.items(): setattr(info, k, v)
+                t.addfile(info, io.BytesIO(data))
+            with tarfile.open('\(folder)/escape.tar', 'w') as t: add(t, '../escape')
+            with tarfile.open('\(folder)/absolute.tar', 'w') as t: add(t, '/etc/passwd')
+            with tarfile.open('\(folder)/link.tar', 'w') as t:
+                info = tarfile.TarInfo('features.npy'); info.type = tarfile.SYMTYPE; info.linkname = '/etc/passwd'; t.addfile(info)
+            with tarfile.open('\(folder)/bomb.tar.gz', 'w:gz') as t: add(t, 'features.npy', bytes(8 << 20))
+            with tarfile.open('\(folder)/missing.tar', 'w') as t: add(t, 'manifest.json', b'{}')
+            print('ok')
+            """)
+        XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/escape.tar") },
+                       "\(folder)/escape.tar: member '../escape': absolute paths and '..' are not allowed")
+        XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/absolute.tar") },
+                       "\(folder)/absolute.tar: member '/etc/passwd': absolute paths and '..' are not allowed")
+        XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/link.tar") },
+                       "\(folder)/link.tar: member 'features.npy': links are not allowed in a dataset archive")
+        XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/bomb.tar.gz", maximumMemberBytes: 1 << 20) },
+                       "\(folder)/bomb.tar.gz: member 'features.npy': is 8388608 bytes, more than the 1048576-byte bound")
+        XCTAssertTrue(errorMessage { try DatasetArchive.read("\(folder)/missing.tar") }.contains("not a valid manifest"))
+    }
+
+    func test_compressionBomb_inASingleCompressedFile_stopsAtTheBound() throws {
+        let folder = try temporaryDirectory().path
+        _ = try runPython("import gzip; open('\(folder)/zeros.csv.gz', 'wb').write(gzip.compress(b'a\\n' + b'0\\n' * (4 << 20)))")
+        var source = try ArchiveByteSource(path: "\(folder)/zeros.csv.gz", member: nil, maximumBytes: 1 << 20)
+        XCTAssertTrue(errorMessage { try source.readAll(limit: 1 << 20) }.contains("1048576-byte"), errorMessage { try source.readAll(limit: 1 << 20) })
+    }
+}

@@ -12,7 +12,8 @@ public func python(with modules: [String]) -> URL? {
     candidates.append(repositoryRoot.appendingPathComponent(".venv/bin/python").path)
     candidates.append("/usr/bin/env")
     for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-        let arguments = (candidate == "/usr/bin/env" ? ["python3"] : []) + ["-c", "import " + modules.joined(separator: ", ")]
+        let script = modules.isEmpty ? "pass" : "import " + modules.joined(separator: ", ")
+        let arguments = (candidate == "/usr/bin/env" ? ["python3"] : []) + ["-c", script]
         if let result = try? runProcess(URL(fileURLWithPath: candidate), arguments), result.status == 0 {
             return URL(fileURLWithPath: candidate == "/usr/bin/env" ? "/usr/bin/python3" : candidate)
         }

@@ -1,0 +1,91 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import TestSupport
+import XCTest
+
+final class IngestTests: XCTestCase {
+    func test_keelFile_defaultsToTheLastAttributeAndPositive() throws {
+        let data = try Ingest.read(IngestRequest(path: fixture("kddcup-rootkit-small.dat")))
+        XCTAssertEqual(data.rowCount, 193)
+        XCTAssertEqual(data.anomalyCount, 12)
+    }
+
+    func test_gzippedCSV_withoutHeader_realDigits() throws {
+        var request = IngestRequest(path: fixture("digits-small.csv.gz"))
+        request.csv.hasHeader = false
+        request.labelColumn = "c64"
+        request.positive = ["5", "6", "7", "8", "9"]
+        let data = try Ingest.read(request)
+        XCTAssertEqual(data.features.shape, [200, 64])
+        XCTAssertGreaterThan(data.anomalyCount, 50)
+        XCTAssertLessThan(data.anomalyCount, 150)
+    }
+
+    func test_gzippedIDX_imagesWithLabels_keepTheRowShape() throws {
+        var request = IngestRequest(path: fixture("tiny-images-idx3-ubyte.gz"))
+        request.labelsPath = fixture("tiny-labels-idx1-ubyte")
+        request.positive = ["4", "5"]
+        let data = try Ingest.read(request)
+        XCTAssertEqual(data.features.shape, [6, 12])
+        XCTAssertEqual(data.rowShape, [3, 4])
+        XCTAssertEqual(data.labels, [0, 0, 0, 0, 1, 1])
+        XCTAssertEqual(data.features[1, 0], 12)
+    }
+
+    func test_npy_withLabels() throws {
+        var request = IngestRequest(path: fixture("matrix-f8.npy"))
+        request.labelsPath = fixture("labels-i8.npy")
+        let data = try Ingest.read(request)
+        XCTAssertEqual(data.labels, [0, 1])
+        XCTAssertEqual(data.columns.map(\.name), ["x0", "x1", "x2"])
+    }
+
+    func test_membersOfTarGzZipAndXz_areRead() throws {
+        let folder = try temporaryDirectory().path
+        guard let python = python(with: []) else { throw XCTSkip("no python3") }
+        let arff = fixture("tiny.arff"), keel = fixture("kddcup-rootkit-small.dat")
+        let result = try runProcess(python, ["-c", """
+            import tarfile, zipfile, lzma, shutil
+            with tarfile.open('\(folder)/data.tar.gz', 'w:gz') as t:
+                t.add('\(arff)', arcname='inner/tiny.arff'); t.add('\(keel)', arcname='kdd.dat')
+            with zipfile.ZipFile('\(folder)/data.zip', 'w', zipfile.ZIP_DEFLATED) as z: z.write('\(keel)', 'kdd.dat')
+            open('\(folder)/kdd.dat.xz', 'wb').write(lzma.compress(open('\(keel)', 'rb').read()))
+            """])
+        XCTAssertEqual(result.status, 0, result.output)
+        var fromTar = IngestRequest(path: "\(folder)/data.tar.gz")
+        fromTar.member = "inner/tiny.arff"
+        fromTar.positive = ["anomaly"]
+        XCTAssertEqual(try Ingest.read(fromTar).rowCount, 4)
+        var fromZip = IngestRequest(path: "\(folder)/data.zip")
+        fromZip.member = nil
+        XCTAssertEqual(try Ingest.read(fromZip).anomalyCount, 12, "a zip with one file needs no member name")
+        XCTAssertEqual(try Ingest.read(IngestRequest(path: "\(folder)/kdd.dat.xz")).rowCount, 193)
+        var missing = IngestRequest(path: "\(folder)/data.tar.gz")
+        missing.member = "nope.csv"
+        XCTAssertEqual(errorMessage { try Ingest.read(missing) }, "\(folder)/data.tar.gz: no member 'nope.csv'; it holds inner/tiny.arff, kdd.dat")
+        var ambiguous = IngestRequest(path: "\(folder)/data.tar.gz")
+        ambiguous.format = .keel
+        XCTAssertTrue(errorMessage { try Ingest.read(ambiguous) }.contains("holds 2 files"))
+    }
+
+    func test_unknownFormat_andMissingFile_areClearErrors() {
+        XCTAssertEqual(errorMessage { try Ingest.read(IngestRequest(path: "data.bin")) },
+                       "data.bin: cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+        XCTAssertEqual(errorMessage { try Ingest.read(IngestRequest(path: "/nonexistent/x.csv")) }, "/nonexistent/x.csv: no such file")
+    }
+
+    func test_csvRoundTrip_throughAnArchiveAndBack() throws {
+        let folder = try temporaryDirectory().path
+        let original = "amount,kind,label\n1.5,\"a, b\",0\n-2,c,1\n,c,0\n"
+        try original.write(toFile: "\(folder)/in.csv", atomically: true, encoding: .utf8)
+        var request = IngestRequest(path: "\(folder)/in.csv")
+        request.labelColumn = "label"
+        try DatasetArchive.write(try Ingest.read(request), to: "\(folder)/d.tar.zst")
+        let (data, transform) = try DatasetArchive.read("\(folder)/d.tar.zst")
+        XCTAssertNil(transform)
+        try CSVWriter.write(data, to: "\(folder)/out.csv")
+        XCTAssertEqual(try String(contentsOfFile: "\(folder)/out.csv", encoding: .utf8),
+                       "amount,kind,label,source\n1.5,\"a, b\",0,real\n-2,c,1,real\n,c,0,real\n")
+    }
+}
