@@ -41,11 +41,14 @@ public struct IngestRequest: Sendable {
 public enum Ingest {
     /// - Throws: `DatasetError` or `ArchiveError` naming the file, member and line.
     public static func read(_ request: IngestRequest) throws -> Dataset {
-        let displayName = request.member.map { "\(request.path):\($0)" } ?? request.path
-        guard let format = request.format ?? InputFormat.infer(from: request.member ?? request.path) else {
-            throw DatasetError(displayName, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+        if request.format == nil, InputFormat.infer(from: request.member ?? request.path) == nil,
+           !ArchiveByteSource.isArchive(request.path) {
+            throw DatasetError(request.path, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
         }
         var source = try open(request.path, member: request.member)
+        guard let format = request.format ?? InputFormat.infer(from: source.name) else {
+            throw DatasetError(source.name, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+        }
         switch format {
         case .csv:
             let label = request.labelColumn.map { LabelSpec(column: $0, positive: request.positive.isEmpty ? ["1"] : request.positive) }
