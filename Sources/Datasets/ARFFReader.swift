@@ -19,7 +19,7 @@ public enum ARFFReader {
         var kinds: [ColumnKind] = []
         var inData = false
         var converter: RowConverter?
-        try CSVTokenizer(delimiter: UInt8(ascii: ",")).forEachRecord(in: &source) { fields, line in
+        try CSVTokenizer(delimiter: UInt8(ascii: ","), source: name).forEachRecord(in: &source) { fields, line in
             if let converter {
                 let first = fields.first.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: Swift.min($0.count, 1)), as: UTF8.self) }
                 if first == "%" { return }

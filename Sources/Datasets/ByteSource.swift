@@ -32,7 +32,7 @@ extension ByteSource {
 public final class FileByteSource: ByteSource {
     public let name: String
     public let expectedSize: Int?
-    private let descriptor: Int32
+    let descriptor: Int32
 
     /// Opens a file for reading.
     /// - Throws: `DatasetError` when it does not exist, is a folder or cannot be opened.
@@ -81,5 +81,32 @@ public struct MemoryByteSource: ByteSource {
         }
         offset += count
         return count
+    }
+}
+
+/// A whole file mapped read-only into memory, for readers that parse in place.
+public final class MappedFile {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+    private let mapping: UnsafeMutableRawPointer?
+
+    /// Maps the file behind a source; nil when it cannot be mapped (then read it in chunks).
+    init?(_ file: FileByteSource) {
+        guard let size = file.expectedSize, size > 0 else { return nil }
+        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, file.descriptor, 0)
+        guard let pointer, pointer != MAP_FAILED else { return nil }
+        madvise(pointer, size, MADV_SEQUENTIAL)
+        mapping = pointer
+        base = UnsafePointer(pointer.assumingMemoryBound(to: UInt8.self))
+        count = size
+    }
+
+    deinit { munmap(mapping, count) }
+
+    /// Drops the pages before `offset` from resident memory (they are re-read if touched).
+    func release(upTo offset: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let length = offset / page * page
+        if length > 0 { madvise(mapping, length, MADV_DONTNEED) }
     }
 }

@@ -1,3 +1,6 @@
+import Foundation
+import TensorCore
+
 /// Options for reading delimited text.
 public struct CSVOptions: Equatable, Sendable {
     /// The field separator (one ASCII character).
@@ -10,6 +13,10 @@ public struct CSVOptions: Equatable, Sendable {
     public var inferenceRows = 10_000
     /// Whether the first row names the columns; without a header they are `c0, c1, ...`.
     public var hasHeader = true
+    /// Cores used to parse large all-numeric files (the result does not depend on it).
+    public var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
+    /// Bytes of text parsed per block (a block is split over `threads`).
+    public var blockBytes = 1 << 22
 
     public init() {}
 }
@@ -59,7 +66,7 @@ public enum CSVReader {
             converter = made
         }
 
-        try CSVTokenizer(delimiter: delimiter).forEachRecord(in: &source) { fields, line in
+        func handle(_ fields: UnsafeBufferPointer<CSVTokenizer.Field>, _ line: Int) throws {
             if header == nil {
                 let names = options.hasHeader
                     ? fields.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self).trimmingSpaces }
@@ -86,6 +93,22 @@ public enum CSVReader {
             })
             sampleLines.append(line)
             if sample.count >= options.inferenceRows { try startConverting() }
+        }
+
+        let tokenizer = CSVTokenizer(delimiter: delimiter, source: name, chunkSize: options.blockBytes)
+        let fields = CSVTokenizer.FieldList()
+        var scratch: [UInt8] = []
+        let block: CSVTokenizer.BlockHandler = { base, start, end, atEnd, line in
+            if let converter, converter.isNumericOnly, options.threads > 1, let columns = header?.count,
+               let result = try parseInParallel(tokenizer, base, start, end, atEnd, line, converter, columns, parts: options.threads) {
+                return result
+            }
+            return try tokenizer.parseRecords(base, from: start, to: end, atEnd: atEnd, line: line, fields: fields, scratch: &scratch, handle)
+        }
+        if let file = source as? FileByteSource, let mapped = MappedFile(file) {
+            try tokenizer.stream(mapped: mapped, block: block)
+        } else {
+            try tokenizer.stream(&source, block: block)
         }
         guard header != nil else { throw DatasetError(name, "empty file: expected a header row") }
         if converter == nil { try startConverting() }
@@ -131,8 +154,79 @@ public enum CSVReader {
         let quoted: Bool
     }
 
+    /// Parses the complete lines of a block in `parts` pieces at once, each into a fork
+    /// of the converter, merged in order. Only for blocks without quotes (a line break
+    /// then always ends a record) and numeric columns (no categories to number).
+    /// - Returns: nil when the block does not qualify; else the consumed offset and lines.
+    private static func parseInParallel(
+        _ tokenizer: CSVTokenizer, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ atEnd: Bool, _ line: Int,
+        _ converter: RowConverter, _ columns: Int, parts: Int
+    ) throws -> (consumed: Int, lines: Int)? {
+        var regionEnd = end
+        if !atEnd {
+            guard let last = (start..<end).last(where: { base[$0] == CSVTokenizer.newline }) else { return nil }
+            regionEnd = last + 1
+        }
+        let length = regionEnd - start
+        guard length >= 1 << 12, memchr(base + start, Int32(CSVTokenizer.quote), length) == nil else { return nil }
+        var bounds = [start]
+        for part in 1..<parts {
+            var cut = start + length * part / parts
+            while cut < regionEnd, base[cut - 1] != CSVTokenizer.newline { cut += 1 }
+            bounds.append(max(cut, bounds[bounds.count - 1]))
+        }
+        bounds.append(regionEnd)
+        let forks = (0..<parts).map { _ in converter.fork() }
+        var results = [Result<Int, Error>](repeating: .success(0), count: parts)
+        results.withUnsafeMutableBufferPointer { results in
+            Parallelism.run(parts: parts) { part in
+                let fork = forks[part]
+                let fields = CSVTokenizer.FieldList()
+                var scratch: [UInt8] = []
+                results[part] = Result {
+                    var position = bounds[part], line = 1
+                    let end = bounds[part + 1]
+                    while position < end {
+                        if let next = fork.appendPlainNumbers(base, from: position, to: end, delimiter: tokenizer.delimiter) {
+                            position = next
+                            line += 1
+                            continue
+                        }
+                        // Anything but plain numbers (blank lines, missing values, exponents, CRLF): one record the general way.
+                        let (next, lines) = try tokenizer.parseRecords(base, from: position, to: end, atEnd: true, line: line,
+                                                                       fields: fields, scratch: &scratch, oneRecord: true) { fields, line in
+                            guard fields.count == columns else {
+                                throw DatasetError(tokenizer.source, line: line, "\(fields.count) fields, header has \(columns)")
+                            }
+                            try fork.append(fields, line: line)
+                        }
+                        position = next
+                        line += lines
+                    }
+                    return line - 1
+                }
+            }
+        }
+        var lines = 0
+        for (part, result) in results.enumerated() {
+            switch result {
+            case .success(let spanned):
+                converter.absorb(forks[part])
+                lines += spanned
+            case .failure(var error as DatasetError):
+                // Lines were counted from 1 within the part: make them absolute.
+                let before = (start..<bounds[part]).reduce(0) { $0 + (base[$1] == CSVTokenizer.newline ? 1 : 0) }
+                error.line = error.line.map { line + before + $0 - 1 }
+                throw error
+            case .failure(let error):
+                throw error
+            }
+        }
+        return (regionEnd, lines)
+    }
+
     /// Presents sampled fields to the converter as tokenizer fields.
-    private static func withFields<R>(_ row: [SampledField], _ body: ([CSVTokenizer.Field]) throws -> R) throws -> R {
+    private static func withFields<R>(_ row: [SampledField], _ body: (UnsafeBufferPointer<CSVTokenizer.Field>) throws -> R) throws -> R {
         var copies: [UnsafeMutablePointer<UInt8>] = []
         defer { copies.forEach { $0.deallocate() } }
         let fields = row.map { field -> CSVTokenizer.Field in
@@ -142,7 +236,7 @@ public enum CSVReader {
             copies.append(copy)
             return CSVTokenizer.Field(start: copy, count: bytes.count, quoted: field.quoted)
         }
-        return try body(fields)
+        return try fields.withUnsafeBufferPointer { try body($0) }
     }
 }
 

@@ -2,13 +2,13 @@ import Foundation
 
 /// Decimal text to float, without allocating: `[+-]digits[.digits][(e|E)[+-]digits]`.
 ///
-/// Up to 15 significant digits and exponents within ±22 take Clinger's exact fast
-/// path in double precision (then rounded to float); anything else (more digits,
-/// `inf`, hex) goes through `strtof`, correctly rounded. Leading and trailing
-/// spaces are ignored.
+/// Up to 7 significant digits with exponents within ±10 take one exact float
+/// operation; up to 15 digits within ±22 take Clinger's exact fast path in double
+/// precision; anything else (more digits, `inf`, hex) goes through `strtof`. Every
+/// path rounds correctly. Leading and trailing spaces are ignored.
 /// - Returns: nil when the text is not a number.
 @inline(__always)
-func parseFloat(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
+func parseFloat(_ start: UnsafePointer<UInt8>, _ count: Int, powersOfTen: UnsafePointer<Double> = PowersOfTen.table) -> Float? {
     var i = 0, end = count
     while i < end, start[i] == 0x20 || start[i] == 0x09 { i += 1 }
     while end > i, start[end - 1] == 0x20 || start[end - 1] == 0x09 { end -= 1 }
@@ -55,6 +55,12 @@ func parseFloat(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
     }
     guard i == end else { return nil }
     guard digits <= 15, scale >= -22, scale <= 22 else { return slowParse(start + first, end - first) }
+    if mantissa < (1 << 24), scale >= -10, scale <= 10 {
+        // Both operands are exact in float, so one IEEE operation rounds correctly.
+        let power = Float(powersOfTen[abs(scale)])
+        let magnitude = scale < 0 ? Float(mantissa) / power : Float(mantissa) * power
+        return negative ? -magnitude : magnitude
+    }
     var value = Double(mantissa)
     value = scale < 0 ? value / powersOfTen[-scale] : value * powersOfTen[scale]
     // The double is the correctly rounded decimal; rounding it again to float is exact
@@ -65,7 +71,16 @@ func parseFloat(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
     return Float(negative ? -value : value)
 }
 
-private let powersOfTen: [Double] = (0...22).map { Foundation.pow(10, Double($0)) }
+/// 10^0 ... 10^22, each exact in double precision.
+enum PowersOfTen {
+    /// Allocated once and never freed; hot loops copy the pointer out of this global
+    /// once rather than touching the global per number.
+    nonisolated(unsafe) static let table: UnsafePointer<Double> = {
+        let table = UnsafeMutablePointer<Double>.allocate(capacity: 23)
+        for exponent in 0...22 { table[exponent] = Foundation.pow(10, Double(exponent)) }
+        return UnsafePointer(table)
+    }()
+}
 
 /// `strtof` on a null-terminated copy; nil unless it consumes the whole text.
 private func slowParse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
@@ -78,4 +93,38 @@ private func slowParse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
         guard let endPointer, endPointer - buffer.baseAddress! == count else { return nil }
         return value
     }
+}
+
+/// Reads a plain decimal `[-]digits[.digits]` of at most 7 significant digits that
+/// ends at the first byte that is not part of it, in one pass.
+/// - Returns: the value (correctly rounded: one exact float operation) and the offset
+///   after it; nil for anything else (exponents, long mantissas, text), which the
+///   general parser handles.
+@inline(__always)
+func parsePlainNumber(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, powersOfTen: UnsafePointer<Double>) -> (Float, Int)? {
+    var i = start
+    let negative = i < end && base[i] == UInt8(ascii: "-")
+    if negative { i += 1 }
+    var mantissa: UInt32 = 0
+    let digitsStart = i
+    while i < end, base[i] &- 0x30 < 10 {
+        mantissa = mantissa &* 10 &+ UInt32(base[i] &- 0x30)
+        i += 1
+    }
+    var integerDigits = i - digitsStart
+    var fraction = 0
+    if i < end, base[i] == UInt8(ascii: ".") {
+        i += 1
+        let fractionStart = i
+        while i < end, base[i] &- 0x30 < 10 {
+            mantissa = mantissa &* 10 &+ UInt32(base[i] &- 0x30)
+            i += 1
+        }
+        fraction = i - fractionStart
+    }
+    integerDigits += fraction
+    guard integerDigits > 0, integerDigits <= 7, fraction <= 10 else { return nil }
+    if i < end, base[i] | 0x20 == UInt8(ascii: "e") { return nil }
+    let magnitude = fraction == 0 ? Float(mantissa) : Float(mantissa) / Float(powersOfTen[fraction])
+    return (negative ? -magnitude : magnitude, i)
 }

@@ -1,13 +1,23 @@
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Turns the text fields of records into feature values, a label and column
-/// statistics, for every text reader (CSV, KEEL, ARFF).
+/// kinds, for every text reader (CSV, KEEL, ARFF).
 final class RowConverter {
+    /// What each field is, decided once per column.
+    private enum Role: UInt8 { case numeric, categorical, label }
+
     private let source: String
     private(set) var kinds: [ColumnKind]
     private let names: [String]
+    private let roles: [Role]
     /// Position of the label among the fields, if any.
     private let labelIndex: Int?
+    private let label: LabelSpec?
     private let positive: [[UInt8]]
     private var positiveSeen: [Bool]
     private var labelValuesSeen: [String] = []
@@ -15,40 +25,70 @@ final class RowConverter {
     /// attributes) reject other values; the others gain categories as they appear.
     private let declaredCategories: [Bool]
     private var categoryIndex: [[String: Int]]
+    private let missingTexts: [String]
     private let missing: [[UInt8]]
+    /// Whether some missing-value token also reads as a number (then it is checked first).
+    private let missingLooksNumeric: Bool
+    private let powers = PowersOfTen.table
     private(set) var features: [Float] = []
     private(set) var labels: [UInt8] = []
+    private var row: UnsafeMutablePointer<Float>
+    private let width: Int
 
     /// - Parameters:
     ///   - kinds: one per field, label included (its kind is ignored).
-    init(source: String, names: [String], kinds: [ColumnKind], label: LabelSpec?, labelIndex: Int?,
-         missing: [String]) {
+    init(source: String, names: [String], kinds: [ColumnKind], label: LabelSpec?, labelIndex: Int?, missing: [String]) {
         self.source = source
         self.names = names
         self.kinds = kinds
         self.labelIndex = labelIndex
+        self.label = label
+        self.roles = kinds.indices.map { j in
+            if j == labelIndex { return .label }
+            if case .categorical = kinds[j] { return .categorical }
+            return .numeric
+        }
         self.positive = (label?.positive ?? []).map { Array($0.utf8) }
         self.positiveSeen = [Bool](repeating: false, count: label?.positive.count ?? 0)
         self.declaredCategories = kinds.map { ($0.categoriesIfAny?.isEmpty == false) }
+        self.missingTexts = missing
         self.missing = missing.map { Array($0.utf8) }
+        self.missingLooksNumeric = self.missing.contains { token in
+            token.withUnsafeBufferPointer { $0.baseAddress.flatMap { parseFloat($0, token.count) }.map { !$0.isNaN } ?? false }
+        }
         self.categoryIndex = kinds.map { kind in
             guard case .categorical(let categories) = kind else { return [:] }
             return Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         }
+        width = kinds.count - (labelIndex == nil ? 0 : 1)
+        row = .allocate(capacity: max(width, 1))
+    }
+
+    deinit { row.deallocate() }
+
+    /// Whether every feature is numeric (rows can then be converted in parallel and merged).
+    var isNumericOnly: Bool { !roles.contains(.categorical) }
+
+    /// An empty converter with the same columns, for a parallel part of the input.
+    func fork() -> RowConverter {
+        RowConverter(source: source, names: names, kinds: kinds, label: label, labelIndex: labelIndex, missing: missingTexts)
+    }
+
+    /// Appends the rows of a part converted by a fork, in order.
+    func absorb(_ part: RowConverter) {
+        features.append(contentsOf: part.features)
+        labels.append(contentsOf: part.labels)
+        for (k, seen) in part.positiveSeen.enumerated() where seen { positiveSeen[k] = true }
+        for value in part.labelValuesSeen where labelValuesSeen.count < 20 && !labelValuesSeen.contains(value) {
+            labelValuesSeen.append(value)
+        }
+        for (j, kind) in part.kinds.enumerated() where kind != kinds[j] { kinds[j] = kind }
     }
 
     /// Reserves room for about `rows` rows.
     func reserve(rows: Int) {
-        features.reserveCapacity(rows * (kinds.count - (labelIndex == nil ? 0 : 1)))
+        features.reserveCapacity(rows * width)
         labels.reserveCapacity(rows)
-    }
-
-    @inline(__always)
-    private func trimmed(_ start: UnsafePointer<UInt8>, _ count: Int) -> (UnsafePointer<UInt8>, Int) {
-        var s = start, n = count
-        while n > 0, s[0] == 0x20 || s[0] == 0x09 { s += 1; n -= 1 }
-        while n > 0, s[n - 1] == 0x20 || s[n - 1] == 0x09 { n -= 1 }
-        return (s, n)
     }
 
     @inline(__always)
@@ -62,42 +102,96 @@ final class RowConverter {
 
     /// Appends one record: every field in order, the label field included.
     /// - Throws: `DatasetError` naming the line and column for a value that does not fit.
-    func append(_ fields: [CSVTokenizer.Field], line: Int) throws {
+    func append(_ fields: UnsafeBufferPointer<CSVTokenizer.Field>, line: Int) throws {
         var label: UInt8 = 0
-        for (j, field) in fields.enumerated() {
-            let (start, count) = trimmed(field.start, field.count)
-            if j == labelIndex {
+        var k = 0
+        for j in 0..<fields.count {
+            let field = fields[j]
+            var start = field.start, count = field.count
+            while count > 0, start[0] == 0x20 || start[0] == 0x09 { start += 1; count -= 1 }
+            while count > 0, start[count - 1] == 0x20 || start[count - 1] == 0x09 { count -= 1 }
+            switch roles[j] {
+            case .label:
                 label = try labelValue(start, count, line: line)
                 continue
-            }
-            if isMissing(start, count, quoted: field.quoted) {
-                features.append(.nan)
-                continue
-            }
-            switch kinds[j] {
-            case .numeric(let integer):
-                guard let value = parseFloat(start, count), !value.isNaN else {
+            case .numeric:
+                if missingLooksNumeric, isMissing(start, count, quoted: field.quoted) {
+                    row[k] = .nan
+                } else if let value = parseFloat(start, count, powersOfTen: powers), !value.isNaN {
+                    if value != value.rounded(), case .numeric(true) = kinds[j] { kinds[j] = .numeric(integer: false) }
+                    row[k] = value
+                } else if isMissing(start, count, quoted: field.quoted) {
+                    row[k] = .nan
+                } else {
                     let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
                     throw DatasetError(source, line: line,
                                        "column '\(names[j])': '\(text)' is not a number (declare the column categorical if it holds text)")
                 }
-                if integer, value != value.rounded() { kinds[j] = .numeric(integer: false) }
-                features.append(value)
-            case .categorical(let categories):
-                let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
-                if let index = categoryIndex[j][text] {
-                    features.append(Float(index))
-                } else if !declaredCategories[j] {
-                    categoryIndex[j][text] = categories.count
-                    kinds[j] = .categorical(categories: categories + [text])
-                    features.append(Float(categories.count))
-                } else {
-                    throw DatasetError(source, line: line,
-                                       "column '\(names[j])': '\(text)' is not one of its declared values \(categories)")
-                }
+            case .categorical:
+                row[k] = isMissing(start, count, quoted: field.quoted) ? .nan : try category(j, start, count, line: line)
             }
+            k += 1
         }
+        features.append(contentsOf: UnsafeBufferPointer(start: row, count: width))
         labels.append(label)
+    }
+
+    /// Converts one record of plain numbers (no quotes, spaces or missing values) in a
+    /// single pass over its bytes, without splitting it into fields first.
+    /// - Returns: the offset after the record's line break, or nil when the record is
+    ///   not of that simple form (the caller then takes the general path).
+    @inline(__always)
+    func appendPlainNumbers(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8) -> Int? {
+        if missingLooksNumeric { return nil }
+        var p = start
+        var k = 0
+        var label: UInt8 = 0
+        let fieldCount = roles.count
+        for j in 0..<fieldCount {
+            let terminator = j == fieldCount - 1 ? CSVTokenizer.newline : delimiter
+            if roles[j] == .label {
+                var q = p
+                while q < end, base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
+                guard q < end, base[q] == terminator, q > p,
+                      base[p] != 0x20, base[p] != 0x09, base[q - 1] != 0x20, base[q - 1] != 0x09, base[q - 1] != 0x0D else { return nil }
+                var matched = false
+                for (index, value) in positive.enumerated() where value.count == q - p {
+                    if value.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base + p, q - p) == 0 }) {
+                        positiveSeen[index] = true
+                        matched = true
+                        break
+                    }
+                }
+                if !matched, labelValuesSeen.count < 20 {
+                    let text = String(decoding: UnsafeBufferPointer(start: base + p, count: q - p), as: UTF8.self)
+                    if !labelValuesSeen.contains(text) { labelValuesSeen.append(text) }
+                }
+                label = matched ? 1 : 0
+                p = q + 1
+                continue
+            }
+            guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, to: end, powersOfTen: powers),
+                  next < end, base[next] == terminator else { return nil }
+            if value != value.rounded(), case .numeric(true) = kinds[j] { kinds[j] = .numeric(integer: false) }
+            row[k] = value
+            k += 1
+            p = next + 1
+        }
+        features.append(contentsOf: UnsafeBufferPointer(start: row, count: width))
+        labels.append(label)
+        return p
+    }
+
+    private func category(_ j: Int, _ start: UnsafePointer<UInt8>, _ count: Int, line: Int) throws -> Float {
+        let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+        if let index = categoryIndex[j][text] { return Float(index) }
+        guard case .categorical(let categories) = kinds[j], !declaredCategories[j] else {
+            throw DatasetError(source, line: line,
+                               "column '\(names[j])': '\(text)' is not one of its declared values \(kinds[j].categoriesIfAny ?? [])")
+        }
+        categoryIndex[j][text] = categories.count
+        kinds[j] = .categorical(categories: categories + [text])
+        return Float(categories.count)
     }
 
     private func labelValue(_ start: UnsafePointer<UInt8>, _ count: Int, line: Int) throws -> UInt8 {
@@ -126,6 +220,7 @@ final class RowConverter {
         var columns: [Column] = []
         for (j, kind) in kinds.enumerated() where j != labelIndex { columns.append(Column(name: names[j], kind: kind)) }
         let tensor = try Tensor(shape: [labels.count, columns.count], scalars: features)
+        features = []
         return try Dataset(features: tensor, columns: columns, labels: labels, rowShape: rowShape, source: source)
     }
 }
@@ -136,9 +231,3 @@ extension ColumnKind {
         return nil
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -105,3 +105,66 @@ final class CSVReaderTests: XCTestCase {
 }
 
 import Foundation
+
+/// Large all-numeric files are parsed in parallel blocks with a one-pass fast path;
+/// the result must equal the sequential general path, errors included.
+final class ParallelCSVTests: XCTestCase {
+    private func bigText(rows: Int, tweak: (Int) -> String? = { _ in nil }) -> String {
+        var rng = SeededRNG(seed: 21)
+        var lines = ["a,b,c,label"]
+        for r in 0..<rows {
+            if let special = tweak(r) { lines.append(special); continue }
+            lines.append(String(format: "%.4f,%d,%.2e,%@", Double(rng.normal()), rng.index(below: 1000), Double(rng.uniform()), r % 97 == 0 ? "yes" : "no"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func read(_ text: String, threads: Int) throws -> Dataset {
+        var options = CSVOptions()
+        options.threads = threads
+        options.inferenceRows = 100
+        options.blockBytes = 1 << 16
+        var source = MemoryByteSource(name: "big.csv", bytes: Array(text.utf8))
+        return try CSVReader.read(&source, label: LabelSpec(column: "label", positive: ["yes"]), options: options)
+    }
+
+    private func readMapped(_ text: String, threads: Int) throws -> Dataset {
+        let path = try temporaryDirectory().appendingPathComponent("big.csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var options = CSVOptions()
+        options.threads = threads
+        options.inferenceRows = 100
+        options.blockBytes = 1 << 16
+        var source = try FileByteSource(path: path)
+        return try CSVReader.read(&source, label: LabelSpec(column: "label", positive: ["yes"]), options: options)
+    }
+
+    func test_parallelAndMappedReading_equalSequentialReading() throws {
+        let text = bigText(rows: 40_000) { r in
+            switch r {
+            case 5000: return ",1,2,no"                  // missing value
+            case 9000: return ""                          // blank line
+            case 12000: return "1.5, 2 ,3e1, yes"         // spaces
+            case 15000: return "0.000001234567,7,1,no"    // long mantissa
+            default: return nil
+            }
+        }
+        let sequential = try read(text, threads: 1)
+        for candidate in [try read(text, threads: 2), try readMapped(text, threads: 2), try readMapped(text, threads: 3)] {
+            XCTAssertEqual(candidate.labels, sequential.labels)
+            XCTAssertEqual(candidate.columns, sequential.columns)
+            XCTAssertEqual(candidate.features.scalars.map(\.bitPattern), sequential.features.scalars.map(\.bitPattern))
+        }
+        XCTAssertEqual(sequential.rowCount, 39_999)
+        XCTAssertEqual(sequential.labels[11_999], 1, "' yes' is trimmed")
+    }
+
+    func test_errorInAParallelBlock_namesTheAbsoluteLine() throws {
+        let text = bigText(rows: 30_000) { $0 == 25_000 ? "1,2,oops,no" : nil }
+        XCTAssertTrue(errorMessage { try readMapped(text, threads: 2) }.contains(":25002: column 'c': 'oops' is not a number"),
+                      errorMessage { try readMapped(text, threads: 2) })
+        let ragged = bigText(rows: 30_000) { $0 == 20_000 ? "1,2" : nil }
+        XCTAssertTrue(errorMessage { try read(ragged, threads: 2) }.hasSuffix("big.csv:20002: 2 fields, header has 4"),
+                      errorMessage { try read(ragged, threads: 2) })
+    }
+}
