@@ -114,7 +114,7 @@ final class ParallelCSVTests: XCTestCase {
         var lines = ["a,b,c,label"]
         for r in 0..<rows {
             if let special = tweak(r) { lines.append(special); continue }
-            lines.append(String(format: "%.4f,%d,%.2e,%@", Double(rng.normal()), rng.index(below: 1000), Double(rng.uniform()), r % 97 == 0 ? "yes" : "no"))
+            lines.append(String(format: r % 10 == 0 ? "%.4f,%d,%.2e,%@" : "%.4f,%d,%.3f,%@", Double(rng.normal()), rng.index(below: 1000), Double(rng.uniform()), r % 97 == 0 ? "yes" : "no"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
