@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
-"""`make bench`: AnomSynth's training speed beside PyTorch's, measured in the same run.
+"""`make bench`: AnomSynth's figures beside its peers', measured in the same run.
 
-For every model and thread count, runs `anomsynth bench nn --json` and the PyTorch
-reference (`../shared/bench/torch_reference.py`) with the same batch, batch cap,
-warm-up and repeats, one after the other, and prints a Markdown table with ratios.
-PyTorch is installed into `.venv-torch` on first use (torch==2.13.0, CPU wheel).
+- nn: for every model and thread count, `anomsynth bench nn --json` and the PyTorch
+  reference (`../shared/bench/torch_reference.py`) with the same batch, batch cap,
+  warm-up and repeats, one after the other.
+- csv: a generated 1,000,000 x 30 numeric CSV (about 255 MB) read by
+  `anomsynth bench csv` and by `pandas.read_csv(dtype=float32)`, each in a fresh
+  process (peak memory is the process's), median of 3.
+- archive: the same data written as a dataset archive (tar + zstd) by
+  `anomsynth bench archive`, and as the same three .npy files packed by
+  `tar --zstd` (and unpacked), median of 3.
+
+Peers are installed into `.venv-torch` on first use (torch==2.13.0, numpy, pandas).
+Prints Markdown tables with ratios.
 """
 import argparse
 import json
@@ -17,13 +25,98 @@ TORCH_VENV = os.path.join(ROOT, ".venv-torch")
 TORCH_PYTHON = os.path.join(TORCH_VENV, "bin", "python")
 
 
-def ensure_torch():
-    probe = subprocess.run([TORCH_PYTHON, "-c", "import torch, numpy"], capture_output=True) \
+def ensure_peers():
+    probe = subprocess.run([TORCH_PYTHON, "-c", "import torch, numpy, pandas"], capture_output=True) \
         if os.path.exists(TORCH_PYTHON) else None
     if probe is None or probe.returncode != 0:
-        print("bench: installing torch==2.13.0 into .venv-torch (once)", file=sys.stderr)
+        print("bench: installing torch==2.13.0, numpy, pandas into .venv-torch (once)", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", TORCH_VENV], check=True)
-        subprocess.run([TORCH_PYTHON, "-m", "pip", "install", "-q", "torch==2.13.0", "numpy"], check=True)
+        subprocess.run([TORCH_PYTHON, "-m", "pip", "install", "-q", "torch==2.13.0", "numpy", "pandas"], check=True)
+
+
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
+PANDAS_READ = """
+import json, resource, sys, time
+import pandas as pd
+start = time.perf_counter()
+frame = pd.read_csv(sys.argv[1], dtype="float32")
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows": frame.shape[0]}))
+"""
+
+MAKE_CSV = """
+import sys, numpy as np
+rng = np.random.default_rng(0)
+x = rng.standard_normal((1_000_000, 30)).astype(np.float32)
+np.savetxt(sys.argv[1], x, fmt="%.5f", delimiter=",", header=",".join(f"f{i}" for i in range(30)), comments="")
+"""
+
+SAVE_NPY = """
+import sys, numpy as np, pandas as pd
+x = pd.read_csv(sys.argv[1], dtype="float32").to_numpy()
+np.save(sys.argv[2] + "/features.npy", x)
+np.save(sys.argv[2] + "/labels.npy", np.zeros(len(x), np.uint8))
+np.save(sys.argv[2] + "/provenance.npy", np.zeros(len(x), np.int32))
+"""
+
+
+def timed(command):
+    import time
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def data_benchmarks(anomsynth, repeats):
+    folder = os.path.join(ROOT, ".bench")
+    os.makedirs(folder, exist_ok=True)
+    csv = os.path.join(folder, "numeric-1m-x30.csv")
+    if not os.path.exists(csv):
+        print("bench: generating a 1,000,000 x 30 CSV", file=sys.stderr)
+        subprocess.run([TORCH_PYTHON, "-c", MAKE_CSV, csv], check=True)
+    megabytes = os.path.getsize(csv) / 1e6
+    ours, theirs = [], []
+    for _ in range(repeats):
+        ours.append(last_json(subprocess.run([anomsynth, "bench", "csv", csv, "--json"], check=True,
+                                             capture_output=True, text=True).stdout))
+        theirs.append(last_json(subprocess.run([TORCH_PYTHON, "-c", PANDAS_READ, csv], check=True,
+                                               capture_output=True, text=True).stdout))
+    our_seconds, their_seconds = median([r["seconds"] for r in ours]), median([r["seconds"] for r in theirs])
+    matrix = ours[0]["matrix_mib"]
+    print(f"\nCSV ingest, {megabytes:.0f} MB, 1,000,000 x 30 numeric (median of {repeats}; float32 matrix {matrix:.0f} MiB)\n")
+    print("| reader | MB/s | seconds | peak MiB | peak / matrix |")
+    print("|---|---|---|---|---|")
+    for name, seconds, runs in (("anomsynth bench csv", our_seconds, ours), ("pandas.read_csv(dtype=float32)", their_seconds, theirs)):
+        peak = median([r["peak_rss_mib"] for r in runs])
+        print(f"| {name} | {megabytes / seconds:,.0f} | {seconds:.2f} | {peak:.0f} | {peak / matrix:.2f}x |")
+    print(f"\nAnomSynth / pandas speed: {their_seconds / our_seconds:.2f}x")
+
+    archive = os.path.join(folder, "bench.tar.zst")
+    npy_folder = os.path.join(folder, "npy")
+    os.makedirs(npy_folder, exist_ok=True)
+    subprocess.run([TORCH_PYTHON, "-c", SAVE_NPY, csv, npy_folder], check=True)
+    tarball = os.path.join(folder, "peer.tar.zst")
+    extract = os.path.join(folder, "extract")
+    os.makedirs(extract, exist_ok=True)
+    ours, tar_write, tar_read = [], [], []
+    for _ in range(repeats):
+        ours.append(last_json(subprocess.run([anomsynth, "bench", "archive", csv, "--out", archive, "--json"], check=True,
+                                             capture_output=True, text=True).stdout))
+        tar_write.append(timed(["tar", "--zstd", "-cf", tarball, "-C", npy_folder, "features.npy", "labels.npy", "provenance.npy"]))
+        tar_read.append(timed(["tar", "--zstd", "-xf", tarball, "-C", extract]))
+    print(f"\nDataset archive of the same data, zstd (median of {repeats})\n")
+    print("| writer | write s | read s | MB |")
+    print("|---|---|---|---|")
+    our_write = median([r["write_seconds"] for r in ours])
+    print(f"| AnomSynth archive (+ manifest, SHA-256 of every member) | {our_write:.2f} | "
+          f"{median([r['read_seconds'] for r in ours]):.2f} | {ours[0]['bytes'] / 1e6:.1f} |")
+    print(f"| tar --zstd of the three .npy files | {median(tar_write):.2f} | {median(tar_read):.2f} | "
+          f"{os.path.getsize(tarball) / 1e6:.1f} |")
+    print(f"\nAnomSynth / tar+zstd write speed: {median(tar_write) / our_write:.2f}x")
 
 
 def last_json(output):
@@ -42,8 +135,13 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=["nn", "data"], help="run one part")
     args = parser.parse_args()
-    ensure_torch()
+    ensure_peers()
+    if args.only != "nn":
+        data_benchmarks(args.anomsynth, args.repeats)
+    if args.only == "data":
+        return
 
     common = ["--max-batches", str(args.max_batches), "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
     rows = []
@@ -61,6 +159,7 @@ def main():
                          ours["peak_rss_mib"], theirs["peak_rss_mib"]))
             print(f"bench: {model} threads={threads}: {ratio:.2f}x PyTorch", file=sys.stderr)
 
+    print("\nTraining speed (samples/s, median of repeats)\n")
     print("| model | threads | AnomSynth samples/s | PyTorch samples/s | ratio | peak MiB (AnomSynth / PyTorch) |")
     print("|---|---|---|---|---|---|")
     for model, threads, ours, theirs, ratio, rss, torch_rss in rows:

@@ -42,27 +42,19 @@ public enum CSVReader {
         let name = source.name
         var header: [String]?
         var labelIndex: Int?
-        var sample: [[SampledField]] = []
-        var sampleLines: [Int] = []
+        var sample: InferenceSample?
         var converter: RowConverter?
         let expectedSize = source.expectedSize
 
         func startConverting() throws {
-            guard let header else { return }
-            var kinds: [ColumnKind] = []
-            for (j, column) in header.enumerated() {
-                let values = sample.map { $0[j] }.filter { $0.quoted || !options.missingValues.contains($0.text.trimmingSpaces) }
-                kinds.append(kind(values: values.map(\.text), declared: options.columnTypes[column]))
-            }
+            guard let header, let sample else { return }
+            let kinds = sample.kinds(names: header, declared: options.columnTypes, missing: options.missingValues)
             let made = RowConverter(source: name, names: header, kinds: kinds, label: label, labelIndex: labelIndex,
                                     missing: options.missingValues)
-            if let expectedSize, let sampleBytes = sampleByteCount(sample), sampleBytes > 0 {
-                made.reserve(rows: Int(Double(expectedSize) / Double(sampleBytes) * Double(sample.count) * 1.02) + 16)
+            if let expectedSize, sample.bytesPerRow > 0 {
+                made.reserve(rows: Int(Double(expectedSize) / sample.bytesPerRow * 1.02) + 16)
             }
-            for (row, line) in zip(sample, sampleLines) {
-                try withFields(row) { try made.append($0, line: line) }
-            }
-            sample.removeAll()
+            try sample.replay(into: made)
             converter = made
         }
 
@@ -88,11 +80,10 @@ public enum CSVReader {
                 try converter.append(fields, line: line)
                 return
             }
-            sample.append(fields.map {
-                SampledField(text: String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self), quoted: $0.quoted)
-            })
-            sampleLines.append(line)
-            if sample.count >= options.inferenceRows { try startConverting() }
+            let rows = sample ?? InferenceSample(width: columns.count)
+            sample = rows
+            rows.append(fields, line: line)
+            if rows.rowCount >= options.inferenceRows { try startConverting() }
         }
 
         let tokenizer = CSVTokenizer(delimiter: delimiter, source: name, chunkSize: options.blockBytes)
@@ -112,7 +103,8 @@ public enum CSVReader {
         }
         guard header != nil else { throw DatasetError(name, "empty file: expected a header row") }
         if converter == nil { try startConverting() }
-        return try converter!.dataset()
+        guard let converter else { throw DatasetError(name, "no data rows") }
+        return try converter.dataset()
     }
 
     static func checkHeader(_ names: [String], source: String, line: Int) throws {
@@ -123,35 +115,6 @@ public enum CSVReader {
         for name in names where !seen.insert(name).inserted {
             throw DatasetError(source, line: line, "column name '\(name)' appears twice in the header")
         }
-    }
-
-    /// The kind of a column from its declared type or its sampled, non-missing values.
-    static func kind(values: [String], declared: DeclaredType?) -> ColumnKind {
-        switch declared {
-        case .categorical: return .categorical(categories: [])
-        case .numeric: return .numeric(integer: false)
-        case .integer: return .numeric(integer: true)
-        case nil: break
-        }
-        var integer = true
-        for value in values {
-            let number: Float? = Array(value.utf8).withUnsafeBufferPointer { bytes in
-                bytes.baseAddress.flatMap { parseFloat($0, bytes.count) }
-            }
-            guard let number, !number.isNaN else { return .categorical(categories: []) }
-            if number != number.rounded() { integer = false }
-        }
-        return .numeric(integer: integer)
-    }
-
-    private static func sampleByteCount(_ sample: [[SampledField]]) -> Int? {
-        sample.isEmpty ? nil : sample.reduce(0) { $0 + $1.reduce($1.count) { $0 + $1.text.utf8.count } }
-    }
-
-    /// A field of the inference sample, kept as text until the column types are known.
-    struct SampledField {
-        let text: String
-        let quoted: Bool
     }
 
     /// Parses the complete lines of a block in `parts` pieces at once, each into a fork
@@ -225,19 +188,6 @@ public enum CSVReader {
         return (regionEnd, lines)
     }
 
-    /// Presents sampled fields to the converter as tokenizer fields.
-    private static func withFields<R>(_ row: [SampledField], _ body: (UnsafeBufferPointer<CSVTokenizer.Field>) throws -> R) throws -> R {
-        var copies: [UnsafeMutablePointer<UInt8>] = []
-        defer { copies.forEach { $0.deallocate() } }
-        let fields = row.map { field -> CSVTokenizer.Field in
-            let bytes = Array(field.text.utf8)
-            let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(bytes.count, 1))
-            copy.initialize(from: bytes, count: bytes.count)
-            copies.append(copy)
-            return CSVTokenizer.Field(start: copy, count: bytes.count, quoted: field.quoted)
-        }
-        return try fields.withUnsafeBufferPointer { try body($0) }
-    }
 }
 
 extension String {
