@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
             name: "ArchiveIO",
-            dependencies: ["Datasets", "CArchive", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Datasets", "CArchive", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: uncheckedInRelease),
         .target(
             name: "AnomSynthCLI",
             dependencies: [

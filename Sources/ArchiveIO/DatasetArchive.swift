@@ -24,10 +24,19 @@ public enum DatasetArchive {
             "provenance.npy": NPY.encode(data.provenance),
         ]
         if let transform { members[transformName] = try canonicalJSON(transform) }
-        let checksums = members.mapValues { Manifest.Member(bytes: $0.count, sha256: sha256Hex($0)) }
-        members[manifestName] = try canonicalJSON(Manifest(describing: data, members: checksums))
+        // Members are written in name order and manifest.json comes third: hash and
+        // compute statistics on another core while the first members are written.
+        let manifest = BackgroundWork { [members, data] in
+            Manifest(describing: data, members: members.mapValues { Manifest.Member(bytes: $0.count, sha256: sha256Hex($0)) })
+        }
         let writer = try TarWriter(path: path, compression: compression)
-        for name in members.keys.sorted() { try writer.add(name, members[name]!) }
+        for name in (members.keys + [manifestName]).sorted() {
+            if name == manifestName {
+                try writer.add(name, try canonicalJSON(manifest.result()))
+            } else {
+                try writer.add(name, members[name]!)
+            }
+        }
         try writer.finish()
     }
 
@@ -104,6 +113,26 @@ public enum DatasetArchive {
             throw ArchiveError(path, member: missing, "is listed in the manifest but missing")
         }
         return (manifest, members)
+    }
+
+    /// A computation started on another thread whose result is collected later.
+    final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
+        private var value: Value?
+        private let group = DispatchGroup()
+
+        init(_ work: @escaping @Sendable () -> Value) {
+            group.enter()
+            DispatchQueue.global().async {
+                self.value = work()
+                self.group.leave()
+            }
+        }
+
+        /// Waits for the work and returns its result.
+        func result() -> Value {
+            group.wait()
+            return value!
+        }
     }
 
     /// Lowercase hex SHA-256.

@@ -95,15 +95,26 @@ extension Manifest {
         var lows = [Double](repeating: .infinity, count: width), highs = [Double](repeating: -.infinity, count: width)
         var counts = [Int](repeating: 0, count: width)
         data.features.withUnsafeBufferPointer { values in
-            for r in 0..<data.rowCount {
-                for j in 0..<width {
-                    let x = Double(values[r * width + j])
-                    guard !x.isNaN else { continue }
-                    sums[j] += x
-                    squares[j] += x * x
-                    lows[j] = Swift.min(lows[j], x)
-                    highs[j] = Swift.max(highs[j], x)
-                    counts[j] += 1
+            sums.withUnsafeMutableBufferPointer { sums in
+                squares.withUnsafeMutableBufferPointer { squares in
+                    lows.withUnsafeMutableBufferPointer { lows in
+                        highs.withUnsafeMutableBufferPointer { highs in
+                            counts.withUnsafeMutableBufferPointer { counts in
+                                guard let base = values.baseAddress else { return }
+                                for r in 0..<data.rowCount {
+                                    let row = base + r * width
+                                    for j in 0..<width where !row[j].isNaN {
+                                        let x = Double(row[j])
+                                        sums[j] += x
+                                        squares[j] += x * x
+                                        lows[j] = Swift.min(lows[j], x)
+                                        highs[j] = Swift.max(highs[j], x)
+                                        counts[j] += 1
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -26,7 +26,10 @@ final class TarWriter {
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
         try check(archive_write_set_format_ustar(handle), "setting the tar format")
         switch compression {
-        case .zstd: try check(archive_write_add_filter_zstd(handle), "adding zstd compression")
+        case .zstd:
+            try check(archive_write_add_filter_zstd(handle), "adding zstd compression")
+            // A fixed worker count: zstd's output depends on whether it is threaded, not on the machine.
+            try check(archive_write_set_filter_option(handle, "zstd", "threads", "2"), "setting zstd threads")
         case .gzip:
             try check(archive_write_add_filter_gzip(handle), "adding gzip compression")
             try check(archive_write_set_filter_option(handle, "gzip", "timestamp", nil), "leaving the gzip timestamp out")

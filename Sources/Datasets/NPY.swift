@@ -13,24 +13,33 @@ public enum NPY {
 
     /// Encodes a float32 tensor (any rank) as `<f4`, C order.
     public static func encode(_ tensor: Tensor) -> [UInt8] {
-        var bytes = header(descr: "<f4", shape: tensor.shape)
-        bytes.reserveCapacity(bytes.count + 4 * tensor.count)
-        tensor.withUnsafeBufferPointer { values in
-            for value in values { appendLittleEndian(value.bitPattern, to: &bytes) }
-        }
+        tensor.withUnsafeBufferPointer { withHeader(descr: "<f4", shape: tensor.shape, values: $0) }
+    }
+
+    /// The header followed by the values' bytes, little-endian.
+    private static func withHeader<T: FixedWidthInteger>(descr: String, shape: [Int], integers values: UnsafeBufferPointer<T>) -> [UInt8] {
+        var bytes = header(descr: descr, shape: shape)
+        bytes.reserveCapacity(bytes.count + values.count * MemoryLayout<T>.size)
+        #if _endian(little)
+        bytes.append(contentsOf: UnsafeRawBufferPointer(values))
+        #else
+        for value in values { appendLittleEndian(value, to: &bytes) }
+        #endif
         return bytes
+    }
+
+    private static func withHeader(descr: String, shape: [Int], values: UnsafeBufferPointer<Float>) -> [UInt8] {
+        values.withMemoryRebound(to: UInt32.self) { withHeader(descr: descr, shape: shape, integers: $0) }
     }
 
     /// Encodes a vector of bytes as `|u1`.
     public static func encode(_ values: [UInt8]) -> [UInt8] {
-        header(descr: "|u1", shape: [values.count]) + values
+        values.withUnsafeBufferPointer { withHeader(descr: "|u1", shape: [values.count], integers: $0) }
     }
 
     /// Encodes a vector of 32-bit integers as `<i4`.
     public static func encode(_ values: [Int32]) -> [UInt8] {
-        var bytes = header(descr: "<i4", shape: [values.count])
-        for value in values { appendLittleEndian(UInt32(bitPattern: value), to: &bytes) }
-        return bytes
+        values.withUnsafeBufferPointer { withHeader(descr: "<i4", shape: [values.count], integers: $0) }
     }
 
     private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
@@ -80,8 +89,16 @@ public enum NPY {
             throw DatasetError(source, ".npy data is \(bytes.count - dataStart) bytes, shape \(describe(shape)) of \(descr) needs \(expected)"
                 + (bytes.count - dataStart < expected ? " (truncated file)" : ""))
         }
-        let values = bytes.withUnsafeBytes { raw in
-            (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: raw[(dataStart + $0 * width)..<(dataStart + ($0 + 1) * width)])) }
+        let values = bytes.withUnsafeBytes { raw -> [Float] in
+            #if _endian(little)
+            if descr == "<f4" || descr == "=f4" {
+                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[dataStart...]))
+                    initialized = count
+                }
+            }
+            #endif
+            return (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: raw[(dataStart + $0 * width)..<(dataStart + ($0 + 1) * width)])) }
         }
         return Array(shape: shape, descr: descr, values: values)
     }
