@@ -23,7 +23,7 @@ final class TarReader {
         archive_read_support_format_tar(handle)
         archive_read_support_format_zip(handle)
         if raw { archive_read_support_format_raw(handle) }
-        guard archive_read_open_filename(handle, path, 1 << 16) == ARCHIVE_OK else {
+        guard archive_read_open_filename(handle, path, 1 << 20) == ARCHIVE_OK else {
             throw ArchiveError.libarchive(handle, path, "cannot open as an archive")  // deinit frees the handle
         }
     }

@@ -36,6 +36,7 @@ final class TarWriter {
         case .xz: try check(archive_write_add_filter_xz(handle), "adding xz compression")
         case .none: try check(archive_write_add_filter_none(handle), "writing uncompressed")
         }
+        try check(archive_write_set_bytes_per_block(handle, 1 << 20), "setting the block size")  // fewer, larger writes
         try check(archive_write_set_bytes_in_last_block(handle, 1), "setting the last block")
         try check(archive_write_open_filename(handle, temporaryPath), "opening \(temporaryPath)")
     }
