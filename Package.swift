@@ -55,5 +55,6 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
+        .testTarget(name: "AnomSynthCLITests", dependencies: ["AnomSynthCLI", "ArchiveIO", "Datasets", "TestSupport"]),
     ]
 )
