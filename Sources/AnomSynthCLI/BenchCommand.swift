@@ -60,6 +60,7 @@ struct BenchNeuralNetCommand: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         if !json { print("model  threads  batch  samples/s  peak MiB") }
         for workload in selected {
+            Log.logger.info("training \(workload.name)", metadata: ["threads": "\(threads)", "batches": "\(maxBatches)"])
             let result = try workload.run(settings)
             if json {
                 print(String(decoding: try encoder.encode(result), as: UTF8.self))

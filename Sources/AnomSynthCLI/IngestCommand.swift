@@ -1,6 +1,7 @@
 import ArchiveIO
 import ArgumentParser
 import Datasets
+import Foundation
 
 /// `anomsynth ingest`: one input file to a dataset archive (the `ingest` stage on its own).
 struct IngestCommand: ParsableCommand {
@@ -66,8 +67,11 @@ struct IngestCommand: ParsableCommand {
             request.csv.hasHeader = !noHeader
             if !missingValues.isEmpty { request.csv.missingValues = missingValues }
             for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
+            let started = Date()
             let dataset = try Ingest.read(request)
+            Log.logger.info("read \(file)", metadata: ["rows": "\(dataset.rowCount)", "seconds": "\(Date().timeIntervalSince(started))"])
             try DatasetArchive.write(dataset, to: out, compression: compression)
+            Log.logger.info("wrote \(out)", metadata: ["compression": "\(compression.rawValue)"])
             print("\(out): \(dataset.rowCount) rows (\(dataset.anomalyCount) anomalies), \(dataset.columns.count) columns")
         }
     }
