@@ -36,6 +36,9 @@ let package = Package(
             name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet"]),
+        .target(
+            name: "PipelineEngine",
+            dependencies: ["TensorCore", "Datasets", "ArchiveIO", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
             name: "ArchiveIO",
@@ -44,7 +47,7 @@ let package = Package(
         .target(
             name: "AnomSynthCLI",
             dependencies: [
-                "TensorCore", "NeuralNet", "Datasets", "ArchiveIO", "Benchmarks",
+                "TensorCore", "NeuralNet", "Datasets", "ArchiveIO", "PipelineEngine", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
+        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "TestSupport"]),
         .testTarget(name: "AnomSynthCLITests", dependencies: ["AnomSynthCLI", "ArchiveIO", "Datasets", "TestSupport"]),
     ]
 )

@@ -1,15 +1,17 @@
 import ArgumentParser
+import PipelineEngine
 
 /// The `anomsynth` command: synthesize anomalies, augment data, train and evaluate detectors.
 public struct AnomSynthCommand: ParsableCommand {
     /// The tool's version, printed by `--version` and recorded in cache keys.
-    public static let version = "0.1.0"
+    public static let version = AnomSynthVersion.current
 
     public static let configuration = CommandConfiguration(
         commandName: "anomsynth",
         abstract: "Synthesize the anomalies real data lacks, and prove with numbers whether they help.",
         version: version,
-        subcommands: [IngestCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, SchemaCommand.self, CacheCommand.self,
+                      IngestCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self])
 
     public init() {}
 }

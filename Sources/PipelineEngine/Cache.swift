@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+
+/// The content-addressed stage cache: `<root>/entries/<key>/` holds a stage's output
+/// files and `record.json`. Entries are built in `<root>/tmp/` and renamed into place,
+/// so a killed run leaves no half entry; a lock per key lets two runs share a cache;
+/// every read verifies the files' SHA-256 against the record.
+public struct StageCache {
+    /// What a cache entry records about itself.
+    public struct Record: Codable, Equatable {
+        public struct File: Codable, Equatable {
+            public var sha256: String
+            public var bytes: Int
+        }
+        public var key: String
+        public var stageID: String
+        public var stageType: String
+        public var stageVersion: Int
+        /// The canonical JSON the key hashes (what `plan` compares to explain a rerun).
+        public var keyMaterial: String
+        /// Output name → file name.
+        public var outputs: [String: String]
+        public var files: [String: File]
+
+        enum CodingKeys: String, CodingKey {
+            case key, outputs, files
+            case stageID = "stage_id"
+            case stageType = "stage_type"
+            case stageVersion = "stage_version"
+            case keyMaterial = "key_material"
+        }
+    }
+
+    public let root: URL
+
+    public init(root: URL) { self.root = root }
+
+    /// The folder of an entry.
+    public func entry(_ key: String) -> URL { root.appendingPathComponent("entries/\(key)") }
+
+    /// The record of a valid entry, or nil when there is none. A corrupt entry (missing
+    /// record, changed or missing file) is reported through `corrupt`, removed, and treated as absent.
+    public func lookup(_ key: String, corrupt: (String) -> Void = { _ in }) -> Record? {
+        let folder = entry(key)
+        guard FileManager.default.fileExists(atPath: folder.path) else { return nil }
+        if let problem = verify(key) {
+            corrupt(problem)
+            try? FileManager.default.removeItem(at: folder)
+            return nil
+        }
+        return try? readRecord(folder)
+    }
+
+    private func readRecord(_ folder: URL) throws -> Record {
+        try JSONDecoder().decode(Record.self, from: Data(contentsOf: folder.appendingPathComponent("record.json")))
+    }
+
+    /// Checks an entry's files against its record; nil when intact, else what is wrong.
+    public func verify(_ key: String) -> String? {
+        let folder = entry(key)
+        guard let record = try? readRecord(folder) else { return "cache entry \(key.prefix(12)) has no readable record.json" }
+        for (name, expected) in record.files {
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else {
+                return "cache entry \(key.prefix(12)) (\(record.stageID)) lacks \(name)"
+            }
+            if data.count != expected.bytes || StageCache.sha256(data) != expected.sha256 {
+                return "cache entry \(key.prefix(12)) (\(record.stageID)): \(name) does not match its checksum"
+            }
+        }
+        return nil
+    }
+
+    /// Every entry's key.
+    public func keys() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("entries").path)) ?? []).sorted()
+    }
+
+    /// Runs `body` holding the lock of `key`, so that only one run computes an entry at a time.
+    public func withLock<T>(_ key: String, _ body: () throws -> T) throws -> T {
+        let locks = root.appendingPathComponent("locks")
+        try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
+        let descriptor = open(locks.appendingPathComponent("\(key).lock").path, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { throw StageError("cannot open the cache lock in \(locks.path): \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StageError("cannot lock the cache: \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    /// A fresh temporary folder inside the cache (same file system as the entries).
+    public func temporaryFolder() throws -> URL {
+        let folder = root.appendingPathComponent("tmp/\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// Seals a folder of outputs as the entry of `key`: writes the record last, then renames.
+    public func commit(_ folder: URL, key: String, stageID: String, implementation: any StageImplementation.Type,
+                       keyMaterial: String) throws -> Record {
+        var files: [String: Record.File] = [:]
+        var outputs: [String: String] = [:]
+        for output in implementation.outputs {
+            let url = folder.appendingPathComponent(output.file)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                throw StageError("the stage did not write its output '\(output.name)' (\(output.file))")
+            }
+            files[output.file] = Record.File(sha256: StageCache.sha256(data), bytes: data.count)
+            outputs[output.name] = output.file
+        }
+        let record = Record(key: key, stageID: stageID, stageType: implementation.type, stageVersion: implementation.version,
+                            keyMaterial: keyMaterial, outputs: outputs, files: files)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(record).write(to: folder.appendingPathComponent("record.json"))
+        let destination = entry(key)
+        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        if rename(folder.path, destination.path) != 0 {
+            // Another run sealed the same key first (same content by construction), or an old corrupt entry is in the way.
+            if lookup(key) == nil {
+                try? FileManager.default.removeItem(at: destination)
+                guard rename(folder.path, destination.path) == 0 else {
+                    throw StageError("cannot move the cache entry into place: \(String(cString: strerror(errno)))")
+                }
+            } else {
+                try? FileManager.default.removeItem(at: folder)
+            }
+        }
+        return record
+    }
+
+    /// Lowercase hex SHA-256 of data.
+    public static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Lowercase hex SHA-256 of text.
+    public static func sha256(_ text: String) -> String { sha256(Data(text.utf8)) }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// What a stage's cache key is made of (a contract: DESIGN.md, "Caching").
+public enum CacheKey {
+    /// The canonical JSON that a stage's key is the SHA-256 of: the tool version, the
+    /// stage type and its implementation version, the parameters (defaults filled in),
+    /// the seed, the content digests of its inputs and of the files it reads. No
+    /// paths, no times.
+    /// - Parameter digest: the SHA-256 of a referenced output, nil when unknown.
+    /// - Throws: `StageError` when an input's digest or an external file is unavailable.
+    public static func material(_ stage: Pipeline.Stage, pipelineDirectory: URL,
+                                digest: (Pipeline.Reference) -> String?) throws -> String {
+        var inputs: [(key: String, value: JSONValue)] = []
+        for (name, references) in stage.inputs {
+            inputs.append((name, .array(try references.map { reference in
+                guard let value = digest(reference) else { throw StageError("input \(reference) is not available") }
+                return .string(value)
+            })))
+        }
+        var files: [(key: String, value: JSONValue)] = []
+        for path in stage.implementation.externalFiles(stage.params, pipelineDirectory: pipelineDirectory) {
+            guard let data = FileManager.default.contents(atPath: path) else { throw StageError("cannot read \(path)") }
+            files.append((URL(fileURLWithPath: path).lastPathComponent, .string(StageCache.sha256(data))))
+        }
+        return JSONValue.object([
+            ("anomsynth", .string(AnomSynthVersion.current)), ("type", .string(stage.implementation.type)),
+            ("version", .number(Double(stage.implementation.version))), ("params", stage.params),
+            ("seed", .string(String(stage.seed))), ("inputs", .object(inputs)), ("files", .object(files)),
+        ]).canonical
+    }
+
+    /// The key: lowercase hex SHA-256 of the material.
+    public static func key(_ material: String) -> String { StageCache.sha256(material) }
+}

@@ -1,0 +1,281 @@
+import Foundation
+
+/// Reads, overrides and validates pipeline files, reporting every problem at once.
+public enum PipelineLoader {
+    static let topLevelKeys = ["$schema", "name", "description", "seed", "stages"]
+    static let stageKeys = ["id", "type", "description", "inputs", "params"]
+
+    /// Loads a pipeline file.
+    /// - Parameter overrides: `STAGE.params.KEY=VALUE` (dotted keys for nested params); the
+    ///   value is JSON when it parses, else a string.
+    /// - Throws: `PipelineInvalid` with every problem, each at its JSON path (and line:column).
+    public static func load(_ file: String, overrides: [String] = []) throws -> Pipeline {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw PipelineInvalid(issues: [PipelineIssue(file: file, path: "$", line: nil, column: nil, message: "cannot read the file")])
+        }
+        let parsed: (value: JSONValue, positions: [String: (line: Int, column: Int)])
+        do {
+            parsed = try JSONParser.parse([UInt8](data), source: file)
+        } catch let error as JSONSyntaxError {
+            throw PipelineInvalid(issues: [PipelineIssue(file: file, path: "$", line: error.line, column: error.column,
+                                                         message: "invalid JSON: \(error.message)")])
+        }
+        var validator = Validator(file: file, positions: parsed.positions,
+                                  directory: URL(fileURLWithPath: file).deletingLastPathComponent())
+        let document = validator.applyOverrides(overrides, to: parsed.value)
+        let pipeline = validator.validate(document)
+        guard validator.issues.isEmpty, let pipeline else { throw PipelineInvalid(issues: validator.sortedIssues) }
+        return pipeline
+    }
+}
+
+/// Collects the problems of one pipeline document.
+struct Validator {
+    let file: String
+    let positions: [String: (line: Int, column: Int)]
+    let directory: URL
+    private(set) var issues: [PipelineIssue] = []
+
+    init(file: String, positions: [String: (line: Int, column: Int)], directory: URL) {
+        self.file = file
+        self.positions = positions
+        self.directory = directory
+    }
+
+    var sortedIssues: [PipelineIssue] {
+        issues.enumerated().sorted { ($0.element.line ?? .max, $0.offset) < ($1.element.line ?? .max, $1.offset) }.map(\.element)
+    }
+
+    mutating func report(_ path: String, _ message: String) {
+        let place = positions[path]
+        issues.append(PipelineIssue(file: file, path: path, line: place?.line, column: place?.column, message: message))
+    }
+
+    /// Applies `--set STAGE.params.KEY=VALUE` overrides.
+    mutating func applyOverrides(_ overrides: [String], to document: JSONValue) -> JSONValue {
+        var document = document
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "=") else {
+                report("--set \(override)", "expected STAGE.params.KEY=VALUE")
+                continue
+            }
+            let keys = override[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            let value = JSONValue.fromCommandLine(String(override[override.index(after: equals)...]))
+            guard keys.count >= 3, keys[1] == "params", !keys.contains("") else {
+                report("--set \(override)", "expected STAGE.params.KEY=VALUE (dotted keys for nested parameters)")
+                continue
+            }
+            guard var stages = document["stages"]?.arrayValue,
+                  let index = stages.firstIndex(where: { $0["id"]?.stringValue == keys[0] }) else {
+                report("--set \(override)", "no stage with id '\(keys[0])'")
+                continue
+            }
+            stages[index] = stages[index].setting(Array(keys[1...]), to: value)
+            document = document.setting(["stages"], to: .array(stages))
+        }
+        return document
+    }
+
+    mutating func checkKeys(_ object: [(key: String, value: JSONValue)], allowed: [String], at path: String, what: String) {
+        for (key, _) in object where !allowed.contains(key) {
+            let hint = closest(to: key, in: allowed).map { "; did you mean '\($0)'?" } ?? "; expected one of \(allowed.joined(separator: ", "))"
+            report(JSONPath.appending(key, to: path), "unknown \(what) '\(key)'\(hint)")
+        }
+    }
+
+    mutating func validate(_ document: JSONValue) -> Pipeline? {
+        guard let top = document.objectValue else {
+            report("$", "expected an object with name, seed and stages, got \(document.typeDescription)")
+            return nil
+        }
+        checkKeys(top, allowed: PipelineLoader.topLevelKeys, at: "$", what: "key")
+        let name = document["name"]?.stringValue ?? ""
+        if document["name"] == nil {
+            report("$", "missing 'name' (a string naming the pipeline; outputs go to runs/<name>/)")
+        } else if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) || name.hasPrefix(".") {
+            report("$.name", "expected a name of letters, digits, '-', '_' or '.', got \(document["name"]!.canonical)")
+        }
+        var seed: UInt64 = 0
+        if let value = document["seed"] {
+            if let integer = value.integerValue, integer >= 0 { seed = UInt64(integer) } else {
+                report("$.seed", "expected an integer >= 0, got \(value.canonical)")
+            }
+        }
+        guard let stageValues = document["stages"]?.arrayValue, !stageValues.isEmpty else {
+            report(document["stages"] == nil ? "$" : "$.stages", document["stages"] == nil ? "missing 'stages' (an array of stages)" : "expected a non-empty array of stages")
+            return nil
+        }
+        // First pass: ids and types, so that inputs can be checked against every stage.
+        var types: [String: any StageImplementation.Type] = [:]
+        var seen = Set<String>()
+        for (index, stage) in stageValues.enumerated() {
+            let path = "$.stages[\(index)]"
+            guard let object = stage.objectValue else {
+                report(path, "expected a stage object, got \(stage.typeDescription)")
+                continue
+            }
+            checkKeys(object, allowed: PipelineLoader.stageKeys, at: path, what: "stage key")
+            guard let id = stage["id"]?.stringValue, !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
+                report(stage["id"] == nil ? path : "\(path).id", "expected an 'id' of letters, digits, '-' or '_'")
+                continue
+            }
+            if !seen.insert(id).inserted { report("\(path).id", "duplicate stage id '\(id)'") }
+            guard let type = stage["type"]?.stringValue else {
+                report(path, "missing 'type'; expected one of \(StageRegistry.allTypes.joined(separator: ", "))")
+                continue
+            }
+            if let implementation = StageRegistry.implemented[type] {
+                types[id] = implementation
+            } else if StageRegistry.planned.contains(type) {
+                report("\(path).type", "stage type '\(type)' is not implemented yet (implemented: \(StageRegistry.implemented.keys.sorted().joined(separator: ", ")))")
+            } else {
+                let hint = closest(to: type, in: StageRegistry.allTypes).map { "; did you mean '\($0)'?" } ?? ""
+                report("\(path).type", "unknown stage type '\(type)'\(hint); expected one of \(StageRegistry.allTypes.joined(separator: ", "))")
+            }
+        }
+        var stages: [Pipeline.Stage] = []
+        for (index, stage) in stageValues.enumerated() {
+            guard let id = stage["id"]?.stringValue, let implementation = types[id], stage["type"]?.stringValue == implementation.type else { continue }
+            let path = "$.stages[\(index)]"
+            let params = checkParameters(stage["params"] ?? .object([]), specs: implementation.parameters, at: "\(path).params")
+            let inputs = checkInputs(stage["inputs"] ?? .object([]), of: implementation, at: "\(path).inputs", types: types)
+            let stageSeed = params["seed"]?.integerValue.map(UInt64.init) ?? Pipeline.derivedSeed(seed, id)
+            stages.append(Pipeline.Stage(id: id, implementation: implementation, params: params, inputs: inputs, seed: stageSeed))
+        }
+        let pipeline = Pipeline(file: file, directory: directory, name: name, seed: seed, stages: stages)
+        reportCycles(pipeline, stageValues: stageValues)
+        return issues.isEmpty ? pipeline : nil
+    }
+
+    /// Checks parameters against their specs and fills in defaults.
+    mutating func checkParameters(_ value: JSONValue, specs: [ParameterSpec], at path: String) -> JSONValue {
+        guard let object = value.objectValue else {
+            report(path, "expected an object of parameters, got \(value.typeDescription)")
+            return .object([])
+        }
+        checkKeys(object, allowed: specs.map(\.name), at: path, what: "parameter")
+        var result: [(key: String, value: JSONValue)] = []
+        for spec in specs {
+            let here = JSONPath.appending(spec.name, to: path)
+            guard let given = value[spec.name] else {
+                if spec.required { report(path, "missing required parameter '\(spec.name)': \(spec.description)") }
+                if let fallback = spec.defaultValue {
+                    result.append((spec.name, checkValue(fallback, kind: spec.kind, at: here, reportErrors: false)))
+                }
+                continue
+            }
+            result.append((spec.name, checkValue(given, kind: spec.kind, at: here, reportErrors: true)))
+        }
+        return .object(result)
+    }
+
+    mutating func checkValue(_ value: JSONValue, kind: ParameterKind, at path: String, reportErrors: Bool) -> JSONValue {
+        func fail(_ message: String) -> JSONValue {
+            if reportErrors { report(path, message) }
+            return value
+        }
+        switch kind {
+        case .integer(let low, let high):
+            guard let integer = value.integerValue else { return fail("expected an integer, got \(value.canonical)") }
+            if let low, integer < low { return fail("expected an integer >= \(low), got \(integer)") }
+            if let high, integer > high { return fail("expected an integer <= \(high), got \(integer)") }
+        case .number(let low, let high, let exclusive):
+            guard let number = value.numberValue else { return fail("expected a number, got \(value.canonical)") }
+            let range = [low.map { exclusive ? "> \($0)" : ">= \($0)" }, high.map { exclusive ? "< \($0)" : "<= \($0)" }].compactMap { $0 }.joined(separator: " and ")
+            if let low, exclusive ? number <= low : number < low { return fail("expected a number \(range), got \(value.canonical)") }
+            if let high, exclusive ? number >= high : number > high { return fail("expected a number \(range), got \(value.canonical)") }
+        case .string:
+            guard value.stringValue != nil else { return fail("expected a string, got \(value.canonical)") }
+        case .boolean:
+            guard value.boolValue != nil else { return fail("expected true or false, got \(value.canonical)") }
+        case .choice(let options):
+            guard let text = value.stringValue, options.contains(text) else {
+                let hint = value.stringValue.flatMap { closest(to: $0, in: options) }.map { "; did you mean '\($0)'?" } ?? ""
+                return fail("expected one of \(options.map { "'\($0)'" }.joined(separator: ", ")), got \(value.canonical)\(hint)")
+            }
+        case .path:
+            guard let text = value.stringValue else { return fail("expected a file path (a string), got \(value.canonical)") }
+            let resolved = URL(fileURLWithPath: text, relativeTo: directory).standardizedFileURL.path
+            if !FileManager.default.fileExists(atPath: resolved) {
+                return fail("file '\(text)' does not exist (looked for \(resolved); paths are relative to the pipeline file)")
+            }
+        case .strings:
+            guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+                return fail("expected an array of strings, got \(value.canonical)")
+            }
+        case .object(let specs):
+            return checkParameters(value, specs: specs, at: path)
+        }
+        return value
+    }
+
+    mutating func checkInputs(_ value: JSONValue, of implementation: any StageImplementation.Type, at path: String,
+                              types: [String: any StageImplementation.Type]) -> [String: [Pipeline.Reference]] {
+        guard let object = value.objectValue else {
+            report(path, "expected an object of inputs, got \(value.typeDescription)")
+            return [:]
+        }
+        checkKeys(object, allowed: implementation.inputs.map(\.name), at: path, what: "input")
+        var result: [String: [Pipeline.Reference]] = [:]
+        for spec in implementation.inputs {
+            let here = JSONPath.appending(spec.name, to: path)
+            guard let given = value[spec.name] else {
+                if spec.required { report(path, "missing required input '\(spec.name)': \(spec.description)") }
+                continue
+            }
+            let items: [(JSONValue, String)]
+            if spec.many, let array = given.arrayValue {
+                items = array.enumerated().map { ($1, "\(here)[\($0)]") }
+            } else if !spec.many || given.stringValue != nil {
+                items = [(given, here)]
+            } else {
+                report(here, "expected a stage reference or an array of them, got \(given.typeDescription)")
+                continue
+            }
+            var references: [Pipeline.Reference] = []
+            for (item, itemPath) in items {
+                guard let text = item.stringValue else {
+                    report(itemPath, "expected a stage reference 'id' or 'id.output', got \(item.canonical)")
+                    continue
+                }
+                let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
+                guard let target = types[parts[0]] else {
+                    let hint = closest(to: parts[0], in: Array(types.keys)).map { "; did you mean '\($0)'?" } ?? ""
+                    report(itemPath, "input '\(text)' names no stage\(hint)")
+                    continue
+                }
+                let output = parts.count > 1 ? parts[1] : target.outputs[0].name
+                guard target.outputs.contains(where: { $0.name == output }) else {
+                    report(itemPath, "stage '\(parts[0])' (\(target.type)) has no output '\(output)'; it has \(target.outputs.map(\.name).joined(separator: ", "))")
+                    continue
+                }
+                references.append(Pipeline.Reference(stage: parts[0], output: output))
+            }
+            result[spec.name] = references
+        }
+        return result
+    }
+
+    mutating func reportCycles(_ pipeline: Pipeline, stageValues: [JSONValue]) {
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        var stack: [String] = []
+        var reported = false
+        func visit(_ id: String) {
+            guard !reported else { return }
+            if state[id] == 2 { return }
+            if state[id] == 1 {
+                let cycle = stack[(stack.firstIndex(of: id) ?? 0)...] + [id]
+                let index = stageValues.firstIndex { $0["id"]?.stringValue == id } ?? 0
+                report("$.stages[\(index)].inputs", "cycle: \(cycle.joined(separator: " -> "))")
+                reported = true
+                return
+            }
+            state[id] = 1
+            stack.append(id)
+            pipeline.stage(id)?.dependencies.forEach(visit)
+            stack.removeLast()
+            state[id] = 2
+        }
+        pipeline.stages.map(\.id).forEach(visit)
+    }
+}

@@ -1,0 +1,117 @@
+/// `schemas/pipeline.schema.json` (JSON Schema 2020-12), generated from the stage
+/// definitions so that the schema, `validate` and the README cannot drift apart.
+public enum PipelineSchema {
+    static let idPattern = "^[A-Za-z0-9_-]+$"
+    static let referencePattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$"
+
+    /// The schema document.
+    public static var document: JSONValue {
+        let stageTypes = StageRegistry.implemented.keys.sorted()
+        return .object([
+            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+            ("$id", .string("pipeline.schema.json")),
+            ("title", .string("AnomSynth pipeline")),
+            ("description", .string("A declarative AnomSynth experiment: stages that ingest, preprocess, synthesize, augment, train and evaluate.")),
+            ("type", .string("object")),
+            ("required", .array([.string("name"), .string("stages")])),
+            ("additionalProperties", .bool(false)),
+            ("properties", .object([
+                ("$schema", .object([("type", .string("string")), ("description", .string("This schema, for editors."))])),
+                ("name", .object([("type", .string("string")), ("pattern", .string("^[A-Za-z0-9_-][A-Za-z0-9._-]*$")),
+                                  ("description", .string("The pipeline's name; outputs go to runs/<name>/."))])),
+                ("description", .object([("type", .string("string")), ("description", .string("Free text."))])),
+                ("seed", .object([("type", .string("integer")), ("minimum", .number(0)), ("default", .number(0)),
+                                  ("description", .string("The pipeline seed; each stage derives its own from it and its id."))])),
+                ("stages", .object([("type", .string("array")), ("minItems", .number(1)),
+                                    ("items", .object([("anyOf", .array(stageTypes.map { .object([("$ref", .string("#/$defs/\($0)"))]) }))])),
+                                    ("description", .string("The stages, in any order; inputs define the order of execution."))])),
+            ])),
+            ("$defs", .object(stageTypes.map { ($0, stageSchema(StageRegistry.implemented[$0]!)) })),
+        ])
+    }
+
+    static func stageSchema(_ stage: any StageImplementation.Type) -> JSONValue {
+        let reference: JSONValue = .object([("type", .string("string")), ("pattern", .string(referencePattern))])
+        let inputs = stage.inputs.map { input -> (key: String, value: JSONValue) in
+            let one: [(key: String, value: JSONValue)] = [("type", .string("string")), ("pattern", .string(referencePattern))]
+            let value: JSONValue = input.many
+                ? .object([("oneOf", .array([reference, .object([("type", .string("array")), ("items", reference)])]))])
+                : .object(one)
+            return (input.name, value.adding("description", .string(input.description + " A stage id, or id.output.")))
+        }
+        var properties: [(key: String, value: JSONValue)] = [
+            ("id", .object([("type", .string("string")), ("pattern", .string(idPattern)), ("description", .string("Unique stage id."))])),
+            ("type", .object([("const", .string(stage.type)), ("description", .string(stage.summary))])),
+            ("description", .object([("type", .string("string"))])),
+            ("params", objectSchema(stage.parameters)),
+        ]
+        var required: [JSONValue] = [.string("id"), .string("type")]
+        if !stage.inputs.isEmpty {
+            properties.insert(("inputs", .object([
+                ("type", .string("object")), ("additionalProperties", .bool(false)),
+                ("required", .array(stage.inputs.filter(\.required).map { .string($0.name) })),
+                ("properties", .object(inputs)),
+            ])), at: 3)
+            if stage.inputs.contains(where: \.required) { required.append(.string("inputs")) }
+        }
+        if stage.parameters.contains(where: \.required) { required.append(.string("params")) }
+        return .object([
+            ("type", .string("object")), ("description", .string(stage.summary)),
+            ("required", .array(required)), ("additionalProperties", .bool(false)), ("properties", .object(properties)),
+        ])
+    }
+
+    static func objectSchema(_ specs: [ParameterSpec]) -> JSONValue {
+        .object([
+            ("type", .string("object")), ("additionalProperties", .bool(false)),
+            ("required", .array(specs.filter(\.required).map { .string($0.name) })),
+            ("properties", .object(specs.map { ($0.name, parameterSchema($0)) })),
+        ])
+    }
+
+    static func parameterSchema(_ spec: ParameterSpec) -> JSONValue {
+        var schema: JSONValue
+        switch spec.kind {
+        case .integer(let low, let high):
+            schema = .object([("type", .string("integer"))])
+            if let low { schema = schema.adding("minimum", .number(Double(low))) }
+            if let high { schema = schema.adding("maximum", .number(Double(high))) }
+        case .number(let low, let high, let exclusive):
+            schema = .object([("type", .string("number"))])
+            if let low { schema = schema.adding(exclusive ? "exclusiveMinimum" : "minimum", .number(low)) }
+            if let high { schema = schema.adding(exclusive ? "exclusiveMaximum" : "maximum", .number(high)) }
+        case .string: schema = .object([("type", .string("string"))])
+        case .boolean: schema = .object([("type", .string("boolean"))])
+        case .choice(let options): schema = .object([("type", .string("string")), ("enum", .array(options.map(JSONValue.string)))])
+        case .path: schema = .object([("type", .string("string")), ("minLength", .number(1))])
+        case .strings: schema = .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])
+        case .object(let specs): schema = objectSchema(specs)
+        }
+        schema = schema.adding("description", .string(spec.description))
+        if let fallback = spec.defaultValue { schema = schema.adding("default", fallback) }
+        return schema
+    }
+}
+
+extension JSONValue {
+    /// This object with one more key.
+    func adding(_ key: String, _ value: JSONValue) -> JSONValue {
+        .object((objectValue ?? []) + [(key, value)])
+    }
+
+    /// Indented JSON with keys in their given order (for files people read).
+    public func pretty(_ indent: String = "") -> String {
+        let inner = indent + "  "
+        switch self {
+        case .array(let values) where !values.isEmpty:
+            if values.allSatisfy({ $0.objectValue == nil && $0.arrayValue == nil }) {
+                return "[" + values.map { $0.pretty() }.joined(separator: ", ") + "]"
+            }
+            return "[\n" + values.map { inner + $0.pretty(inner) }.joined(separator: ",\n") + "\n\(indent)]"
+        case .object(let members) where !members.isEmpty:
+            return "{\n" + members.map { inner + JSONValue.quoted($0.key) + ": " + $0.value.pretty(inner) }.joined(separator: ",\n") + "\n\(indent)}"
+        default:
+            return canonical
+        }
+    }
+}

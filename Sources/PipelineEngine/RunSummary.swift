@@ -1,0 +1,22 @@
+/// The result of `anomsynth run`, printed by `run --json` (a contract: see DESIGN.md).
+public struct RunSummary: Codable, Sendable {
+    /// One stage's outcome.
+    public struct StageOutcome: Codable, Sendable {
+        public enum Status: String, Codable, Sendable { case ran, cached, failed, skipped }
+        public var id: String
+        public var status: Status
+        /// The cache key (empty when the stage never got one: skipped).
+        public var key: String
+        public var seconds: Double
+        /// Output name → path under the run folder.
+        public var outputs: [String: String]
+        public var error: String?
+    }
+
+    public var pipeline: String
+    /// `succeeded` or `failed`.
+    public var status: String
+    public var stages: [StageOutcome]
+    /// Every `metrics.json` the run wrote.
+    public var metrics: [String]
+}

@@ -1,0 +1,154 @@
+import Dispatch
+import Foundation
+
+/// The version of AnomSynth, part of every cache key.
+public enum AnomSynthVersion {
+    public static let current = "0.1.0"
+}
+
+/// How a pipeline runs.
+public struct RunOptions {
+    /// Where stage outputs are linked: `<out>/<pipeline name>/<stage id>/`.
+    public var outputRoot: URL
+    public var cacheRoot: URL
+    /// Stages to rerun (with everything downstream) even when cached.
+    public var force: Set<String> = []
+    /// Stages run at once when independent.
+    public var jobs = 1
+    public var reporter: ProgressReporter
+
+    public init(outputRoot: URL, cacheRoot: URL, reporter: ProgressReporter) {
+        self.outputRoot = outputRoot
+        self.cacheRoot = cacheRoot
+        self.reporter = reporter
+    }
+}
+
+/// Runs a pipeline's stages in dependency order, serving unchanged stages from the cache.
+/// Its mutable state (records, outcomes) is guarded by `lock`.
+public final class Runner: @unchecked Sendable {
+    private let pipeline: Pipeline
+    private let options: RunOptions
+    private let cache: StageCache
+    private let lock = NSLock()
+    private var records: [String: StageCache.Record] = [:]
+    private var outcomes: [String: RunSummary.StageOutcome] = [:]
+
+    public init(pipeline: Pipeline, options: RunOptions) {
+        self.pipeline = pipeline
+        self.options = options
+        self.cache = StageCache(root: options.cacheRoot)
+    }
+
+    /// Runs every stage; a failed stage's dependents are skipped.
+    public func run() -> RunSummary {
+        let forced = forcedStages()
+        var pending = pipeline.order
+        while !pending.isEmpty {
+            let settled = lock.withLock { Set(outcomes.keys) }
+            let ready = pending.filter { id in pipeline.stage(id)!.dependencies.allSatisfy(settled.contains) }
+            pending.removeAll { ready.contains($0) }
+            let semaphore = DispatchSemaphore(value: max(1, options.jobs))
+            DispatchQueue.concurrentPerform(iterations: ready.count) { index in
+                semaphore.wait()
+                defer { semaphore.signal() }
+                let outcome = execute(pipeline.stage(ready[index])!, force: forced.contains(ready[index]))
+                lock.withLock { outcomes[outcome.id] = outcome }
+            }
+        }
+        let stages = pipeline.stages.map { outcomes[$0.id]! }
+        let summary = RunSummary(pipeline: pipeline.name,
+                                 status: stages.contains { $0.status == .failed || $0.status == .skipped } ? "failed" : "succeeded",
+                                 stages: stages, metrics: [])
+        writeLastRun()
+        return summary
+    }
+
+    /// The forced stages and everything downstream of them.
+    private func forcedStages() -> Set<String> {
+        var forced = options.force
+        for id in pipeline.order where pipeline.stage(id)!.dependencies.contains(where: forced.contains) { forced.insert(id) }
+        return forced
+    }
+
+    private func execute(_ stage: Pipeline.Stage, force: Bool) -> RunSummary.StageOutcome {
+        let started = Date()
+        var outcome = RunSummary.StageOutcome(id: stage.id, status: .skipped, key: "", seconds: 0, outputs: [:])
+        let failedInputs = stage.dependencies.filter { id in lock.withLock { outcomes[id].map { $0.status == .failed || $0.status == .skipped } ?? true } }
+        guard failedInputs.isEmpty else {
+            outcome.error = "skipped: input stage \(failedInputs.joined(separator: ", ")) did not finish"
+            options.reporter.stageFinished(outcome)
+            return outcome
+        }
+        do {
+            let material = try keyMaterial(stage)
+            let key = StageCache.sha256(material)
+            outcome.key = key
+            let (record, ran) = try cache.withLock(key) { () -> (StageCache.Record, Bool) in
+                if !force, let record = cache.lookup(key, corrupt: { options.reporter.warning("\($0); recomputing") }) {
+                    return (record, false)
+                }
+                options.reporter.stageStarted(stage.id)
+                let folder = try cache.temporaryFolder()
+                defer { try? FileManager.default.removeItem(at: folder) }
+                let context = StageContext(stageID: stage.id, params: stage.params, seed: stage.seed,
+                                           inputs: inputFiles(stage), outputDirectory: folder, pipelineDirectory: pipeline.directory,
+                                           progress: { [reporter = options.reporter] in reporter.progress(stage.id, $0) })
+                try stage.implementation.run(context)
+                if force { try? FileManager.default.removeItem(at: cache.entry(key)) }
+                return (try cache.commit(folder, key: key, stageID: stage.id, implementation: stage.implementation, keyMaterial: material), true)
+            }
+            lock.withLock { records[stage.id] = record }
+            outcome.outputs = try publish(stage, record: record)
+            outcome.status = ran ? .ran : .cached
+        } catch {
+            outcome.status = .failed
+            outcome.error = "\(error)"
+        }
+        outcome.seconds = Date().timeIntervalSince(started)
+        options.reporter.stageFinished(outcome)
+        return outcome
+    }
+
+    func keyMaterial(_ stage: Pipeline.Stage) throws -> String {
+        try CacheKey.material(stage, pipelineDirectory: pipeline.directory) { reference in
+            lock.withLock { records[reference.stage] }.flatMap { record in
+                record.outputs[reference.output].flatMap { record.files[$0]?.sha256 }
+            }
+        }
+    }
+
+    private func inputFiles(_ stage: Pipeline.Stage) -> [String: [URL]] {
+        stage.inputs.mapValues { references in
+            references.compactMap { reference in
+                lock.withLock { records[reference.stage] }.flatMap { record in
+                    record.outputs[reference.output].map { cache.entry(record.key).appendingPathComponent($0) }
+                }
+            }
+        }
+    }
+
+    /// Links (or copies) a stage's outputs into `<out>/<pipeline>/<stage>/`.
+    private func publish(_ stage: Pipeline.Stage, record: StageCache.Record) throws -> [String: String] {
+        let folder = options.outputRoot.appendingPathComponent("\(pipeline.name)/\(stage.id)")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var paths: [String: String] = [:]
+        for (output, file) in record.outputs {
+            let source = cache.entry(record.key).appendingPathComponent(file), target = folder.appendingPathComponent(file)
+            if link(source.path, target.path) != 0 { try FileManager.default.copyItem(at: source, to: target) }
+            paths[output] = target.path
+        }
+        return paths
+    }
+
+    /// Records each stage's key material for `plan` to explain the next run's changes.
+    private func writeLastRun() {
+        let folder = options.outputRoot.appendingPathComponent(pipeline.name)
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let entries = lock.withLock { records.mapValues { ["key": $0.key, "key_material": $0.keyMaterial] } }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        if let data = try? encoder.encode(entries) { try? data.write(to: folder.appendingPathComponent(".last-run.json"), options: .atomic) }
+    }
+}

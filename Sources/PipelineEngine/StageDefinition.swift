@@ -1,0 +1,126 @@
+import Foundation
+
+/// The type of a stage parameter, with its allowed range.
+public indirect enum ParameterKind: Sendable {
+    case integer(minimum: Int?, maximum: Int?)
+    /// A number; `exclusive` makes both bounds exclusive.
+    case number(minimum: Double?, maximum: Double?, exclusive: Bool)
+    case string
+    case boolean
+    case choice([String])
+    /// A file path, relative to the pipeline file; it must exist.
+    case path
+    case strings
+    case object([ParameterSpec])
+}
+
+/// One parameter of a stage type: its JSON name, type, default and meaning.
+public struct ParameterSpec: Sendable {
+    public let name: String
+    public let kind: ParameterKind
+    public let defaultValue: JSONValue?
+    public let required: Bool
+    public let description: String
+
+    public init(_ name: String, _ kind: ParameterKind, default defaultValue: JSONValue? = nil, required: Bool = false,
+                _ description: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.required = required
+        self.description = description
+    }
+}
+
+/// An input of a stage type: a reference to another stage's output (`id` or `id.output`).
+public struct InputSpec: Sendable {
+    public let name: String
+    public let required: Bool
+    /// Whether the input takes a list of references.
+    public let many: Bool
+    public let description: String
+
+    public init(_ name: String, required: Bool = true, many: Bool = false, _ description: String) {
+        self.name = name
+        self.required = required
+        self.many = many
+        self.description = description
+    }
+}
+
+/// An output of a stage type: one file in the stage's output folder.
+public struct OutputSpec: Sendable {
+    public let name: String
+    public let file: String
+    public let description: String
+
+    public init(_ name: String, file: String, _ description: String) {
+        self.name = name
+        self.file = file
+        self.description = description
+    }
+}
+
+/// What a stage gets when it runs.
+public struct StageContext {
+    public let stageID: String
+    /// Parameters with defaults filled in.
+    public let params: JSONValue
+    /// The stage's seed, derived from the pipeline seed and the stage id (or its `seed` parameter).
+    public let seed: UInt64
+    /// Files of the referenced outputs, per input name, in order.
+    public let inputs: [String: [URL]]
+    /// Where the stage writes its outputs (a fresh temporary folder).
+    public let outputDirectory: URL
+    /// The folder of the pipeline file, for relative paths.
+    public let pipelineDirectory: URL
+    /// Reports progress in [0, 1] for long stages.
+    public let progress: (Double) -> Void
+
+    /// The file of output `name` in the output folder.
+    public func output(_ name: String, of stage: any StageImplementation.Type) -> URL {
+        outputDirectory.appendingPathComponent(stage.outputs.first { $0.name == name }?.file ?? name)
+    }
+
+    /// A parameter resolved as a path relative to the pipeline file.
+    public func path(_ value: JSONValue?) -> String? {
+        guard let text = value?.stringValue else { return nil }
+        return URL(fileURLWithPath: text, relativeTo: pipelineDirectory).standardizedFileURL.path
+    }
+}
+
+/// A stage type: its contract (parameters, inputs, outputs) and its work.
+public protocol StageImplementation {
+    /// The type name in pipelines, e.g. `ingest`.
+    static var type: String { get }
+    /// Bumped whenever the same inputs and parameters would give different outputs; part of the cache key.
+    static var version: Int { get }
+    static var summary: String { get }
+    static var parameters: [ParameterSpec] { get }
+    static var inputs: [InputSpec] { get }
+    /// The outputs; the first is the default when an input names only the stage id.
+    static var outputs: [OutputSpec] { get }
+    /// Files (beyond inputs) whose content the result depends on: their digests enter the cache key.
+    static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String]
+    /// Does the work, writing every output into `context.outputDirectory`.
+    static func run(_ context: StageContext) throws
+}
+
+extension StageImplementation {
+    public static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String] { [] }
+}
+
+/// The stage types AnomSynth knows.
+public enum StageRegistry {
+    /// Implemented stage types, by name.
+    public static let implemented: [String: any StageImplementation.Type] = [
+        IngestStage.type: IngestStage.self,
+        PreprocessStage.type: PreprocessStage.self,
+    ]
+
+    /// Stage types of the design whose implementation has not landed yet; `validate` rejects them clearly.
+    public static let planned = ["train_generator", "synthesize", "augment", "train_detector", "evaluate"]
+
+    /// Every known type name, implemented first.
+    public static var allTypes: [String] { implemented.keys.sorted() + planned }
+}

@@ -1,0 +1,51 @@
+import ArchiveIO
+import Datasets
+import Foundation
+
+/// `ingest`: one input file (CSV, KEEL, ARFF, IDX, NPY; plain, compressed or in an archive) to a dataset archive.
+public enum IngestStage: StageImplementation {
+    public static let type = "ingest"
+    public static let version = 1
+    public static let summary = "Read a CSV, KEEL, ARFF, IDX or NPY file (plain, compressed, or a member of an archive) into a dataset."
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("path", .path, required: true, "The input file, relative to the pipeline file."),
+        ParameterSpec("member", .string, "A member of the archive at `path` to read."),
+        ParameterSpec("format", .choice(InputFormat.allCases.map(\.rawValue)), "The input format (default: from the file name)."),
+        ParameterSpec("label", .object([
+            ParameterSpec("column", .string, required: true, "The label column (KEEL/ARFF: default the last attribute)."),
+            ParameterSpec("positive", .strings, default: .array([.string("1")]), "Label values meaning anomaly."),
+        ]), "The label column and its anomaly values; without it every row is normal (KEEL/ARFF: last attribute, `positive`)."),
+        ParameterSpec("labels_path", .path, "IDX/NPY: a file with one label per row."),
+        ParameterSpec("delimiter", .string, default: .string(","), "CSV field delimiter (one ASCII character)."),
+        ParameterSpec("has_header", .boolean, default: .bool(true), "Whether the CSV's first row names the columns (else c0, c1, ...)."),
+        ParameterSpec("missing_values", .strings, "Texts meaning missing (default: empty, ?, NA, NaN, nan, N/A, null)."),
+        ParameterSpec("categorical", .strings, default: .array([]), "CSV columns to read as categorical."),
+    ]
+    public static let inputs: [InputSpec] = []
+    public static let outputs = [OutputSpec("data", file: "data.tar.zst", "The dataset archive.")]
+
+    public static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String] {
+        ["path", "labels_path"].compactMap { params[$0]?.stringValue }
+            .map { URL(fileURLWithPath: $0, relativeTo: pipelineDirectory).standardizedFileURL.path }
+    }
+
+    public static func run(_ context: StageContext) throws {
+        let params = context.params
+        var request = IngestRequest(path: context.path(params["path"]) ?? "")
+        request.member = params["member"]?.stringValue
+        request.format = params["format"]?.stringValue.flatMap(InputFormat.init(rawValue:))
+        request.labelsPath = context.path(params["labels_path"])
+        if let label = params["label"] {
+            request.labelColumn = label["column"]?.stringValue
+            request.positive = label["positive"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        if let delimiter = params["delimiter"]?.stringValue?.first { request.csv.delimiter = delimiter }
+        request.csv.hasHeader = params["has_header"]?.boolValue ?? true
+        if let missing = params["missing_values"]?.arrayValue { request.csv.missingValues = missing.compactMap(\.stringValue) }
+        for column in params["categorical"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            request.csv.columnTypes[column] = .categorical
+        }
+        let dataset = try Ingest.read(request)
+        try DatasetArchive.write(dataset, to: context.output("data", of: self).path)
+    }
+}

@@ -1,0 +1,62 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import TensorCore
+
+/// `preprocess`: a seeded (stratified) train/test split, or a given test set, and an
+/// invertible transform fitted on the training rows and applied to both.
+public enum PreprocessStage: StageImplementation {
+    public static let type = "preprocess"
+    public static let version = 1
+    public static let summary = "Split into train and test (or take a given test set), fit imputation, scaling and one-hot encoding on train, apply to both."
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("scale", .choice(Scaling.allCases.map(\.rawValue)), default: .string("standard"), "How numeric columns are scaled."),
+        ParameterSpec("imputation", .choice(Imputation.allCases.map(\.rawValue)), default: .string("mean"), "How missing values are filled."),
+        ParameterSpec("unknown_categories", .choice(UnknownCategory.allCases.map(\.rawValue)), default: .string("ignore"),
+                      "A test category never seen in training: all zeros (ignore) or an error."),
+        ParameterSpec("drop_constant_columns", .boolean, default: .bool(true), "Set aside columns constant in training (restored on export)."),
+        ParameterSpec("split", .object([
+            ParameterSpec("test_fraction", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.3), "Share of rows for the test set."),
+            ParameterSpec("stratify", .boolean, default: .bool(true), "Keep each class's share in both parts."),
+        ]), default: .object([]), "The train/test split (ignored when a `test` input is given)."),
+    ]
+    public static let inputs = [
+        InputSpec("data", "The dataset to split (or the training set when `test` is given)."),
+        InputSpec("test", required: false, "A separate test dataset; no split is made."),
+    ]
+    public static let outputs = [
+        OutputSpec("train", file: "train.tar.zst", "Training rows in model space, with the transform."),
+        OutputSpec("test", file: "test.tar.zst", "Test rows in model space, with the transform."),
+    ]
+
+    public static func run(_ context: StageContext) throws {
+        let params = context.params
+        guard let dataFile = context.inputs["data"]?.first else { throw StageError("preprocess needs a `data` input") }
+        let data = try DatasetArchive.read(dataFile.path).dataset
+        let train: Dataset, test: Dataset
+        if let testFile = context.inputs["test"]?.first {
+            (train, test) = (data, try DatasetArchive.read(testFile.path).dataset)
+        } else {
+            var rng = SeededRNG(seed: context.seed)
+            let split = params["split"]
+            (train, test) = try data.split(testFraction: split?["test_fraction"]?.numberValue ?? 0.3,
+                                           stratify: split?["stratify"]?.boolValue ?? true, using: &rng, source: context.stageID)
+        }
+        var options = PreprocessOptions()
+        options.scaling = params["scale"]?.stringValue.flatMap(Scaling.init(rawValue:)) ?? .standard
+        options.imputation = params["imputation"]?.stringValue.flatMap(Imputation.init(rawValue:)) ?? .mean
+        options.unknownCategories = params["unknown_categories"]?.stringValue.flatMap(UnknownCategory.init(rawValue:)) ?? .ignore
+        options.dropConstantColumns = params["drop_constant_columns"]?.boolValue ?? true
+        let transform = try Transform.fit(train, options: options, source: context.stageID)
+        try DatasetArchive.write(try transform.apply(train, source: context.stageID), transform: transform,
+                                 to: context.output("train", of: self).path)
+        try DatasetArchive.write(try transform.apply(test, source: context.stageID), transform: transform,
+                                 to: context.output("test", of: self).path)
+    }
+}
+
+/// A stage could not do its work; the runner prefixes the stage id.
+public struct StageError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

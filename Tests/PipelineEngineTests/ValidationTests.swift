@@ -1,0 +1,101 @@
+import Foundation
+@testable import PipelineEngine
+import TestSupport
+import XCTest
+
+/// One test per kind of problem, checking the message and the JSON path.
+final class ValidationTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: fixture("tiny.arff"), toPath: folder.appendingPathComponent("tiny.arff").path)
+    }
+
+    private func issues(_ json: String, overrides: [String] = []) throws -> [String] {
+        let file = folder.appendingPathComponent("p.json").path
+        try json.write(toFile: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try PipelineLoader.load(file, overrides: overrides)
+            return []
+        } catch let invalid as PipelineInvalid {
+            return invalid.issues.map { "\($0.path): \($0.message)" }
+        }
+    }
+
+    private let ingest = #"{"id": "raw", "type": "ingest", "params": {"path": "tiny.arff"}}"#
+
+    func test_validPipeline_loadsWithDefaultsAndDerivedSeeds() throws {
+        XCTAssertEqual(try issues(#"{"name": "ok", "seed": 3, "stages": [\#(ingest), {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}}]}"#), [])
+        let file = folder.appendingPathComponent("p.json").path
+        let pipeline = try PipelineLoader.load(file)
+        XCTAssertEqual(pipeline.stage("prep")?.params["split"]?["test_fraction"], .number(0.3))
+        XCTAssertEqual(pipeline.order, ["raw", "prep"])
+        XCTAssertNotEqual(pipeline.stage("raw")?.seed, pipeline.stage("prep")?.seed)
+    }
+
+    func test_everyProblem_isReportedAtOnce() throws {
+        let found = try issues(#"{"name": "x", "stages": [{"id": "a", "type": "ingest", "params": {"path": "nope.csv", "delimter": ";"}}, {"id": "a", "type": "synthesize"}]}"#)
+        XCTAssertEqual(found.count, 4, "\(found)")
+    }
+
+    func test_unknownStageType_suggestsTheClosest() throws {
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [{"id": "a", "type": "preproces", "inputs": {}}]}"#),
+                       ["$.stages[0].type: unknown stage type 'preproces'; did you mean 'preprocess'?; expected one of ingest, preprocess, train_generator, synthesize, augment, train_detector, evaluate"])
+    }
+
+    func test_plannedStageType_isNotImplementedYet() throws {
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "g", "type": "train_generator", "inputs": {"data": "raw"}}]}"#),
+                       ["$.stages[1].type: stage type 'train_generator' is not implemented yet (implemented: ingest, preprocess)"])
+    }
+
+    func test_duplicateIds() throws {
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(ingest)]}"#), ["$.stages[1].id: duplicate stage id 'raw'"])
+    }
+
+    func test_inputNamingAMissingStageOrOutput() throws {
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "p", "type": "preprocess", "inputs": {"data": "rav"}}]}"#),
+                       ["$.stages[1].inputs.data: input 'rav' names no stage; did you mean 'raw'?"])
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "p", "type": "preprocess", "inputs": {"data": "raw.train"}}]}"#),
+                       ["$.stages[1].inputs.data: stage 'raw' (ingest) has no output 'train'; it has data"])
+    }
+
+    func test_cycle_isNamed() throws {
+        let found = try issues(#"{"name": "x", "stages": [{"id": "a", "type": "preprocess", "inputs": {"data": "b.train"}}, {"id": "b", "type": "preprocess", "inputs": {"data": "a.test"}}]}"#)
+        XCTAssertEqual(found, ["$.stages[0].inputs: cycle: a -> b -> a"])
+    }
+
+    func test_wrongTypeAndRange() throws {
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "p", "type": "preprocess", "inputs": {"data": "raw"}, "params": {"split": {"test_fraction": "half", "stratify": 1}}}]}"#),
+                       ["$.stages[1].params.split.test_fraction: expected a number, got \"half\"",
+                        "$.stages[1].params.split.stratify: expected true or false, got 1"])
+        XCTAssertEqual(try issues(#"{"name": "x", "seed": -1, "stages": [\#(ingest)]}"#), ["$.seed: expected an integer >= 0, got -1"])
+    }
+
+    func test_unknownParameter_suggestsTheClosest() throws {
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [{"id": "raw", "type": "ingest", "params": {"path": "tiny.arff", "membr": "x"}}]}"#),
+                       ["$.stages[0].params.membr: unknown parameter 'membr'; did you mean 'member'?"])
+    }
+
+    func test_pathThatDoesNotExist() throws {
+        let found = try issues(#"{"name": "x", "stages": [{"id": "raw", "type": "ingest", "params": {"path": "missing.csv"}}]}"#)
+        XCTAssertEqual(found.count, 1)
+        XCTAssertTrue(found[0].hasPrefix("$.stages[0].params.path: file 'missing.csv' does not exist"), found[0])
+    }
+
+    func test_syntaxError_givesLineAndColumn() throws {
+        let file = folder.appendingPathComponent("broken.json").path
+        try "{\n  \"name\": \"x\",\n  \"stages\": [\n}".write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(errorMessage { try PipelineLoader.load(file) }, "\(file):4:1: $: invalid JSON: unexpected character '}', expected a value")
+    }
+
+    func test_setOverrides_changeParameters_andBadOnesAreReported() throws {
+        let json = #"{"name": "x", "stages": [\#(ingest), {"id": "p", "type": "preprocess", "inputs": {"data": "raw"}}]}"#
+        XCTAssertEqual(try issues(json, overrides: ["p.params.split.test_fraction=0.25"]), [])
+        let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path, overrides: ["p.params.split.test_fraction=0.25", "p.params.scale=minmax"])
+        XCTAssertEqual(pipeline.stage("p")?.params["split"]?["test_fraction"], .number(0.25))
+        XCTAssertEqual(pipeline.stage("p")?.params["scale"], .string("minmax"))
+        XCTAssertEqual(try issues(json, overrides: ["q.params.scale=minmax"]), ["--set q.params.scale=minmax: no stage with id 'q'"])
+        XCTAssertEqual(try issues(json, overrides: ["p.scale=minmax"]), ["--set p.scale=minmax: expected STAGE.params.KEY=VALUE (dotted keys for nested parameters)"])
+    }
+}
