@@ -19,6 +19,8 @@ public struct Pipeline {
         public let inputs: [String: [Reference]]
         /// The stage's seed: its `seed` parameter, else derived from the pipeline seed and the id.
         public let seed: UInt64
+        /// The matrix variant this stage belongs to (`scale=minmax`), nil when every variant shares it.
+        public var variant: String? = nil
         /// Ids of the stages this one reads.
         public var dependencies: [String] { Array(Set(inputs.values.flatMap { $0.map(\.stage) })).sorted() }
     }
@@ -27,8 +29,10 @@ public struct Pipeline {
     public let directory: URL
     public let name: String
     public let seed: UInt64
-    /// In file order.
+    /// In file order (variants of a stage next to each other).
     public let stages: [Stage]
+    /// The matrix variants, in expansion order (empty without a matrix).
+    public var variants: [String] = []
 
     /// The stage with an id.
     public func stage(_ id: String) -> Stage? { stages.first { $0.id == id } }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads, overrides and validates pipeline files, reporting every problem at once.
 public enum PipelineLoader {
-    static let topLevelKeys = ["$schema", "name", "description", "seed", "stages"]
+    static let topLevelKeys = ["$schema", "name", "description", "seed", "stages", "matrix"]
     static let stageKeys = ["id", "type", "description", "inputs", "params"]
 
     /// Loads a pipeline file.
@@ -23,9 +23,16 @@ public enum PipelineLoader {
         var validator = Validator(file: file, positions: parsed.positions,
                                   directory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let document = validator.applyOverrides(overrides, to: parsed.value)
-        let pipeline = validator.validate(document)
-        guard validator.issues.isEmpty, let pipeline else { throw PipelineInvalid(issues: validator.sortedIssues) }
-        return pipeline
+        let variants = validator.expandMatrix(document)
+        var pipelines: [(name: String, pipeline: Pipeline)] = []
+        for (name, expanded) in variants {
+            var each = validator
+            each.clearIssues()
+            if let pipeline = each.validate(expanded) { pipelines.append((name, pipeline)) }
+            for issue in each.issues where !validator.issues.contains(issue) { validator.append(issue) }
+        }
+        guard validator.issues.isEmpty, let first = pipelines.first?.pipeline else { throw PipelineInvalid(issues: validator.sortedIssues) }
+        return variants.count == 1 && variants[0].name.isEmpty ? first : Matrix.merge(pipelines)
     }
 }
 
@@ -45,6 +52,9 @@ struct Validator {
     var sortedIssues: [PipelineIssue] {
         issues.enumerated().sorted { ($0.element.line ?? .max, $0.offset) < ($1.element.line ?? .max, $1.offset) }.map(\.element)
     }
+
+    mutating func clearIssues() { issues = [] }
+    mutating func append(_ issue: PipelineIssue) { issues.append(issue) }
 
     mutating func report(_ path: String, _ message: String) {
         let place = positions[path]
@@ -74,6 +84,51 @@ struct Validator {
             document = document.setting(["stages"], to: .array(stages))
         }
         return document
+    }
+
+    /// The documents a `matrix` expands to, each with its variant name (`scale=minmax,seed=2`);
+    /// one unnamed document without a matrix.
+    mutating func expandMatrix(_ document: JSONValue) -> [(name: String, document: JSONValue)] {
+        guard let matrix = document["matrix"] else { return [("", document)] }
+        guard let axes = matrix.objectValue, !axes.isEmpty else {
+            report("$.matrix", "expected an object of 'STAGE.params.KEY' or 'seed' to arrays of values, got \(matrix.typeDescription)")
+            return [("", document)]
+        }
+        var combinations: [(name: [String], document: JSONValue)] = [([], document.setting(["matrix"], to: .null))]
+        for (key, values) in axes {
+            let path = JSONPath.appending(key, to: "$.matrix")
+            guard let list = values.arrayValue, !list.isEmpty else {
+                report(path, "expected a non-empty array of values, got \(values.typeDescription)")
+                continue
+            }
+            let parts = key.split(separator: ".").map(String.init)
+            let isSeed = key == "seed"
+            guard isSeed || (parts.count >= 3 && parts[1] == "params") else {
+                report(path, "expected 'seed' or 'STAGE.params.KEY' (dotted keys for nested parameters)")
+                continue
+            }
+            guard isSeed || (document["stages"]?.arrayValue ?? []).contains(where: { $0["id"]?.stringValue == parts[0] }) else {
+                report(path, "no stage with id '\(parts[0])'")
+                continue
+            }
+            let label = isSeed ? "seed" : parts[parts.count - 1]
+            combinations = combinations.flatMap { combination in
+                list.map { value -> (name: [String], document: JSONValue) in
+                    let text = value.stringValue ?? value.canonical
+                    guard !isSeed else { return (combination.name + ["\(label)=\(text)"], combination.document.setting(["seed"], to: value)) }
+                    var stages = combination.document["stages"]?.arrayValue ?? []
+                    if let index = stages.firstIndex(where: { $0["id"]?.stringValue == parts[0] }) {
+                        stages[index] = stages[index].setting(Array(parts[1...]), to: value)
+                    }
+                    return (combination.name + ["\(label)=\(text)"], combination.document.setting(["stages"], to: .array(stages)))
+                }
+            }
+        }
+        return combinations.map { ($0.name.joined(separator: ","), removingMatrix($0.document)) }
+    }
+
+    private func removingMatrix(_ document: JSONValue) -> JSONValue {
+        .object((document.objectValue ?? []).filter { $0.key != "matrix" })
     }
 
     mutating func checkKeys(_ object: [(key: String, value: JSONValue)], allowed: [String], at path: String, what: String) {

@@ -22,6 +22,11 @@ public enum PipelineSchema {
                 ("description", .object([("type", .string("string")), ("description", .string("Free text."))])),
                 ("seed", .object([("type", .string("integer")), ("minimum", .number(0)), ("default", .number(0)),
                                   ("description", .string("The pipeline seed; each stage derives its own from it and its id."))])),
+                ("matrix", .object([
+                    ("type", .string("object")), ("minProperties", .number(1)),
+                    ("propertyNames", .object([("pattern", .string("^(seed|[A-Za-z0-9_-]+\\.params(\\.[A-Za-z0-9_]+)+)$"))])),
+                    ("additionalProperties", .object([("type", .string("array")), ("minItems", .number(1))])),
+                    ("description", .string("Variants: each key ('seed' or 'STAGE.params.KEY') takes every value of its array; the pipeline runs once per combination, sharing the stages that do not change (stage ids become id@key=value)."))])),
                 ("stages", .object([("type", .string("array")), ("minItems", .number(1)),
                                     ("items", .object([("anyOf", .array(stageTypes.map { .object([("$ref", .string("#/$defs/\($0)"))]) }))])),
                                     ("description", .string("The stages, in any order; inputs define the order of execution."))])),

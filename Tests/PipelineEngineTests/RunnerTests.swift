@@ -136,3 +136,34 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(steps[1].reason, "changed: params.scale \"standard\" -> \"robust\"")
     }
 }
+
+final class MatrixTests: XCTestCase {
+    func test_matrix_expandsVariants_andSharesUnchangedStages() throws {
+        let folder = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: fixture("kddcup-rootkit-small.dat"), toPath: folder.appendingPathComponent("kdd.dat").path)
+        let file = folder.appendingPathComponent("m.json").path
+        try """
+            {"name": "m", "seed": 1, "matrix": {"prep.params.scale": ["standard", "minmax"]}, "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}}
+            ]}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(file)
+        XCTAssertEqual(pipeline.variants, ["scale=standard", "scale=minmax"])
+        XCTAssertEqual(pipeline.stages.map(\.id), ["raw", "prep@scale=standard", "prep@scale=minmax"])
+        XCTAssertEqual(pipeline.stage("prep@scale=minmax")?.inputs["data"], [Pipeline.Reference(stage: "raw", output: "data")])
+        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                      cacheRoot: folder.appendingPathComponent("cache"),
+                                                                      reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(summary.stages.map(\.status), [.ran, .ran, .ran])
+        XCTAssertEqual(StageCache(root: folder.appendingPathComponent("cache")).keys().count, 3, "ingest ran once for both variants")
+
+        try """
+            {"name": "m", "matrix": {"seed": [1, 2], "nope.params.x": [1], "prep.params.scale": []}, "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}}]}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let message = errorMessage { try PipelineLoader.load(file) }
+        XCTAssertTrue(message.contains(#"$.matrix["nope.params.x"]: no stage with id 'nope'"#), message)
+        XCTAssertTrue(message.contains(#"$.matrix["prep.params.scale"]: expected a non-empty array of values"#), message)
+    }
+}
