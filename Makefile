@@ -26,9 +26,10 @@ setup:
 build: setup
 	swift build -c release --product anomsynth
 
-## test: the whole test suite (debug build)
+## test: the whole test suite (debug build; the executable too, for the tests that run it)
 test: setup
-	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --disable-swift-testing
+	swift build --build-tests
+	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing
 
 ## run: the main job
 run: build

@@ -1,0 +1,112 @@
+@testable import AnomSynthCLI
+import ArgumentParser
+import Foundation
+import PipelineEngine
+import TestSupport
+import XCTest
+
+/// The pipeline commands, in-process and as a separate process (for kill -9).
+final class PipelineCommandsTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: fixture("kddcup-rootkit-small.dat"), toPath: folder.appendingPathComponent("kdd.dat").path)
+        try """
+            {"name": "cli", "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}}]}
+            """.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+    }
+
+    private func run(_ arguments: [String]) throws {
+        var command = try AnomSynthCommand.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    private var common: [String] {
+        ["--out", folder.appendingPathComponent("runs").path, "--cache-dir", folder.appendingPathComponent("cache").path]
+    }
+
+    func test_run_validate_plan_cache_inProcess() throws {
+        let pipeline = folder.appendingPathComponent("p.json").path
+        try run(["validate", pipeline])
+        try run(["run", pipeline, "--quiet"] + common)
+        try run(["plan", pipeline] + common)
+        try run(["cache", "verify", "--cache-dir", folder.appendingPathComponent("cache").path])
+        try run(["cache", "gc", "--unused", "--cache-dir", folder.appendingPathComponent("cache").path, "--out", folder.appendingPathComponent("runs").path])
+        XCTAssertEqual(StageCache(root: folder.appendingPathComponent("cache")).keys().count, 2, "entries of the latest run are kept")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("runs/cli/prep/train.tar.zst").path))
+    }
+
+    func test_exitCodes_invalidIs2_failedStageIs1_unknownForceIsAnArgumentError() throws {
+        let bad = folder.appendingPathComponent("bad.json").path
+        try #"{"name": "cli", "stages": [{"id": "raw", "type": "ingest", "params": {"path": "missing.csv"}}]}"#
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try run(["validate", bad])) { XCTAssertEqual($0 as? ExitCode, ExitCode(2)) }
+        XCTAssertThrowsError(try run(["run", bad, "--quiet"] + common)) { XCTAssertEqual($0 as? ExitCode, ExitCode(2)) }
+        try "@relation r\n@attribute x real\n@attribute class {positive}\n@data\noops,positive\n"
+            .write(to: folder.appendingPathComponent("kdd.dat"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try run(["run", folder.appendingPathComponent("p.json").path, "--quiet"] + common)) {
+            XCTAssertEqual($0 as? ExitCode, ExitCode(1))
+        }
+        XCTAssertThrowsError(try run(["run", folder.appendingPathComponent("p.json").path, "--force", "nope"] + common)) {
+            XCTAssertTrue("\($0)".contains("no such stage"), "\($0)")
+        }
+    }
+
+    /// The built executable, when `swift build` made it (it does before `swift test`).
+    private func executable() throws -> URL {
+        for configuration in ["debug", "release"] {
+            let url = repositoryRoot.appendingPathComponent(".build/\(configuration)/anomsynth")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        throw XCTSkip("no built anomsynth executable")
+    }
+
+    func test_runJSON_printsTheSummaryContract() throws {
+        let result = try runProcess(try executable(), ["run", folder.appendingPathComponent("p.json").path, "--json"] + common)
+        XCTAssertEqual(result.status, 0, result.output)
+        let summary = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        XCTAssertEqual(summary?["pipeline"] as? String, "cli")
+        XCTAssertEqual(summary?["status"] as? String, "succeeded")
+        let stages = summary?["stages"] as? [[String: Any]]
+        XCTAssertEqual(stages?.map { $0["id"] as? String }, ["raw", "prep"])
+        XCTAssertEqual(stages?.map { $0["status"] as? String }, ["ran", "ran"])
+        XCTAssertEqual((stages?[0]["key"] as? String)?.count, 64)
+        XCTAssertNotNil(stages?[1]["seconds"] as? Double)
+        XCTAssertNotNil((stages?[1]["outputs"] as? [String: String])?["train"])
+        XCTAssertNotNil(summary?["metrics"] as? [String])
+    }
+
+    func test_killDashNineDuringAStage_thenRerun_givesTheCorrectResult() throws {
+        let binary = try executable()
+        // A CSV large enough that ingesting it takes a while in a debug build.
+        var text = "a,b,c,d,label\n"
+        for r in 0..<300_000 { text += "\(r % 97).5,\(r % 13),\(r % 7).25,\(r),\(r % 50 == 0 ? 1 : 0)\n" }
+        try text.write(to: folder.appendingPathComponent("big.csv"), atomically: true, encoding: .utf8)
+        let pipeline = folder.appendingPathComponent("big.json").path
+        try """
+            {"name": "big", "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "big.csv", "label": {"column": "label", "positive": ["1"]}}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}}]}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["run", pipeline, "--quiet"] + common
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let cache = StageCache(root: folder.appendingPathComponent("cache"))
+        for key in cache.keys() { XCTAssertNil(cache.verify(key), "no half-written entry") }
+        let rerun = try runProcess(binary, ["run", pipeline, "--json"] + common)
+        XCTAssertEqual(rerun.status, 0, rerun.output)
+        XCTAssertTrue(rerun.output.contains(#""status":"succeeded""#), rerun.output)
+        let fresh = try runProcess(binary, ["run", pipeline, "--json", "--out", folder.appendingPathComponent("runs2").path,
+                                            "--cache-dir", folder.appendingPathComponent("cache2").path])
+        XCTAssertEqual(fresh.status, 0, fresh.output)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("runs/big/prep/train.tar.zst")),
+                       try Data(contentsOf: folder.appendingPathComponent("runs2/big/prep/train.tar.zst")))
+    }
+}
