@@ -34,7 +34,10 @@ struct SchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema", abstract: "Print the pipeline JSON Schema (2020-12), as in schemas/pipeline.schema.json.")
 
-    func run() throws { print(PipelineSchema.document.pretty()) }
+    @Flag(help: "Print the stage reference as Markdown (as in the README) instead.")
+    var markdown = false
+
+    func run() throws { print(markdown ? PipelineSchema.markdownReference : PipelineSchema.document.pretty()) }
 }
 
 /// `anomsynth plan`: what `run` would do and why.

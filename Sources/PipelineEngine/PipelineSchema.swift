@@ -120,3 +120,51 @@ extension JSONValue {
         }
     }
 }
+
+extension PipelineSchema {
+    /// The stage reference for the README: every implemented stage type with its
+    /// inputs, outputs and parameters (checked against the README by a test).
+    public static var markdownReference: String {
+        var lines: [String] = []
+        for type in StageRegistry.implemented.keys.sorted() {
+            let stage = StageRegistry.implemented[type]!
+            lines.append("#### `\(type)` (version \(stage.version))")
+            lines.append("")
+            lines.append(stage.summary)
+            lines.append("")
+            for input in stage.inputs {
+                lines.append("- input `\(input.name)`\(input.required ? "" : " (optional)"): \(input.description)")
+            }
+            for output in stage.outputs {
+                lines.append("- output `\(output.name)` (`\(output.file)`): \(output.description)")
+            }
+            lines.append("")
+            lines.append("| parameter | type | default | description |")
+            lines.append("|---|---|---|---|")
+            func rows(_ specs: [ParameterSpec], prefix: String) {
+                for spec in specs {
+                    lines.append("| `\(prefix)\(spec.name)`\(spec.required ? " (required)" : "") | \(typeName(spec.kind)) | \(spec.defaultValue.map { "`\($0.canonical)`" } ?? "") | \(spec.description) |")
+                    if case .object(let nested) = spec.kind { rows(nested, prefix: "\(prefix)\(spec.name).") }
+                }
+            }
+            rows(stage.parameters, prefix: "")
+            lines.append("")
+        }
+        lines.append("Not implemented yet (rejected by `validate`): " + StageRegistry.planned.map { "`\($0)`" }.joined(separator: ", ") + ".")
+        return lines.joined(separator: "\n")
+    }
+
+    static func typeName(_ kind: ParameterKind) -> String {
+        switch kind {
+        case .integer(let low, let high): "integer" + [low.map { " >= \($0)" }, high.map { " <= \($0)" }].compactMap { $0 }.joined()
+        case .number(let low, let high, let exclusive):
+            "number" + [low.map { exclusive ? " > \($0)" : " >= \($0)" }, high.map { exclusive ? " < \($0)" : " <= \($0)" }].compactMap { $0 }.joined()
+        case .string: "string"
+        case .boolean: "boolean"
+        case .choice(let options): options.map { "`\($0)`" }.joined(separator: ", ")
+        case .path: "file path"
+        case .strings: "array of strings"
+        case .object: "object"
+        }
+    }
+}

@@ -38,3 +38,13 @@ final class SchemaTests: XCTestCase {
         }
     }
 }
+
+final class ReadmeReferenceTests: XCTestCase {
+    func test_readmeStageReference_isTheGeneratedOne() throws {
+        let readme = try String(contentsOfFile: repositoryRoot.appendingPathComponent("README.md").path, encoding: .utf8)
+        let start = try XCTUnwrap(readme.range(of: "<!-- stage-reference:start -->\n"))
+        let end = try XCTUnwrap(readme.range(of: "\n<!-- stage-reference:end -->"))
+        XCTAssertEqual(String(readme[start.upperBound..<end.lowerBound]), PipelineSchema.markdownReference,
+                       "run `anomsynth schema --markdown` and paste it into the README")
+    }
+}

@@ -13,7 +13,7 @@ public enum IngestStage: StageImplementation {
         ParameterSpec("format", .choice(InputFormat.allCases.map(\.rawValue)), "The input format (default: from the file name)."),
         ParameterSpec("label", .object([
             ParameterSpec("column", .string, required: true, "The label column (KEEL/ARFF: default the last attribute)."),
-            ParameterSpec("positive", .strings, default: .array([.string("1")]), "Label values meaning anomaly."),
+            ParameterSpec("positive", .strings, "Label values meaning anomaly (default: `1`; KEEL/ARFF: `positive`)."),
         ]), "The label column and its anomaly values; without it every row is normal (KEEL/ARFF: last attribute, `positive`)."),
         ParameterSpec("labels_path", .path, "IDX/NPY: a file with one label per row."),
         ParameterSpec("delimiter", .string, default: .string(","), "CSV field delimiter (one ASCII character)."),
