@@ -112,20 +112,10 @@ public enum SafeTensors {
         return (tensors, metadata)
     }
 
-    /// A JSON string literal with the escapes JSON requires.
+    /// A JSON string literal (Foundation's encoder: deterministic escapes).
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(text), as: UTF8.self)) ?? "\"\""
     }
 }
