@@ -35,7 +35,8 @@ let package = Package(
         .target(
             name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
-        .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet"]),
+        .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
+        .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),
         .target(
             name: "PipelineEngine",
             dependencies: ["TensorCore", "Datasets", "ArchiveIO", .product(name: "Crypto", package: "swift-crypto")]),
@@ -56,6 +57,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore", "NeuralNet"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNet", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "TestSupport"]),
