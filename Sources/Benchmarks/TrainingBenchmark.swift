@@ -12,11 +12,28 @@ public struct TrainingBenchmark: Sendable {
     public let batchSize: Int
     /// Rows in the synthetic training set.
     public let defaultRows: Int
-    /// Builds the data and a closure that trains one step on a batch.
-    let prepare: @Sendable (_ rows: Int) throws -> (data: Tensor, step: (Tensor) throws -> Void)
+    /// Builds the data, a closure that trains one step on a batch and, for generative
+    /// models that sample, a closure that draws that many rows.
+    let prepare: @Sendable (_ rows: Int) throws -> (data: Tensor, step: (Tensor) throws -> Void, sample: ((Int) throws -> Void)?)
+
+    init(name: String, batchSize: Int, defaultRows: Int,
+         prepare: @escaping @Sendable (_ rows: Int) throws -> (data: Tensor, step: (Tensor) throws -> Void, sample: ((Int) throws -> Void)?)) {
+        self.name = name
+        self.batchSize = batchSize
+        self.defaultRows = defaultRows
+        self.prepare = prepare
+    }
+
+    init(name: String, batchSize: Int, defaultRows: Int,
+         prepare: @escaping @Sendable (_ rows: Int) throws -> (data: Tensor, step: (Tensor) throws -> Void)) {
+        self.init(name: name, batchSize: batchSize, defaultRows: defaultRows) { rows in
+            let made = try prepare(rows)
+            return (made.data, made.step, nil)
+        }
+    }
 
     /// Every workload, by name.
-    public static let all: [TrainingBenchmark] = [autoencoder, gan]
+    public static let all: [TrainingBenchmark] = [autoencoder, gan, vae, realNVP]
 
     /// The workload of that name, if any.
     public static func named(_ name: String) -> TrainingBenchmark? { all.first { $0.name == name } }
@@ -42,9 +59,12 @@ public struct BenchmarkResult: Codable, Sendable {
     public let batch: Int
     public let batchesTimed: Int
     public let peakRSSMiB: Double
+    /// Seconds to sample as many rows as the training set (median), for models that sample.
+    public let sampleSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case name, threads, batch
+        case sampleSeconds = "sample_seconds"
         case samplesPerSecond = "samples_per_second"
         case samplesPerSecondAll = "samples_per_second_all"
         case batchesTimed = "batches_timed"
@@ -58,7 +78,7 @@ extension TrainingBenchmark {
     public func run(_ settings: BenchmarkSettings) throws -> BenchmarkResult {
         Parallelism.threads = settings.threads
         let rows = settings.rows ?? defaultRows
-        let (data, step) = try prepare(rows)
+        let (data, step, sample) = try prepare(rows)
         let fullBatches = (rows + batchSize - 1) / batchSize
         let batches = settings.maxBatches > 0 ? min(fullBatches, settings.maxBatches) : fullBatches
         var rng = SeededRNG(seed: 0)
@@ -77,9 +97,21 @@ extension TrainingBenchmark {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             rates.append(Double(min(rows, batches * batchSize)) / seconds)
         }
+        var sampleSeconds: Double?
+        if let sample {
+            try sample(1000)
+            var times: [Double] = []
+            for _ in 0..<max(1, settings.repeats) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try sample(rows)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            sampleSeconds = times.sorted()[times.count / 2]
+        }
         return BenchmarkResult(
             name: name, samplesPerSecond: rates.sorted()[rates.count / 2], samplesPerSecondAll: rates,
-            threads: settings.threads, batch: batchSize, batchesTimed: batches, peakRSSMiB: peakResidentMiB())
+            threads: settings.threads, batch: batchSize, batchesTimed: batches, peakRSSMiB: peakResidentMiB(),
+            sampleSeconds: sampleSeconds)
     }
 }
 

@@ -1,3 +1,4 @@
+import Models
 import NeuralNet
 import TensorCore
 
@@ -59,6 +60,54 @@ extension TrainingBenchmark {
                 try Loss.binaryCrossEntropyWithLogits(try discriminator(fake), targets: ones).backward()
             }
             generatorOptimizer.step(generatorParameters)
+        })
+    }
+}
+
+extension TrainingBenchmark {
+    /// VAE 784-256-(32, 32)-256-784 with BCE-with-logits reconstruction summed over
+    /// features plus KL, averaged over the batch, Adam(1e-3), batch 128: the `vae` model
+    /// of the PyTorch reference.
+    public static let vae = TrainingBenchmark(name: "vae", batchSize: 128, defaultRows: 60_000) { rows in
+        var rng = SeededRNG(seed: 0)
+        let data = Tensor.uniform([rows, 784], using: &rng)
+        let model = VariationalAutoencoder(inputs: 784, hidden: [256], latent: 32, using: &rng)
+        var optimizer = Adam(learningRate: 1e-3)
+        let parameters = model.namedParameters()
+        var noise = rng.derive("noise")
+        return (data, { batch in
+            model.clearGradients()
+            let x = Variable(batch)
+            let (mean, logVariance) = try model.encode(x)
+            let logits = try model.decode(try model.reparameterize(mean, logVariance, using: &noise))
+            let reconstruction = try Loss.binaryCrossEntropyWithLogits(logits, targets: batch).scaled(by: 784)
+            try (reconstruction + Loss.klDivergenceFromStandardNormal(mean: mean, logVariance: logVariance)).backward()
+            optimizer.step(parameters)
+        })
+    }
+
+    /// RealNVP with 8 affine couplings (MLP 15-128-128-30, tanh scales) on 30 standard
+    /// normal columns, negative log-likelihood, Adam(1e-3), batch 256: the `realnvp`
+    /// model of the PyTorch reference.
+    public static let realNVP = TrainingBenchmark(name: "realnvp", batchSize: 256, defaultRows: 100_000) { rows in
+        var rng = SeededRNG(seed: 0)
+        let data = Tensor.normal([rows, 30], using: &rng)
+        let flow = RealNVP(dimensions: 30, couplings: 8, hidden: 128, using: &rng)
+        var optimizer = Adam(learningRate: 1e-3)
+        let parameters = flow.namedParameters()
+        return (data, { batch in
+            flow.clearGradients()
+            try flow.logLikelihood(Variable(batch)).mean().scaled(by: -1).backward()
+            optimizer.step(parameters)
+        }, { count in
+            // Sampling in chunks of 10,000 rows, as the reference does.
+            var sampler = SeededRNG(seed: 1)
+            var done = 0
+            while done < count {
+                let chunk = min(10_000, count - done)
+                _ = try flow.sample(chunk, using: &sampler)
+                done += chunk
+            }
         })
     }
 }

@@ -37,18 +37,24 @@ public enum Loss {
             throw ShapeError("binaryCrossEntropy", "logits \(describe(x.shape)) vs targets \(describe(targets.shape))")
         }
         let scale = 1 / Float(max(x.count, 1))
+        // Vectorized: max(x, 0) - x y + log(1 + e^-|x|), eight at a time.
         let value = x.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
-                var total: Float = 0
-                for i in 0..<x.count {
-                    total += Swift.max(x[i], 0) - x[i] * y[i] + Foundation.log1p(Foundation.exp(-Swift.abs(x[i])))
+                var total = FastMath.Lanes(repeating: 0)
+                guard let xs = x.baseAddress, let ys = y.baseAddress else { return Float(0) }
+                FastMath.apply(x.count) { i, n in
+                    let a = FastMath.load(xs + i, n), b = FastMath.load(ys + i, n)
+                    let magnitude = a.replacing(with: -a, where: a .< 0)
+                    var term = a.replacing(with: 0, where: a .< 0) - a * b + FastMath.log1pUnit(FastMath.exp(-magnitude))
+                    if n < FastMath.Lanes.scalarCount { for k in n..<FastMath.Lanes.scalarCount { term[k] = 0 } }
+                    total += term
                 }
-                return total * scale
+                return total.sum() * scale
             }
         }
         return Variable.record(Tensor(scalar: value), parents: [logits]) { g in
             let factor = scale * g.scalar
-            logits.accumulate(x.zipMap(targets) { factor * (Tensor.sigmoid($0) - $1) })
+            logits.accumulate(x.sigmoid().zipMap(targets) { factor * ($0 - $1) })
         }
     }
 

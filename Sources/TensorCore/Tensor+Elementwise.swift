@@ -177,7 +177,7 @@ extension Tensor {
     public func exp() -> Tensor { map { Foundation.exp($0) } }
     public func log() -> Tensor { map { Foundation.log($0) } }
     public func tanh() -> Tensor { map { Foundation.tanh($0) } }
-    public func sigmoid() -> Tensor { map { Tensor.sigmoid($0) } }
+    public func sigmoid() -> Tensor { sigmoidFast() }
     public func relu() -> Tensor { map { Swift.max($0, 0) } }
     public func leakyRelu(slope: Float) -> Tensor { map { $0 > 0 ? $0 : $0 * slope } }
     public func softplus() -> Tensor { map { Tensor.softplus($0) } }
