@@ -189,7 +189,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--anomsynth", default=os.path.join(ROOT, ".build/release/anomsynth"))
     parser.add_argument("--torch-reference", default=os.path.join(ROOT, "..", "shared", "bench", "torch_reference.py"))
-    parser.add_argument("--models", default="ae,gan")
+    parser.add_argument("--models", default="ae,gan,vae,realnvp")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
@@ -207,7 +207,7 @@ def main():
         return
 
     common = ["--max-batches", str(args.max_batches), "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
-    rows = []
+    rows, sampling = [], []
     for model in args.models.split(","):
         for threads in [int(t) for t in args.threads.split(",")]:
             ours = last_json(subprocess.run(
@@ -220,6 +220,8 @@ def main():
             ratio = ours["samples_per_second"] / theirs["samples_per_sec"]["median"]
             rows.append((model, threads, ours["samples_per_second"], theirs["samples_per_sec"]["median"], ratio,
                          ours["peak_rss_mib"], theirs["peak_rss_mib"]))
+            if "sample_seconds" in ours and "sample_sec" in theirs:
+                sampling.append((model, threads, ours["sample_seconds"], theirs["sample_sec"]["median"], theirs["sample_rows"]))
             print(f"bench: {model} threads={threads}: {ratio:.2f}x PyTorch", file=sys.stderr)
 
     print("\nTraining speed (samples/s, median of repeats)\n")
@@ -227,6 +229,12 @@ def main():
     print("|---|---|---|---|---|---|")
     for model, threads, ours, theirs, ratio, rss, torch_rss in rows:
         print(f"| {model} | {threads} | {ours:,.0f} | {theirs:,.0f} | {ratio:.2f}x | {rss:.0f} / {torch_rss:.0f} |")
+    if sampling:
+        print("\nSampling from the trained flow (seconds for the whole training set's row count, chunks of 10,000)\n")
+        print("| model | threads | rows | AnomSynth s | PyTorch s | ratio |")
+        print("|---|---|---|---|---|---|")
+        for model, threads, ours, theirs, count in sampling:
+            print(f"| {model} | {threads} | {count:,} | {ours:.2f} | {theirs:.2f} | {theirs / ours:.2f}x |")
 
 
 if __name__ == "__main__":

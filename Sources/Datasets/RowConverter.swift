@@ -12,7 +12,10 @@ final class RowConverter {
     private enum Role: UInt8 { case numeric, categorical, label }
 
     private let source: String
-    private(set) var kinds: [ColumnKind]
+    private var kinds: [ColumnKind]
+    /// Whether every value so far of each numeric column was whole (kept apart from
+    /// `kinds` so that the hot loop touches a plain array, not enum payloads).
+    private var integral: [Bool]
     private let names: [String]
     private let roles: [Role]
     /// Position of the label among the fields, if any.
@@ -30,6 +33,7 @@ final class RowConverter {
     /// Whether some missing-value token also reads as a number (then it is checked first).
     private let missingLooksNumeric: Bool
     private let powers = PowersOfTen.table
+    private let inversePowers = PowersOfTen.inverseTable
     private(set) var features: [Float] = []
     private(set) var labels: [UInt8] = []
     private var row: UnsafeMutablePointer<Float>
@@ -41,6 +45,7 @@ final class RowConverter {
         self.source = source
         self.names = names
         self.kinds = kinds
+        self.integral = kinds.map { $0 == .numeric(integer: true) }
         self.labelIndex = labelIndex
         self.label = label
         self.roles = kinds.indices.map { j in
@@ -82,7 +87,7 @@ final class RowConverter {
         for value in part.labelValuesSeen where labelValuesSeen.count < 20 && !labelValuesSeen.contains(value) {
             labelValuesSeen.append(value)
         }
-        for (j, kind) in part.kinds.enumerated() where kind != kinds[j] { kinds[j] = kind }
+        for j in integral.indices where !part.integral[j] { integral[j] = false }
     }
 
     /// Reserves room for about `rows` rows.
@@ -118,7 +123,7 @@ final class RowConverter {
                 if missingLooksNumeric, isMissing(start, count, quoted: field.quoted) {
                     row[k] = .nan
                 } else if let value = parseFloat(start, count, powersOfTen: powers), !value.isNaN {
-                    if value != value.rounded(), case .numeric(true) = kinds[j] { kinds[j] = .numeric(integer: false) }
+                    if integral[j], value != value.rounded() { integral[j] = false }
                     row[k] = value
                 } else if isMissing(start, count, quoted: field.quoted) {
                     row[k] = .nan
@@ -170,9 +175,9 @@ final class RowConverter {
                 p = q + 1
                 continue
             }
-            guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, to: end, powersOfTen: powers),
+            guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, to: end, powersOfTen: powers, inversePowersOfTen: inversePowers),
                   next < end, base[next] == terminator else { return nil }
-            if value != value.rounded(), case .numeric(true) = kinds[j] { kinds[j] = .numeric(integer: false) }
+            if integral[j], value != value.rounded() { integral[j] = false }
             row[k] = value
             k += 1
             p = next + 1
@@ -218,7 +223,9 @@ final class RowConverter {
             throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(labelValuesSeen.joined(separator: ", ")))")
         }
         var columns: [Column] = []
-        for (j, kind) in kinds.enumerated() where j != labelIndex { columns.append(Column(name: names[j], kind: kind)) }
+        for (j, kind) in kinds.enumerated() where j != labelIndex {
+            columns.append(Column(name: names[j], kind: kind.categoriesIfAny == nil ? .numeric(integer: integral[j]) : kind))
+        }
         let tensor = try Tensor(shape: [labels.count, columns.count], scalars: features)
         features = []
         return try Dataset(features: tensor, columns: columns, labels: labels, rowShape: rowShape, source: source)
