@@ -48,6 +48,36 @@ public enum FastMath {
         return x + y + k * 0.693359375 + correction
     }
 
+    /// tanh per lane: Cephes' odd polynomial below |x| = 0.625, `1 - 2 / (e^2|x| + 1)` above.
+    @inline(__always)
+    public static func tanh(_ x: Lanes) -> Lanes {
+        let magnitude = x.replacing(with: -x, where: x .< 0)
+        let z = x * x
+        var small: Lanes = Lanes(repeating: -5.70498872745e-3)
+        small = small * z + 2.06390887954e-2
+        small = small * z - 5.37397155531e-2
+        small = small * z + 1.33314422036e-1
+        small = small * z - 3.33332819422e-1
+        small = small * z * x + x
+        var large = 1 - 2 / (exp(magnitude + magnitude) + 1)
+        large.replace(with: -large, where: x .< 0)
+        return large.replacing(with: small, where: magnitude .< 0.625)
+    }
+
+    /// Maps every element of a buffer through a lane function into another buffer.
+    @inline(__always)
+    public static func map(_ source: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>, _ body: (Lanes) -> Lanes) {
+        guard let input = source.baseAddress, let output = out.baseAddress else { return }
+        Parallelism.forEachChunk(count: source.count) { range in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let n = min(Lanes.scalarCount, range.upperBound - i)
+                store(body(load(input + i, n)), output + i, n)
+                i += n
+            }
+        }
+    }
+
     /// Applies a lane function over a buffer, with a scalar tail through the same lanes.
     @inline(__always)
     public static func apply(_ count: Int, _ body: (Int, Int) -> Void) {
@@ -80,20 +110,22 @@ public enum FastMath {
 }
 
 extension Tensor {
+    /// Applies a lane function to every element (vectorized, split over the cores when large).
+    @inlinable
+    public func mapLanes(_ body: (FastMath.Lanes) -> FastMath.Lanes) -> Tensor {
+        withUnsafeBufferPointer { source in
+            Tensor.build(shape: shape) { out in FastMath.map(source, into: out, body) }
+        }
+    }
+
     /// The logistic function, vectorized and stable for large |x|.
     public func sigmoidFast() -> Tensor {
-        withUnsafeBufferPointer { source in
-            Tensor.build(shape: shape) { out in
-                guard let input = source.baseAddress, let output = out.baseAddress else { return }
-                FastMath.apply(source.count) { i, n in
-                    let x = FastMath.load(input + i, n)
-                    let e = FastMath.exp(-abs(x))
-                    let positive = 1 / (1 + e)
-                    FastMath.store(positive.replacing(with: e * positive, where: x .< 0), output + i, n)
-                }
-            }
+        mapLanes { x in
+            let e = FastMath.exp(-abs(x))
+            let positive = 1 / (1 + e)
+            return positive.replacing(with: e * positive, where: x .< 0)
         }
     }
 }
 
-private func abs(_ x: FastMath.Lanes) -> FastMath.Lanes { x.replacing(with: -x, where: x .< 0) }
+@usableFromInline func abs(_ x: FastMath.Lanes) -> FastMath.Lanes { x.replacing(with: -x, where: x .< 0) }

@@ -174,9 +174,9 @@ extension Tensor {
         return try broadcasting(row, operation: "addRowVector", +)
     }
 
-    public func exp() -> Tensor { map { Foundation.exp($0) } }
+    public func exp() -> Tensor { mapLanes { FastMath.exp($0) } }
     public func log() -> Tensor { map { Foundation.log($0) } }
-    public func tanh() -> Tensor { map { Foundation.tanh($0) } }
+    public func tanh() -> Tensor { mapLanes { FastMath.tanh($0) } }
     public func sigmoid() -> Tensor { sigmoidFast() }
     public func relu() -> Tensor { map { Swift.max($0, 0) } }
     public func leakyRelu(slope: Float) -> Tensor { map { $0 > 0 ? $0 : $0 * slope } }

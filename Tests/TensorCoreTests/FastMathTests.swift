@@ -26,6 +26,18 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThan(worst, 4e-7)
     }
 
+    func test_tanh_isAccurateOnBothBranches() throws {
+        var worst: Float = 0
+        for x in stride(from: Float(-12), through: 12, by: 0.0031) + [1e-6, -1e-6, 0.6249, 0.6251] {
+            let value = FastMath.tanh(FastMath.Lanes(repeating: x))[0]
+            let reference = Float(Foundation.tanh(Double(x)))
+            worst = max(worst, abs(value - reference) / max(abs(reference), 1e-30))
+        }
+        XCTAssertLessThan(worst, 5e-7)
+        let tensor = try Tensor(shape: [11], scalars: (0..<11).map { Float($0) - 5 })
+        XCTAssertEqual(tensor.tanh().scalars.map { ($0 * 1e5).rounded() }, tensor.scalars.map { (Float(Foundation.tanh(Double($0))) * 1e5).rounded() })
+    }
+
     func test_sigmoid_matchesTheDefinition_atEveryLength() throws {
         for count in [1, 7, 8, 9, 100] {
             let x = try Tensor(shape: [count], scalars: (0..<count).map { Float($0) * 0.37 - 15 })
