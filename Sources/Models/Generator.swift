@@ -1,0 +1,118 @@
+import Datasets
+import Foundation
+import NeuralNet
+import TensorCore
+
+/// What a generator is asked to make.
+public struct SampleRequest: Sendable {
+    public var count: Int
+    /// For conditional models: the class to draw (1 = anomaly); nil for an unconditional model.
+    public var label: UInt8?
+    /// Scales the latent draws (flows, VAEs): above 1 reaches into the tails.
+    public var temperature: Float = 1
+
+    public init(count: Int, label: UInt8? = nil, temperature: Float = 1) {
+        self.count = count
+        self.label = label
+        self.temperature = temperature
+    }
+}
+
+/// Loss per epoch, saved with the model and plotted in reports.
+public struct TrainingHistory: Codable, Equatable, Sendable {
+    public var trainLoss: [Double] = []
+    public var validationLoss: [Double] = []
+    /// The epoch whose weights were kept (early stopping), 0-based.
+    public var bestEpoch: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case trainLoss = "train_loss"
+        case validationLoss = "validation_loss"
+        case bestEpoch = "best_epoch"
+    }
+
+    public init() {}
+}
+
+/// A model of model-space rows that can make new ones.
+public protocol Generator: AnyObject {
+    /// `smote`, `vae`, `flow`, `gan`.
+    var kind: String { get }
+    /// Learns from the rows (and, for conditional models, their labels).
+    func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory
+    /// Draws rows in model space, `[count, columns]`.
+    func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor
+}
+
+/// Settings shared by the neural generators.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    public var epochs = 100
+    public var batchSize = 128
+    public var learningRate: Float = 1e-3
+    /// Share of rows held out to pick the best epoch (0: no early stopping).
+    public var validationFraction: Double = 0
+    /// Epochs without improvement before stopping (with a validation part).
+    public var patience = 20
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, patience
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case validationFraction = "validation_fraction"
+    }
+}
+
+/// The training loop shared by the neural generators: shuffled mini-batches, an
+/// optional held-out part for early stopping (best weights restored), and a clear
+/// error naming the epoch when the loss stops being finite.
+enum TrainingLoop {
+    /// - Parameters:
+    ///   - rows: number of training rows.
+    ///   - step: trains on a batch of row indices and returns the batch loss.
+    ///   - validate: the loss on the held-out rows, when there are any.
+    static func run(
+        model: any Module, name: String, rows: Int, settings: TrainingSettings, using rng: inout SeededRNG,
+        step: ([Int], inout SeededRNG) throws -> Double, validate: (([Int]) throws -> Double)? = nil
+    ) throws -> TrainingHistory {
+        guard settings.epochs >= 1, settings.batchSize >= 1 else {
+            throw ModelError("\(name): epochs and batch_size must be at least 1")
+        }
+        var order = rng.permutation(rows)
+        let held = validate == nil ? 0 : Int(Double(rows) * settings.validationFraction)
+        let validation = Array(order.prefix(held))
+        order.removeFirst(held)
+        guard !order.isEmpty else { throw ModelError("\(name): no training rows") }
+        var history = TrainingHistory()
+        var best = Double.infinity, bestState: [String: Tensor]?, stale = 0
+        for epoch in 0..<settings.epochs {
+            rng.shuffle(&order)
+            var total = 0.0, batches = 0
+            for start in stride(from: 0, to: order.count, by: settings.batchSize) {
+                let loss = try step(Array(order[start..<min(order.count, start + settings.batchSize)]), &rng)
+                guard loss.isFinite else {
+                    throw ModelError("\(name): the loss diverged (\(loss)) at epoch \(epoch + 1); lower learning_rate or check the data for extreme values")
+                }
+                total += loss
+                batches += 1
+            }
+            history.trainLoss.append(total / Double(batches))
+            if let validate, !validation.isEmpty {
+                let loss = try validate(validation)
+                history.validationLoss.append(loss)
+                if loss < best {
+                    best = loss
+                    stale = 0
+                    history.bestEpoch = epoch
+                    bestState = Dictionary(uniqueKeysWithValues: model.namedState().map { ($0.path, $0.variable.value) })
+                } else {
+                    stale += 1
+                    if stale >= settings.patience { break }
+                }
+            }
+        }
+        if let bestState { try model.loadState(bestState, source: name) }
+        return history
+    }
+}

@@ -1,0 +1,92 @@
+import Datasets
+import Foundation
+import NeuralNet
+import TensorCore
+
+/// A RealNVP flow over model-space rows. One-hot groups are dequantized with small
+/// Gaussian noise while training and rounded back (argmax) when sampling; an optional
+/// class condition joins every coupling's network.
+public final class TabularFlow: Generator, Module {
+    public struct Config: Codable, Equatable, Sendable {
+        public var couplings = 8
+        public var hidden = 128
+        public var conditional = false
+        /// Standard deviation of the noise added to one-hot columns while training.
+        public var dequantization: Float = 0.05
+        public var training = TrainingSettings()
+
+        public init() {}
+    }
+
+    public let kind = "flow"
+    public let config: Config
+    public private(set) var flow: RealNVP?
+    private var groups = ColumnGroups([])
+
+    public init(config: Config) { self.config = config }
+
+    public func namedParameters() -> [NamedVariable] { flow?.namedParameters() ?? [] }
+
+    /// Builds the flow for a schema (also used before loading saved weights).
+    public func build(columns: [Column], using rng: inout SeededRNG) throws {
+        guard columns.count >= 2 else { throw ModelError("flow: needs at least 2 columns, got \(columns.count)") }
+        guard config.couplings >= 1, config.hidden >= 1 else { throw ModelError("flow: couplings and hidden must be at least 1") }
+        groups = ColumnGroups(columns)
+        flow = RealNVP(dimensions: columns.count, couplings: config.couplings, hidden: config.hidden,
+                       conditions: config.conditional ? 2 : 0, using: &rng)
+    }
+
+    private func condition(_ labels: [UInt8]) -> Variable? {
+        guard config.conditional else { return nil }
+        return Variable(Tensor.build(shape: [labels.count, 2]) { out in
+            for (r, label) in labels.enumerated() {
+                out[2 * r] = label == 0 ? 1 : 0
+                out[2 * r + 1] = label == 0 ? 0 : 1
+            }
+        })
+    }
+
+    public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
+        guard data.rowCount >= 2 else { throw ModelError("flow: needs at least 2 training rows, got \(data.rowCount)") }
+        try build(columns: data.columns, using: &rng)
+        guard let flow else { throw ModelError("flow: not built") }
+        var adam = Adam(learningRate: config.training.learningRate)
+        let oneHot = Set(groups.oneHotGroups.flatMap { $0 })
+        func batch(_ rows: [Int], noise: inout SeededRNG) throws -> Tensor {
+            var x = try data.features.gatherRows(rows)
+            if !oneHot.isEmpty {
+                for r in 0..<x.rows { for column in oneHot { x[r, column] += config.dequantization * noise.normal() } }
+            }
+            return x
+        }
+        var validationRNG = rng.derive("validation")
+        return try TrainingLoop.run(model: self, name: "flow", rows: data.rowCount, settings: config.training, using: &rng, step: { rows, rng in
+            clearGradients()
+            let loss = try flow.logLikelihood(Variable(try batch(rows, noise: &rng)), condition: condition(rows.map { data.labels[$0] })).mean().scaled(by: -1)
+            try loss.backward()
+            clipGradientNorm(namedParameters(), maxNorm: 10)
+            adam.step(namedParameters())
+            return Double(loss.value.scalar)
+        }, validate: { rows in
+            var copy = validationRNG
+            defer { validationRNG = copy }
+            let x = try batch(rows, noise: &copy)
+            return -Double(try flow.logLikelihood(Variable(x), condition: self.condition(rows.map { data.labels[$0] })).mean().value.scalar)
+        })
+    }
+
+    public func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor {
+        guard request.count >= 1 else { throw ModelError("flow: count must be at least 1, got \(request.count)") }
+        guard let flow else { throw ModelError("flow: sample before fit") }
+        if config.conditional, request.label == nil { throw ModelError("flow: a conditional model needs the class to sample") }
+        let c = condition([UInt8](repeating: request.label ?? 0, count: request.count))?.value
+        let rows = try flow.sample(request.count, temperature: request.temperature, condition: c, using: &rng)
+        return groups.discretize(rows, draw: false, using: &rng)
+    }
+
+    /// Log-density of each row, `[rows]` (for the `tail` strategy's rejection).
+    public func logLikelihood(_ rows: Tensor, labels: [UInt8]) throws -> [Float] {
+        guard let flow else { throw ModelError("flow: used before fit") }
+        return try flow.logLikelihood(Variable(rows), condition: condition(labels)).value.scalars
+    }
+}

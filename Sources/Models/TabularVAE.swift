@@ -1,0 +1,125 @@
+import Datasets
+import Foundation
+import NeuralNet
+import TensorCore
+
+/// A VAE for mixed tabular rows (TVAE-style): Gaussian likelihood with learned
+/// per-column variances for numeric columns, softmax cross-entropy for one-hot
+/// groups, a `beta` weight on the KL term with an optional linear warm-up, and an
+/// optional class condition (CVAE: the label, one-hot, joins encoder and decoder).
+public final class TabularVAE: Generator, Module {
+    public struct Config: Codable, Equatable, Sendable {
+        public var hidden = [128, 128]
+        public var latent = 8
+        public var beta: Float = 1
+        /// Epochs over which the KL weight rises linearly from 0 to `beta` (0: none).
+        public var klWarmupEpochs = 0
+        public var conditional = false
+        public var training = TrainingSettings()
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case hidden, latent, beta, conditional, training
+            case klWarmupEpochs = "kl_warmup_epochs"
+        }
+    }
+
+    public let kind = "vae"
+    public let config: Config
+    public private(set) var network: VariationalAutoencoder?
+    private var logVariances: [Variable] = []
+    private var groups = ColumnGroups([])
+
+    public init(config: Config) { self.config = config }
+
+    public func namedParameters() -> [NamedVariable] {
+        (network?.namedParameters() ?? []) + logVariances.enumerated().map { ("numeric_log_variance.\($0.offset)", $0.element) }
+    }
+
+    /// Builds the network for a schema (also used before loading saved weights).
+    public func build(columns: [Column], using rng: inout SeededRNG) throws {
+        guard config.latent >= 1 else { throw ModelError("vae: latent_dim must be at least 1, got \(config.latent)") }
+        guard config.hidden.allSatisfy({ $0 >= 1 }) else { throw ModelError("vae: hidden sizes must be at least 1") }
+        groups = ColumnGroups(columns)
+        network = VariationalAutoencoder(inputs: columns.count, hidden: config.hidden, latent: config.latent,
+                                         conditions: config.conditional ? 2 : 0, using: &rng)
+        let (widths, isGroup) = groups.runs
+        logVariances = zip(widths, isGroup).filter { !$0.1 }.map { Variable(Tensor.zeros([$0.0]), requiresGradient: true) }
+    }
+
+    private func condition(_ labels: [UInt8]) -> Variable? {
+        guard config.conditional else { return nil }
+        return Variable(Tensor.build(shape: [labels.count, 2]) { out in
+            for (r, label) in labels.enumerated() {
+                out[2 * r] = label == 0 ? 1 : 0
+                out[2 * r + 1] = label == 0 ? 0 : 1
+            }
+        })
+    }
+
+    public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
+        guard data.rowCount >= 2 else { throw ModelError("vae: needs at least 2 training rows, got \(data.rowCount)") }
+        try build(columns: data.columns, using: &rng)
+        guard let network else { throw ModelError("vae: not built") }
+        var adam = Adam(learningRate: config.training.learningRate)
+        let batchesPerEpoch = max(1, (data.rowCount + config.training.batchSize - 1) / config.training.batchSize)
+        var steps = 0
+        func loss(_ rows: [Int], klWeight: Float, using rng: inout SeededRNG) throws -> Variable {
+            let x = try data.features.gatherRows(rows)
+            let c = condition(rows.map { data.labels[$0] })
+            let (mean, logVariance) = try network.encode(Variable(x), condition: c)
+            let outputs = try network.decode(try network.reparameterize(mean, logVariance, using: &rng), condition: c)
+            let reconstruction = try groups.reconstructionLoss(outputs, targets: x, logVariances: logVariances)
+            return try reconstruction + Loss.klDivergenceFromStandardNormal(mean: mean, logVariance: logVariance).scaled(by: klWeight)
+        }
+        var validationRNG = rng.derive("validation")
+        return try TrainingLoop.run(model: self, name: "vae", rows: data.rowCount, settings: config.training, using: &rng, step: { rows, rng in
+            let warm = config.klWarmupEpochs > 0 ? min(1, Float(steps / batchesPerEpoch + 1) / Float(config.klWarmupEpochs)) : 1
+            steps += 1
+            clearGradients()
+            let value = try loss(rows, klWeight: config.beta * warm, using: &rng)
+            try value.backward()
+            clipGradientNorm(namedParameters(), maxNorm: 10)
+            adam.step(namedParameters())
+            return Double(value.value.scalar)
+        }, validate: { rows in
+            var copy = validationRNG
+            defer { validationRNG = copy }
+            return Double(try loss(rows, klWeight: self.config.beta, using: &copy).value.scalar)
+        })
+    }
+
+    public func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor {
+        guard request.count >= 1 else { throw ModelError("vae: count must be at least 1, got \(request.count)") }
+        guard let network else { throw ModelError("vae: sample before fit") }
+        let z = Tensor.normal([request.count, config.latent], standardDeviation: request.temperature, using: &rng)
+        return try decode(z, label: request.label, using: &rng)
+    }
+
+    /// Decodes latents into rows: numeric means plus noise at the learned scale, one-hot groups drawn from their softmax.
+    public func decode(_ z: Tensor, label: UInt8?, using rng: inout SeededRNG) throws -> Tensor {
+        guard let network else { throw ModelError("vae: decode before fit") }
+        if config.conditional, label == nil { throw ModelError("vae: a conditional model needs the class to sample") }
+        let c = condition([UInt8](repeating: label ?? 0, count: z.rows))
+        let outputs = try groups.softmaxGroups(try network.decode(Variable(z), condition: c)).value
+        var rows = outputs
+        let (widths, isGroup) = groups.runs
+        var column = 0, run = 0
+        for (width, group) in zip(widths, isGroup) {
+            if !group {
+                let scales = logVariances[run].value.scalars.map { Foundation.exp($0 / 2) }
+                for r in 0..<rows.rows { for k in 0..<width { rows[r, column + k] += scales[k] * rng.normal() } }
+                run += 1
+            }
+            column += width
+        }
+        return groups.discretize(rows, draw: true, using: &rng)
+    }
+
+    /// The posterior means of rows (for perturbation and interpolation in latent space).
+    public func encode(_ data: Dataset) throws -> Tensor {
+        guard let network else { throw ModelError("vae: encode before fit") }
+        return try network.encode(Variable(data.features), condition: condition(data.labels)).mean.value
+    }
+}

@@ -1,0 +1,127 @@
+import Datasets
+import Models
+import NeuralNet
+import TensorCore
+import TestSupport
+import XCTest
+
+/// Each generator on data with a known answer: a 2-D two-blob mixture (normal class)
+/// and a third blob (anomalies), plus a categorical column.
+final class GeneratorTests: XCTestCase {
+    private func mixtureDataset(rows: Int = 1200, categorical: Bool = false, using rng: inout SeededRNG) throws -> Dataset {
+        var values: [[Float]] = [], labels: [UInt8] = []
+        for r in 0..<rows {
+            let anomaly = r % 6 == 0
+            let blob: (Float, Float) = anomaly ? (0, 3) : (r % 2 == 0 ? (-2, 0) : (2, 0))
+            var row = [blob.0 + 0.4 * rng.normal(), blob.1 + 0.4 * rng.normal()]
+            if categorical { row += anomaly ? [0, 1] : [1, 0] }
+            values.append(row)
+            labels.append(anomaly ? 1 : 0)
+        }
+        var columns = [Column(name: "x", kind: .numeric(integer: false)), Column(name: "y", kind: .numeric(integer: false))]
+        if categorical {
+            columns += [Column(name: "kind=a", kind: .numeric(integer: true), originalName: "kind"),
+                        Column(name: "kind=b", kind: .numeric(integer: true), originalName: "kind")]
+        }
+        return try Dataset(features: try Tensor(rows: values), columns: columns, labels: labels)
+    }
+
+    private func rows(_ data: Dataset, label: UInt8) throws -> Tensor {
+        try data.features.gatherRows((0..<data.rowCount).filter { data.labels[$0] == label })
+    }
+
+    private func firstTwoColumns(_ x: Tensor) throws -> Tensor { try x.splitColumns([2, x.columns - 2])[0] }
+
+    func test_vae_learnsTheMixture_betterThanAWrongModel() throws {
+        var rng = SeededRNG(seed: 10)
+        let data = try mixtureDataset(using: &rng)
+        var config = TabularVAE.Config()
+        config.hidden = [64, 64]
+        config.latent = 2
+        config.training.epochs = 60
+        config.training.learningRate = 3e-3
+        let vae = TabularVAE(config: config)
+        _ = try vae.fit(data, using: &rng)
+        let samples = try vae.sample(SampleRequest(count: 600), using: &rng)
+        let target = data.features
+        let wrong = Tensor.normal([600, 2], standardDeviation: 2, using: &rng)
+        let good = try meanDiscrepancy(samples, target), bad = try meanDiscrepancy(wrong, target)
+        XCTAssertLessThan(good, 0.08, "vae \(good), wrong model \(bad)")
+        XCTAssertLessThan(good, bad / 2)
+    }
+
+    func test_conditionalVAE_honoursTheCondition_andKeepsOneHotGroupsValid() throws {
+        var rng = SeededRNG(seed: 11)
+        let data = try mixtureDataset(categorical: true, using: &rng)
+        var config = TabularVAE.Config()
+        config.hidden = [64, 64]
+        config.latent = 4
+        config.conditional = true
+        config.training.epochs = 60
+        config.training.learningRate = 3e-3
+        let vae = TabularVAE(config: config)
+        _ = try vae.fit(data, using: &rng)
+        let anomalies = try vae.sample(SampleRequest(count: 300, label: 1), using: &rng)
+        let normals = try vae.sample(SampleRequest(count: 300, label: 0), using: &rng)
+        XCTAssertLessThan(try meanDiscrepancy(try firstTwoColumns(anomalies), try firstTwoColumns(try rows(data, label: 1))), 0.05)
+        XCTAssertGreaterThan(try meanDiscrepancy(try firstTwoColumns(anomalies), try firstTwoColumns(try rows(data, label: 0))), 0.2)
+        for r in 0..<300 { XCTAssertEqual(anomalies[r, 2] + anomalies[r, 3], 1) }
+        XCTAssertGreaterThan((0..<300).filter { anomalies[$0, 3] == 1 }.count, 270, "anomalies are kind b")
+        XCTAssertGreaterThan((0..<300).filter { normals[$0, 2] == 1 }.count, 270, "normal rows are kind a")
+        XCTAssertEqual(errorMessage { try vae.sample(SampleRequest(count: 3), using: &rng) }, "vae: a conditional model needs the class to sample")
+    }
+
+    func test_flow_learnsTheMixture_andTheConditionalFlowHonoursTheCondition() throws {
+        var rng = SeededRNG(seed: 12)
+        let data = try mixtureDataset(using: &rng)
+        var config = TabularFlow.Config()
+        config.couplings = 6
+        config.hidden = 64
+        config.conditional = true
+        config.training.epochs = 40
+        config.training.learningRate = 2e-3
+        let flow = TabularFlow(config: config)
+        _ = try flow.fit(data, using: &rng)
+        let anomalies = try flow.sample(SampleRequest(count: 400, label: 1), using: &rng)
+        let normals = try flow.sample(SampleRequest(count: 400, label: 0), using: &rng)
+        XCTAssertLessThan(try meanDiscrepancy(anomalies, try rows(data, label: 1)), 0.05)
+        XCTAssertLessThan(try meanDiscrepancy(normals, try rows(data, label: 0)), 0.05)
+        XCTAssertGreaterThan(try meanDiscrepancy(anomalies, try rows(data, label: 0)), 0.2)
+    }
+
+    func test_training_isSeeded_andEarlyStoppingKeepsTheBestEpoch() throws {
+        var config = TabularVAE.Config()
+        config.hidden = [16]
+        config.latent = 2
+        config.training.epochs = 8
+        config.training.validationFraction = 0.2
+        config.training.patience = 3
+        func train(_ seed: UInt64) throws -> (TrainingHistory, Tensor) {
+            var rng = SeededRNG(seed: seed)
+            let data = try mixtureDataset(rows: 300, using: &rng)
+            let vae = TabularVAE(config: config)
+            let history = try vae.fit(data, using: &rng)
+            return (history, try vae.sample(SampleRequest(count: 5), using: &rng))
+        }
+        let (history, first) = try train(1)
+        XCTAssertEqual(try train(1).1, first)
+        XCTAssertEqual(history.validationLoss.count, history.trainLoss.count)
+        XCTAssertNotNil(history.bestEpoch)
+        XCTAssertEqual(history.validationLoss[history.bestEpoch!], history.validationLoss.min())
+    }
+
+    func test_badParameters_areClearErrors() throws {
+        var rng = SeededRNG(seed: 13)
+        let data = try mixtureDataset(rows: 60, using: &rng)
+        var config = TabularVAE.Config()
+        config.latent = 0
+        XCTAssertEqual(errorMessage { try TabularVAE(config: config).fit(data, using: &rng) }, "vae: latent_dim must be at least 1, got 0")
+        var flowConfig = TabularFlow.Config()
+        flowConfig.training.learningRate = 1e6
+        flowConfig.training.epochs = 5
+        XCTAssertTrue(errorMessage { try TabularFlow(config: flowConfig).fit(data, using: &rng) }.contains("diverged"),
+                      errorMessage { try TabularFlow(config: flowConfig).fit(data, using: &rng) })
+        XCTAssertEqual(errorMessage { try TabularFlow(config: TabularFlow.Config()).sample(SampleRequest(count: 1), using: &rng) },
+                       "flow: sample before fit")
+    }
+}
