@@ -125,3 +125,59 @@ final class GeneratorTests: XCTestCase {
                        "flow: sample before fit")
     }
 }
+
+final class GANTests: XCTestCase {
+    private func data(using rng: inout SeededRNG) throws -> Dataset {
+        var values: [[Float]] = [], labels: [UInt8] = []
+        for r in 0..<1200 {
+            let anomaly = r % 4 == 0
+            values.append([(anomaly ? 3 : -1) + 0.5 * rng.normal(), (anomaly ? 2 : 0) + 0.5 * rng.normal()])
+            labels.append(anomaly ? 1 : 0)
+        }
+        return try Dataset(features: try Tensor(rows: values),
+                           columns: [Column(name: "x", kind: .numeric(integer: false)), Column(name: "y", kind: .numeric(integer: false))],
+                           labels: labels)
+    }
+
+    func test_conditionalGAN_withBothObjectives_matchesEachClass() throws {
+        for objective in [TabularGAN.Objective.standard, .hinge] {
+            var rng = SeededRNG(seed: 20)
+            let training = try data(using: &rng)
+            var config = TabularGAN.Config()
+            config.hidden = [64, 64]
+            config.noise = 8
+            config.conditional = true
+            config.objective = objective
+            config.training.epochs = 40
+            config.training.learningRate = 1e-3
+            let gan = TabularGAN(config: config)
+            _ = try gan.fit(training, using: &rng)
+            let anomalies = try gan.sample(SampleRequest(count: 300, label: 1), using: &rng)
+            let realAnomalies = try training.features.gatherRows((0..<training.rowCount).filter { training.labels[$0] == 1 })
+            let realNormals = try training.features.gatherRows((0..<training.rowCount).filter { training.labels[$0] == 0 })
+            let matched = try meanDiscrepancy(anomalies, realAnomalies), other = try meanDiscrepancy(anomalies, realNormals)
+            XCTAssertLessThan(matched, 0.1, "\(objective): \(matched) vs the other class \(other)")
+            XCTAssertLessThan(matched, other / 3, "\(objective)")
+        }
+    }
+
+    func test_spectralLinear_hasUnitSpectralNorm_andCorrectGradients() throws {
+        var rng = SeededRNG(seed: 21)
+        let layer = SpectralLinear(inputs: 4, outputs: 3, using: &rng)
+        layer.weight.assign(Tensor.normal([3, 4], standardDeviation: 3, using: &rng))
+        for _ in 0..<50 { _ = try layer(Variable(Tensor.zeros([1, 4]))) }  // power iteration converges
+        layer.setTraining(false)
+        // The normalized map's gain on the top right-singular direction is 1: no input grows by more.
+        var worst: Float = 0
+        for _ in 0..<200 {
+            let x = Tensor.normal([1, 4], using: &rng)
+            let y = try layer(Variable(x)).value.addingRowVector(layer.bias.value.scaled(by: -1))
+            let gain = (y.scalars.reduce(0) { $0 + $1 * $1 } / x.scalars.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            worst = max(worst, gain)
+        }
+        XCTAssertLessThan(worst, 1.001)
+        XCTAssertGreaterThan(worst, 0.8)
+        let result = try checkGradients([Tensor.normal([2, 4], using: &rng)]) { try layer($0[0]) }
+        XCTAssertLessThan(result.worstError, 2e-2, "\(result)")
+    }
+}
