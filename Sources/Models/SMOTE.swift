@@ -8,7 +8,9 @@ import TensorCore
 /// neighbours, and takes each categorical group's most frequent category among those
 /// neighbours. Distances add, per differing category, the median standard deviation
 /// of the numeric columns (SMOTE-NC's penalty).
-public final class SMOTE {
+public final class SMOTE: Generator {
+    public let kind = "smote"
+
     /// Which minority rows seed new ones.
     public enum Variant: String, Codable, Sendable {
         /// Every minority row.
@@ -64,6 +66,40 @@ public final class SMOTE {
                 throw ModelError("smote (borderline): no anomaly is in danger (none has half or more normal neighbours); use the standard variant")
             }
         }
+    }
+
+    /// Generator conformance: learns the anomalies (SMOTE has no training history).
+    public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
+        try fit(data)
+        return TrainingHistory()
+    }
+
+    /// Generator conformance: SMOTE only makes anomalies.
+    public func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor {
+        guard request.label ?? 1 == 1 else { throw ModelError("smote: only makes anomalies (label 1)") }
+        return try sample(request.count, using: &rng)
+    }
+
+    /// The fitted state as tensors (for saving), and the column schema it needs back.
+    public func exportState() throws -> [String: Tensor] {
+        let k = neighbourLists.first?.count ?? 0
+        return [
+            "minority": minority,
+            "neighbours": try Tensor(shape: [neighbourLists.count, k], scalars: neighbourLists.flatMap { $0.map(Float.init) }),
+            "seeds": try Tensor(shape: [seeds.count], scalars: seeds.map(Float.init)),
+        ]
+    }
+
+    /// Restores a fitted state saved by `exportState`.
+    public func importState(_ state: [String: Tensor], columns: [Column]) throws {
+        guard let minority = state["minority"], let neighbours = state["neighbours"], let seeds = state["seeds"] else {
+            throw ModelError("smote: the saved state lacks minority, neighbours or seeds")
+        }
+        self.minority = minority
+        let k = neighbours.columns
+        neighbourLists = (0..<neighbours.rows).map { r in (0..<k).map { Int(neighbours[r, $0]) } }
+        self.seeds = seeds.scalars.map { Int($0) }
+        groups = ColumnGroups(columns)
     }
 
     /// Makes `count` synthetic anomalies.
