@@ -36,10 +36,11 @@ let package = Package(
             name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
+        .target(name: "Evaluation", dependencies: ["TensorCore", "NeuralNet", "Datasets", "Models"]),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),
         .target(
             name: "PipelineEngine",
-            dependencies: ["TensorCore", "Datasets", "ArchiveIO", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["TensorCore", "Datasets", "ArchiveIO", "Models", "Evaluation", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
             name: "ArchiveIO",
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "TestSupport"]),

@@ -1,0 +1,165 @@
+import Datasets
+import Foundation
+import Models
+import NeuralNet
+import TensorCore
+
+/// How close a synthetic set is to the real rows it imitates (written by `synthesize`).
+public struct SyntheticQuality: Codable, Equatable, Sendable {
+    /// One column's distance between real and synthetic values.
+    public struct ColumnScore: Codable, Equatable, Sendable {
+        public var name: String
+        /// `ks` (Kolmogorov-Smirnov statistic) for numeric columns, `tv` (total variation) for categorical groups.
+        public var statistic: String
+        public var value: Double
+    }
+
+    public var columns: [ColumnScore]
+    /// Squared maximum mean discrepancy, RBF kernel with the median-distance bandwidth.
+    public var mmd: Double
+    /// Classifier two-sample test: AUC of a logistic regression telling real from synthetic
+    /// rows on held-out halves (0.5: indistinguishable).
+    public var classifierAUC: Double
+    /// Median distance from a synthetic row to its closest real row.
+    public var distanceToClosestRecord: Double
+    /// Share of synthetic rows identical to a real row.
+    public var exactCopyRate: Double
+    /// Share of synthetic rows inside the real rows' k-NN balls (fidelity).
+    public var precision: Double
+    /// Share of real rows inside the synthetic rows' k-NN balls (diversity).
+    public var recall: Double
+    public var realRows: Int
+    public var syntheticRows: Int
+
+    enum CodingKeys: String, CodingKey {
+        case columns, mmd, precision, recall
+        case classifierAUC = "classifier_auc"
+        case distanceToClosestRecord = "distance_to_closest_record"
+        case exactCopyRate = "exact_copy_rate"
+        case realRows = "real_rows"
+        case syntheticRows = "synthetic_rows"
+    }
+}
+
+/// The metrics of `SyntheticQuality`, each usable on its own.
+public enum QualityMetrics {
+    /// Compares synthetic rows with real ones (both in model space, same columns).
+    public static func evaluate(real: Tensor, synthetic: Tensor, columns: [Column], neighbours: Int = 5,
+                                using rng: inout SeededRNG) throws -> SyntheticQuality {
+        let groups = ColumnGroups(columns)
+        var scores: [SyntheticQuality.ColumnScore] = []
+        for block in groups.blocks {
+            switch block {
+            case .numeric(let j):
+                scores.append(.init(name: columns[j].name, statistic: "ks",
+                                    value: kolmogorovSmirnov((0..<real.rows).map { real[$0, j] }, (0..<synthetic.rows).map { synthetic[$0, j] })))
+            case .oneHot(let range):
+                func category(_ x: Tensor, _ r: Int) -> Int { (0..<range.count).max { x[r, range.lowerBound + $0] < x[r, range.lowerBound + $1] } ?? 0 }
+                scores.append(.init(name: columns[range.lowerBound].originalName ?? columns[range.lowerBound].name, statistic: "tv",
+                                    value: totalVariation((0..<real.rows).map { category(real, $0) },
+                                                          (0..<synthetic.rows).map { category(synthetic, $0) }, categories: range.count)))
+            }
+        }
+        let (median, copies) = try distanceToClosestRecord(synthetic, real)
+        let (precision, recall) = try manifoldPrecisionRecall(real: real, synthetic: synthetic, k: neighbours)
+        return SyntheticQuality(columns: scores, mmd: meanDiscrepancy(real, synthetic),
+                                classifierAUC: try classifierTwoSampleAUC(real, synthetic, using: &rng),
+                                distanceToClosestRecord: median, exactCopyRate: copies, precision: precision, recall: recall,
+                                realRows: real.rows, syntheticRows: synthetic.rows)
+    }
+
+    /// The largest gap between the two empirical distribution functions.
+    public static func kolmogorovSmirnov(_ a: [Float], _ b: [Float]) -> Double {
+        let x = a.filter { !$0.isNaN }.sorted(), y = b.filter { !$0.isNaN }.sorted()
+        guard !x.isEmpty, !y.isEmpty else { return 1 }
+        var i = 0, j = 0, worst = 0.0
+        while i < x.count, j < y.count {
+            let value = min(x[i], y[j])
+            while i < x.count, x[i] == value { i += 1 }
+            while j < y.count, y[j] == value { j += 1 }
+            worst = max(worst, abs(Double(i) / Double(x.count) - Double(j) / Double(y.count)))
+        }
+        return worst
+    }
+
+    /// Half the L1 distance between the two category frequency vectors.
+    public static func totalVariation(_ a: [Int], _ b: [Int], categories: Int) -> Double {
+        guard !a.isEmpty, !b.isEmpty else { return 1 }
+        var p = [Int](repeating: 0, count: categories), q = p
+        for c in a where c < categories { p[c] += 1 }
+        for c in b where c < categories { q[c] += 1 }
+        return zip(p, q).reduce(0) { $0 + abs(Double($1.0) / Double(a.count) - Double($1.1) / Double(b.count)) } / 2
+    }
+
+    /// Squared MMD with an RBF kernel whose bandwidth is the median pairwise distance (up to 500 rows each).
+    public static func meanDiscrepancy(_ a: Tensor, _ b: Tensor) -> Double {
+        let x = (0..<min(a.rows, 500)).map { r in (0..<a.columns).map { Double(a[r, $0]) } }
+        let y = (0..<min(b.rows, 500)).map { r in (0..<b.columns).map { Double(b[r, $0]) } }
+        guard !x.isEmpty, !y.isEmpty else { return .nan }
+        func distance(_ u: [Double], _ v: [Double]) -> Double { zip(u, v).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        var pooled = (x + y).prefix(200).enumerated().flatMap { i, u in (x + y).prefix(200).enumerated().filter { $0.offset > i }.map { distance(u, $0.element) } }
+        pooled.sort()
+        let bandwidth = max(pooled.isEmpty ? 1 : pooled[pooled.count / 2], 1e-12)
+        func kernelMean(_ p: [[Double]], _ q: [[Double]]) -> Double {
+            var total = 0.0
+            for u in p { for v in q { total += Foundation.exp(-distance(u, v) / bandwidth) } }
+            return total / Double(p.count * q.count)
+        }
+        return max(0, kernelMean(x, x) + kernelMean(y, y) - 2 * kernelMean(x, y))
+    }
+
+    /// Median distance from each synthetic row to its nearest real row, and the share at distance 0.
+    public static func distanceToClosestRecord(_ synthetic: Tensor, _ real: Tensor) throws -> (median: Double, exactCopyRate: Double) {
+        let nearest = try NearestNeighbors.search(synthetic, in: real, k: 1)
+        let distances = nearest.enumerated().map { r, list -> Double in
+            let j = list[0]
+            return (0..<real.columns).reduce(0.0) { $0 + Double((synthetic[r, $1] - real[j, $1]) * (synthetic[r, $1] - real[j, $1])) }.squareRoot()
+        }.sorted()
+        guard !distances.isEmpty else { return (.nan, 0) }
+        return (distances[distances.count / 2], Double(distances.filter { $0 == 0 }.count) / Double(distances.count))
+    }
+
+    /// Improved precision and recall (Kynkäänniemi et al. 2019): a row is covered when it
+    /// lies within the k-th nearest-neighbour radius of some row of the other set.
+    public static func manifoldPrecisionRecall(real: Tensor, synthetic: Tensor, k: Int) throws -> (precision: Double, recall: Double) {
+        func radii(_ x: Tensor) throws -> [Float] {
+            let lists = try NearestNeighbors.search(x, in: x, k: k, excludeSelf: true)
+            return lists.enumerated().map { r, list in list.last.map { squaredDistance(x, r, x, $0) } ?? 0 }
+        }
+        func coverage(_ queries: Tensor, by points: Tensor, radii: [Float]) -> Double {
+            var covered = 0
+            for q in 0..<queries.rows where (0..<points.rows).contains(where: { squaredDistance(queries, q, points, $0) <= radii[$0] }) { covered += 1 }
+            return Double(covered) / Double(max(queries.rows, 1))
+        }
+        return (coverage(synthetic, by: real, radii: try radii(real)), coverage(real, by: synthetic, radii: try radii(synthetic)))
+    }
+
+    static func squaredDistance(_ a: Tensor, _ i: Int, _ b: Tensor, _ j: Int) -> Float {
+        (0..<a.columns).reduce(0) { $0 + (a[i, $1] - b[j, $1]) * (a[i, $1] - b[j, $1]) }
+    }
+
+    /// Trains a logistic regression to tell real (0) from synthetic (1) rows on one half
+    /// and scores the other half, both ways; returns the mean held-out ROC-AUC.
+    public static func classifierTwoSampleAUC(_ real: Tensor, _ synthetic: Tensor, using rng: inout SeededRNG) throws -> Double {
+        let rows = try Tensor(shape: [real.rows + synthetic.rows, real.columns], scalars: real.scalars + synthetic.scalars)
+        let labels = [UInt8](repeating: 0, count: real.rows) + [UInt8](repeating: 1, count: synthetic.rows)
+        guard real.rows >= 2, synthetic.rows >= 2 else { return .nan }
+        let order = rng.permutation(rows.rows)
+        let halves = [Array(order.prefix(order.count / 2)), Array(order.suffix(order.count - order.count / 2))]
+        var aucs: [Double] = []
+        for (train, test) in [(halves[0], halves[1]), (halves[1], halves[0])] {
+            let model = Linear(inputs: rows.columns, outputs: 1, initialization: .xavier, using: &rng)
+            var adam = Adam(learningRate: 0.05)
+            let x = Variable(try rows.gatherRows(train))
+            let y = Tensor.build(shape: [train.count, 1]) { out in for (k, r) in train.enumerated() { out[k] = Float(labels[r]) } }
+            for _ in 0..<200 {
+                model.clearGradients()
+                try Loss.binaryCrossEntropyWithLogits(try model(x), targets: y).backward()
+                adam.step(model.namedParameters())
+            }
+            let scores = try model(Variable(try rows.gatherRows(test))).value.scalars
+            if let auc = rocAUC(scores: scores, labels: test.map { labels[$0] }) { aucs.append(auc) }
+        }
+        return aucs.isEmpty ? .nan : aucs.reduce(0, +) / Double(aucs.count)
+    }
+}
