@@ -116,10 +116,12 @@ public enum StageRegistry {
     public static let implemented: [String: any StageImplementation.Type] = [
         IngestStage.type: IngestStage.self,
         PreprocessStage.type: PreprocessStage.self,
+        TrainGeneratorStage.type: TrainGeneratorStage.self,
+        SynthesizeStage.type: SynthesizeStage.self,
     ]
 
     /// Stage types of the design whose implementation has not landed yet; `validate` rejects them clearly.
-    public static let planned = ["train_generator", "synthesize", "augment", "train_detector", "evaluate"]
+    public static let planned = ["augment", "train_detector", "evaluate"]
 
     /// Every known type name, implemented first.
     public static var allTypes: [String] { implemented.keys.sorted() + planned }

@@ -35,18 +35,18 @@ final class ValidationTests: XCTestCase {
     }
 
     func test_everyProblem_isReportedAtOnce() throws {
-        let found = try issues(#"{"name": "x", "stages": [{"id": "a", "type": "ingest", "params": {"path": "nope.csv", "delimter": ";"}}, {"id": "a", "type": "synthesize"}]}"#)
+        let found = try issues(#"{"name": "x", "stages": [{"id": "a", "type": "ingest", "params": {"path": "nope.csv", "delimter": ";"}}, {"id": "a", "type": "evaluate"}]}"#)
         XCTAssertEqual(found.count, 4, "\(found)")
     }
 
     func test_unknownStageType_suggestsTheClosest() throws {
         XCTAssertEqual(try issues(#"{"name": "x", "stages": [{"id": "a", "type": "preproces", "inputs": {}}]}"#),
-                       ["$.stages[0].type: unknown stage type 'preproces'; did you mean 'preprocess'?; expected one of ingest, preprocess, train_generator, synthesize, augment, train_detector, evaluate"])
+                       ["$.stages[0].type: unknown stage type 'preproces'; did you mean 'preprocess'?; expected one of ingest, preprocess, synthesize, train_generator, augment, train_detector, evaluate"])
     }
 
     func test_plannedStageType_isNotImplementedYet() throws {
-        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "g", "type": "train_generator", "inputs": {"data": "raw"}}]}"#),
-                       ["$.stages[1].type: stage type 'train_generator' is not implemented yet (implemented: ingest, preprocess)"])
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "g", "type": "augment", "inputs": {"data": "raw"}}]}"#),
+                       ["$.stages[1].type: stage type 'augment' is not implemented yet (implemented: ingest, preprocess, synthesize, train_generator)"])
     }
 
     func test_duplicateIds() throws {

@@ -1,0 +1,179 @@
+import ArchiveIO
+import Datasets
+import Evaluation
+import Foundation
+import Models
+import TensorCore
+
+/// `synthesize`: draws synthetic anomalies from a trained generator by one of the
+/// strategies, filters them, and measures their quality against the real rows.
+public enum SynthesizeStage: StageImplementation {
+    public static let type = "synthesize"
+    public static let version = 1
+    public static let summary = "Draw synthetic anomalies from a generator (minority, tail, perturb, interpolate), filter them, and measure their quality."
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("strategy", .choice(["minority", "tail", "perturb", "interpolate"]), default: .string("minority"),
+                      "minority: sample the anomaly class; tail: low-density regions of a model of normal rows (flow, VAE); perturb: move encoded real rows in latent space (VAE); interpolate: SMOTE between anomalies' latents (VAE)."),
+        ParameterSpec("count", .integer(minimum: 1, maximum: 10_000_000), default: .number(200), "Synthetic rows to make."),
+        ParameterSpec("temperature", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(1.5), "tail: scale of the latent draws."),
+        ParameterSpec("quantile", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.05),
+                      "tail with a flow: keep draws whose log-likelihood is below this quantile of the training rows'."),
+        ParameterSpec("shell_radius", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(3),
+                      "tail with a VAE: latents drawn on a sphere of this radius times sqrt(latent_dim)."),
+        ParameterSpec("scale", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(1), "perturb: standard deviation of the latent moves."),
+        ParameterSpec("perturb_rows", .choice(["normal", "anomalies"]), default: .string("normal"), "perturb: which real rows to move."),
+        ParameterSpec("drop_duplicates", .boolean, default: .bool(true), "Drop exact copies of reference rows and repeated synthetic rows."),
+        ParameterSpec("clip_margin", .number(minimum: 0, maximum: nil, exclusive: false), default: .number(0.5),
+                      "Clip numeric columns to the reference range widened by this share of it on each side."),
+        ParameterSpec("reject_normal", .boolean, default: .bool(false),
+                      "Drop rows that look normal: closer to a normal reference row than the median normal row is to its nearest neighbour."),
+        ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
+    ]
+    public static let inputs = [
+        InputSpec("model", "A trained generator (a train_generator stage)."),
+        InputSpec("reference", "The real training rows the generator learned from (e.g. prep.train)."),
+    ]
+    public static let outputs = [
+        OutputSpec("data", file: "synthetic.tar.zst", "The synthetic anomalies (label 1), provenance naming the generator and strategy."),
+        OutputSpec("quality", file: "quality.json", "Quality of the synthetic rows against the real anomalies (or all rows when there are none)."),
+    ]
+
+    public static func run(_ context: StageContext) throws {
+        let p = context.params
+        guard let modelFile = context.inputs["model"]?.first, let referenceFile = context.inputs["reference"]?.first else {
+            throw StageError("synthesize needs `model` and `reference` inputs")
+        }
+        let (generator, description) = try GeneratorStore.load(modelFile.path)
+        let (reference, transform) = try DatasetArchive.read(referenceFile.path)
+        guard description.columns.map(\.name) == reference.columns.map(\.name) else {
+            throw StageError("the generator was trained on columns \(description.columns.map(\.name)), the reference has \(reference.columns.map(\.name))")
+        }
+        let strategy = p["strategy"]?.stringValue ?? "minority"
+        let count = p["count"]?.integerValue ?? 200
+        var rng = SeededRNG(seed: context.seed)
+        var rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
+        rows = try Filters.apply(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5),
+                                 dropDuplicates: p["drop_duplicates"]?.boolValue ?? true, rejectNormal: p["reject_normal"]?.boolValue ?? false)
+        guard rows.rows > 0 else {
+            throw StageError("every synthetic row was filtered out (duplicates, or rejected as normal); loosen the filters or change the strategy")
+        }
+        let source = "\(generator.kind)/\(strategy)"
+        let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
+                                    provenance: [Int32](repeating: 1, count: rows.rows), sources: ["real", source], source: context.stageID)
+        try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path)
+        let anomalies = (0..<reference.rowCount).filter { reference.labels[$0] == 1 }
+        let real = anomalies.count >= 2 ? try reference.features.gatherRows(anomalies) : reference.features
+        var qualityRNG = rng.derive("quality")
+        let quality = try QualityMetrics.evaluate(real: real, synthetic: rows, columns: reference.columns, using: &qualityRNG)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        var report = try JSONSerialization.jsonObject(with: try encoder.encode(quality)) as? [String: Any] ?? [:]
+        report["compared_with"] = anomalies.count >= 2 ? "real anomalies" : "all reference rows"
+        report["source"] = source
+        report["requested"] = count
+        try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
+            .write(to: context.output("quality", of: self))
+    }
+
+    static func draw(_ strategy: String, count: Int, generator: any Generator, reference: Dataset, params p: JSONValue,
+                     using rng: inout SeededRNG) throws -> Tensor {
+        let conditional = (generator as? TabularVAE)?.config.conditional ?? (generator as? TabularFlow)?.config.conditional
+            ?? (generator as? TabularGAN)?.config.conditional ?? false
+        switch strategy {
+        case "minority":
+            return try generator.sample(SampleRequest(count: count, label: conditional || generator is SMOTE ? 1 : nil), using: &rng)
+        case "tail":
+            let temperature = Float(p["temperature"]?.numberValue ?? 1.5)
+            if let flow = generator as? TabularFlow {
+                let label: UInt8? = conditional ? 0 : nil
+                let normal = (0..<reference.rowCount).filter { reference.labels[$0] == 0 }
+                let likelihoods = try flow.logLikelihood(try reference.features.gatherRows(normal), labels: normal.map { _ in 0 }).sorted()
+                guard !likelihoods.isEmpty else { throw StageError("tail: the reference has no normal rows") }
+                let cutoff = likelihoods[min(likelihoods.count - 1, Int(Double(likelihoods.count) * (p["quantile"]?.numberValue ?? 0.05)))]
+                var kept: [Float] = []
+                var attempts = 0
+                while kept.count / reference.columns.count < count {
+                    attempts += 1
+                    guard attempts <= 50 else {
+                        throw StageError("tail: fewer than \(count) draws fell below the log-likelihood cutoff after 50 rounds; raise temperature or quantile")
+                    }
+                    let draws = try flow.sample(SampleRequest(count: count, label: label, temperature: temperature), using: &rng)
+                    let scores = try flow.logLikelihood(draws, labels: [UInt8](repeating: 0, count: draws.rows))
+                    for r in 0..<draws.rows where scores[r] < cutoff && kept.count / reference.columns.count < count {
+                        kept += (0..<draws.columns).map { draws[r, $0] }
+                    }
+                }
+                return try Tensor(shape: [count, reference.columns.count], scalars: kept)
+            }
+            if let vae = generator as? TabularVAE {
+                let radius = Float(p["shell_radius"]?.numberValue ?? 3) * Float(vae.config.latent).squareRoot()
+                var z = Tensor.normal([count, vae.config.latent], using: &rng)
+                for r in 0..<count {
+                    let norm = (0..<z.columns).reduce(Float(0)) { $0 + z[r, $1] * z[r, $1] }.squareRoot()
+                    for k in 0..<z.columns { z[r, k] *= radius / max(norm, 1e-6) }
+                }
+                return try vae.decode(z, label: conditional ? 0 : nil, using: &rng)
+            }
+            throw StageError("tail needs a flow or a VAE trained on normal rows, got \(generator.kind)")
+        case "perturb", "interpolate":
+            guard let vae = generator as? TabularVAE else { throw StageError("\(strategy) needs a VAE, got \(generator.kind)") }
+            let wantAnomalies = strategy == "interpolate" || p["perturb_rows"]?.stringValue == "anomalies"
+            let chosen = (0..<reference.rowCount).filter { (reference.labels[$0] == 1) == wantAnomalies }
+            guard chosen.count >= (strategy == "interpolate" ? 2 : 1) else {
+                throw StageError("\(strategy): the reference has \(chosen.count) \(wantAnomalies ? "anomalies" : "normal rows")")
+            }
+            let latents = try vae.encode(try reference.rows(chosen))
+            var z = Tensor.zeros([count, latents.columns])
+            let scale = Float(p["scale"]?.numberValue ?? 1)
+            for r in 0..<count {
+                let a = rng.index(below: chosen.count)
+                if strategy == "perturb" {
+                    for k in 0..<z.columns { z[r, k] = latents[a, k] + scale * rng.normal() }
+                } else {
+                    var b = rng.index(below: chosen.count - 1)
+                    if b >= a { b += 1 }
+                    let gap = rng.uniform()
+                    for k in 0..<z.columns { z[r, k] = latents[a, k] + gap * (latents[b, k] - latents[a, k]) }
+                }
+            }
+            return try vae.decode(z, label: conditional ? 1 : nil, using: &rng)
+        default:
+            throw StageError("unknown strategy '\(strategy)'")
+        }
+    }
+}
+
+/// The filters applied to synthetic rows.
+enum Filters {
+    static func apply(_ rows: Tensor, reference: Dataset, clipMargin: Float, dropDuplicates: Bool, rejectNormal: Bool) throws -> Tensor {
+        var rows = rows
+        let groups = ColumnGroups(reference.columns)
+        for column in groups.numericColumns {
+            let values = (0..<reference.rowCount).map { reference.features[$0, column] }.filter { !$0.isNaN }
+            guard let low = values.min(), let high = values.max() else { continue }
+            let pad = clipMargin * (high - low)
+            for r in 0..<rows.rows { rows[r, column] = min(max(rows[r, column], low - pad), high + pad) }
+        }
+        var keep = Array(0..<rows.rows)
+        if dropDuplicates {
+            var seen = Set((0..<reference.rowCount).map { r in (0..<reference.columns.count).map { reference.features[r, $0].bitPattern } })
+            keep = keep.filter { r in seen.insert((0..<rows.columns).map { rows[r, $0].bitPattern }).inserted }
+        }
+        if rejectNormal {
+            let normal = try reference.features.gatherRows((0..<reference.rowCount).filter { reference.labels[$0] == 0 })
+            if normal.rows >= 2 {
+                let own = try NearestNeighbors.search(normal, in: normal, k: 1, excludeSelf: true)
+                let spacing = own.enumerated().map { r, list in distance(normal, r, normal, list[0]) }.sorted()
+                let threshold = spacing[spacing.count / 2]
+                let candidates = try rows.gatherRows(keep)
+                let nearest = try NearestNeighbors.search(candidates, in: normal, k: 1)
+                keep = keep.enumerated().filter { index, _ in distance(candidates, index, normal, nearest[index][0]) > threshold }.map(\.element)
+            }
+        }
+        return try rows.gatherRows(keep)
+    }
+
+    static func distance(_ a: Tensor, _ i: Int, _ b: Tensor, _ j: Int) -> Float {
+        (0..<a.columns).reduce(Float(0)) { $0 + (a[i, $1] - b[j, $1]) * (a[i, $1] - b[j, $1]) }.squareRoot()
+    }
+}

@@ -1,0 +1,56 @@
+import ArchiveIO
+import Foundation
+@testable import PipelineEngine
+import TestSupport
+import XCTest
+
+/// The example pipelines, run end to end at reduced sizes.
+final class ExamplePipelineTests: XCTestCase {
+    private func run(_ name: String, overrides: [String], in folder: URL) throws -> RunSummary {
+        let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/\(name)").path, overrides: overrides)
+        return Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                              cacheRoot: folder.appendingPathComponent("cache"),
+                                                              reporter: ProgressReporter(quiet: true))).run()
+    }
+
+    func test_synthesizeKDD_runsEveryGenerator_thenIsFullyCached() throws {
+        let folder = try temporaryDirectory()
+        let overrides = ["gen.params.epochs=2", "gen.params.hidden_units=16", "syn.params.count=40"]
+        let first = try run("synthesize-kdd.json", overrides: overrides, in: folder)
+        XCTAssertEqual(first.status, "succeeded", "\(first.stages.compactMap(\.error))")
+        XCTAssertEqual(first.stages.count, 10)
+        for model in ["smote", "vae", "flow", "gan"] {
+            let stage = try XCTUnwrap(first.stages.first { $0.id == "syn@model=\(model)" })
+            let (synthetic, transform) = try DatasetArchive.read(try XCTUnwrap(stage.outputs["data"]))
+            XCTAssertNotNil(transform, "synthetic rows keep the transform, so export maps them back")
+            XCTAssertGreaterThan(synthetic.rowCount, 0)
+            XCTAssertLessThanOrEqual(synthetic.rowCount, 40)
+            XCTAssertEqual(Set(synthetic.labels), [1])
+            XCTAssertEqual(synthetic.sources, ["real", "\(model)/minority"])
+            let quality = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(stage.outputs["quality"])))) as? [String: Any]
+            XCTAssertNotNil(quality?["classifier_auc"] as? Double)
+            XCTAssertEqual(quality?["compared_with"] as? String, "real anomalies")
+        }
+        let second = try run("synthesize-kdd.json", overrides: overrides, in: folder)
+        XCTAssertEqual(Set(second.stages.map(\.status)), [.cached])
+    }
+
+    func test_strategies_tailPerturbInterpolate_andTheirErrors() throws {
+        let folder = try temporaryDirectory()
+        var overrides = ["gen.params.epochs=2", "gen.params.hidden_units=16", "syn.params.count=30", "gen.params.conditional=false",
+                         "gen.params.train_on=normal", "syn.params.strategy=tail", "syn.params.temperature=3", "syn.params.quantile=0.5"]
+        let tail = try run("synthesize-kdd.json", overrides: overrides, in: folder)
+        for model in ["vae", "flow"] {
+            XCTAssertEqual(tail.stages.first { $0.id == "syn@model=\(model)" }?.status, .ran, "\(tail.stages.compactMap(\.error))")
+        }
+        XCTAssertEqual(tail.stages.first { $0.id == "syn@model=gan" }?.status, .failed)
+        XCTAssertTrue(tail.stages.first { $0.id == "syn@model=gan" }?.error?.contains("tail needs a flow or a VAE") == true)
+        XCTAssertTrue(tail.stages.first { $0.id == "gen@model=smote" }?.error?.contains("SMOTE interpolates anomalies") == true)
+        overrides = ["gen.params.epochs=2", "gen.params.hidden_units=16", "syn.params.count=30", "syn.params.strategy=interpolate"]
+        let interpolated = try run("synthesize-kdd.json", overrides: overrides, in: folder)
+        XCTAssertEqual(interpolated.stages.first { $0.id == "syn@model=vae" }?.status, .ran, "\(interpolated.stages.compactMap(\.error))")
+        overrides[3] = "syn.params.strategy=perturb"
+        let perturbed = try run("synthesize-kdd.json", overrides: overrides + ["syn.params.reject_normal=true", "syn.params.scale=2"], in: folder)
+        XCTAssertEqual(perturbed.stages.first { $0.id == "syn@model=vae" }?.status, .ran, "\(perturbed.stages.compactMap(\.error))")
+    }
+}
