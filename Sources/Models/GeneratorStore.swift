@@ -25,6 +25,9 @@ public enum GeneratorStore {
         case let smote as SMOTE:
             tensors = try smote.exportState()
             config = try json(["neighbours": String(smote.neighbours), "variant": smote.variant.rawValue, "danger_neighbours": String(smote.dangerNeighbours)])
+        case let gmm as GaussianMixture:
+            tensors = try gmm.exportState()
+            config = try json(["components": String(gmm.components), "iterations": String(gmm.iterations)])
         case let vae as TabularVAE:
             tensors = state(of: vae)
             config = try json(vae.config)
@@ -67,6 +70,11 @@ public enum GeneratorStore {
                               dangerNeighbours: Int(settings["danger_neighbours"] ?? "") ?? 10)
             try smote.importState(tensors, columns: columns)
             generator = smote
+        case "gmm":
+            let settings = try decoder.decode([String: String].self, from: Data(config.utf8))
+            let gmm = GaussianMixture(components: Int(settings["components"] ?? "") ?? 5, iterations: Int(settings["iterations"] ?? "") ?? 100)
+            try gmm.importState(tensors, columns: columns)
+            generator = gmm
         case "vae":
             let vae = TabularVAE(config: try decoder.decode(TabularVAE.Config.self, from: Data(config.utf8)))
             try vae.build(columns: columns, using: &rng)

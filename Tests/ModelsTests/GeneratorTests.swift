@@ -181,3 +181,25 @@ final class GANTests: XCTestCase {
         XCTAssertLessThan(result.worstError, 2e-2, "\(result)")
     }
 }
+
+final class GaussianMixtureTests: XCTestCase {
+    func test_mixture_findsTheBlobs_andDrawsScaledAndShiftedVariants() throws {
+        var rng = SeededRNG(seed: 40)
+        let rows = (0..<600).map { r -> [Float] in [(r % 2 == 0 ? -3 : 3) + 0.5 * rng.normal(), 0.5 * rng.normal()] }
+        let data = try Dataset(features: try Tensor(rows: rows), columns: [Column(name: "x", kind: .numeric(integer: false)),
+                                                                           Column(name: "y", kind: .numeric(integer: false))],
+                               labels: [UInt8](repeating: 0, count: 600))
+        let mixture = GaussianMixture(components: 2)
+        let history = try mixture.fit(data, using: &rng)
+        XCTAssertEqual(mixture.means.map { $0[0] }.sorted()[0], -3, accuracy: 0.15)
+        XCTAssertEqual(mixture.means.map { $0[0] }.sorted()[1], 3, accuracy: 0.15)
+        XCTAssertLessThanOrEqual(history.trainLoss.last!, history.trainLoss.first!)
+        func spread(_ x: Tensor) -> Float { (0..<x.rows).map { abs(x[$0, 1]) }.reduce(0, +) / Float(x.rows) }
+        let plain = try mixture.draw(500, using: &rng), local = try mixture.draw(500, varianceScale: 9, using: &rng)
+        XCTAssertEqual(spread(local) / spread(plain), 3, accuracy: 0.4, "standard deviations scale by sqrt(9)")
+        let shifted = try mixture.draw(500, meanShift: 4, using: &rng)
+        XCTAssertEqual((0..<500).map { shifted[$0, 1] }.reduce(0, +) / 500, 2, accuracy: 0.2, "y moves by 4 x 0.5")
+        XCTAssertEqual(errorMessage { try GaussianMixture(components: 700).fit(data, using: &rng) },
+                       "gmm: 700 components need at least as many rows, got 600")
+    }
+}

@@ -54,3 +54,17 @@ final class ExamplePipelineTests: XCTestCase {
         XCTAssertEqual(perturbed.stages.first { $0.id == "syn@model=vae" }?.status, .ran, "\(perturbed.stages.compactMap(\.error))")
     }
 }
+
+extension ExamplePipelineTests {
+    func test_normalOnlyKDD_makesEveryTypedKind_andTailRows() throws {
+        let folder = try temporaryDirectory()
+        let summary = try run("normal-only-kdd.json", overrides: ["flow.params.epochs=2", "flow.params.hidden_units=16", "tail.params.quantile=0.5",
+                                                                   "typed.params.count=40", "tail.params.count=20"], in: folder)
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let typed = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "typed" }?.outputs["data"])).dataset
+        XCTAssertEqual(typed.sources, ["real", "gmm/typed:local", "gmm/typed:global", "gmm/typed:dependency", "gmm/typed:clustered"])
+        XCTAssertEqual(typed.rowsPerSource.dropFirst().allSatisfy { $0 > 0 && $0 <= 10 }, true, "\(typed.rowsPerSource)")
+        let tail = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "tail" }?.outputs["data"])).dataset
+        XCTAssertEqual(tail.sources, ["real", "flow/tail"])
+    }
+}

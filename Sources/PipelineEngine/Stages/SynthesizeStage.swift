@@ -12,8 +12,12 @@ public enum SynthesizeStage: StageImplementation {
     public static let version = 1
     public static let summary = "Draw synthetic anomalies from a generator (minority, tail, perturb, interpolate), filter them, and measure their quality."
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("strategy", .choice(["minority", "tail", "perturb", "interpolate"]), default: .string("minority"),
-                      "minority: sample the anomaly class; tail: low-density regions of a model of normal rows (flow, VAE); perturb: move encoded real rows in latent space (VAE); interpolate: SMOTE between anomalies' latents (VAE)."),
+        ParameterSpec("strategy", .choice(["minority", "tail", "perturb", "typed", "interpolate"]), default: .string("minority"),
+                      "minority: sample the anomaly class; tail: low-density regions of a model of normal rows (flow, VAE); perturb: move encoded real rows in latent space (VAE); typed: ADBench's local, global, dependency and clustered anomalies from a Gaussian mixture of normal rows (gmm); interpolate: SMOTE between anomalies' latents (VAE)."),
+        ParameterSpec("types", .strings, default: .array(["local", "global", "dependency", "clustered"].map(JSONValue.string)),
+                      "typed: which ADBench types to make, in equal shares."),
+        ParameterSpec("type_strength", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(5),
+                      "typed: covariance scale (local), range widening / 10 (global), mean shift in standard deviations (clustered)."),
         ParameterSpec("count", .integer(minimum: 1, maximum: 10_000_000), default: .number(200), "Synthetic rows to make."),
         ParameterSpec("temperature", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(1.5), "tail: scale of the latent draws."),
         ParameterSpec("quantile", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.05),
@@ -51,15 +55,24 @@ public enum SynthesizeStage: StageImplementation {
         let strategy = p["strategy"]?.stringValue ?? "minority"
         let count = p["count"]?.integerValue ?? 200
         var rng = SeededRNG(seed: context.seed)
-        var rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
-        rows = try Filters.apply(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5),
+        var sources = ["real", "\(generator.kind)/\(strategy)"]
+        var provenance: [Int32]
+        var rows: Tensor
+        if strategy == "typed" {
+            (rows, provenance, sources) = try typed(count: count, generator: generator, reference: reference, params: p, using: &rng)
+        } else {
+            rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
+            provenance = [Int32](repeating: 1, count: rows.rows)
+        }
+        let keep = try Filters.keep(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5),
                                  dropDuplicates: p["drop_duplicates"]?.boolValue ?? true, rejectNormal: p["reject_normal"]?.boolValue ?? false)
+        rows = try Filters.clip(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5)).gatherRows(keep)
+        provenance = keep.map { provenance[$0] }
         guard rows.rows > 0 else {
             throw StageError("every synthetic row was filtered out (duplicates, or rejected as normal); loosen the filters or change the strategy")
         }
-        let source = "\(generator.kind)/\(strategy)"
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
-                                    provenance: [Int32](repeating: 1, count: rows.rows), sources: ["real", source], source: context.stageID)
+                                    provenance: provenance, sources: sources, source: context.stageID)
         try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path)
         let anomalies = (0..<reference.rowCount).filter { reference.labels[$0] == 1 }
         let real = anomalies.count >= 2 ? try reference.features.gatherRows(anomalies) : reference.features
@@ -69,10 +82,55 @@ public enum SynthesizeStage: StageImplementation {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         var report = try JSONSerialization.jsonObject(with: try encoder.encode(quality)) as? [String: Any] ?? [:]
         report["compared_with"] = anomalies.count >= 2 ? "real anomalies" : "all reference rows"
-        report["source"] = source
+        report["sources"] = Array(sources.dropFirst())
         report["requested"] = count
         try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             .write(to: context.output("quality", of: self))
+    }
+
+    /// ADBench's anomaly types (Han et al. 2022) from a Gaussian mixture of normal rows:
+    /// local (covariances scaled up), global (uniform beyond the observed range),
+    /// dependency (every column from an independent draw), clustered (means shifted).
+    static func typed(count: Int, generator: any Generator, reference: Dataset, params p: JSONValue,
+                      using rng: inout SeededRNG) throws -> (Tensor, [Int32], [String]) {
+        guard let mixture = generator as? GaussianMixture else { throw StageError("typed needs a gmm generator (model: gmm), got \(generator.kind)") }
+        let types = p["types"]?.arrayValue?.compactMap(\.stringValue) ?? ["local", "global", "dependency", "clustered"]
+        let known = ["local", "global", "dependency", "clustered"]
+        if let unknown = types.first(where: { !known.contains($0) }) { throw StageError("typed: unknown type '\(unknown)'; expected \(known.joined(separator: ", "))") }
+        guard !types.isEmpty else { throw StageError("typed: `types` is empty") }
+        let strength = p["type_strength"]?.numberValue ?? 5
+        let width = reference.columns.count
+        var values: [Float] = [], provenance: [Int32] = []
+        for (index, type) in types.enumerated() {
+            let share = count / types.count + (index < count % types.count ? 1 : 0)
+            guard share > 0 else { continue }
+            let block: Tensor
+            switch type {
+            case "local": block = try mixture.draw(share, varianceScale: strength, using: &rng)
+            case "clustered": block = try mixture.draw(share, meanShift: strength, using: &rng)
+            case "dependency":
+                let draws = try (0..<width).map { _ in try mixture.draw(share, using: &rng) }
+                block = Tensor.build(shape: [share, width]) { out in
+                    for r in 0..<share { for j in 0..<width { out[r * width + j] = draws[j][r, j] } }
+                }
+            default:  // global
+                let widen = Float(strength / 10)
+                let lows = (0..<width).map { j in (0..<reference.rowCount).map { reference.features[$0, j] }.min() ?? 0 }
+                let highs = (0..<width).map { j in (0..<reference.rowCount).map { reference.features[$0, j] }.max() ?? 0 }
+                let uniform = Tensor.build(shape: [share, width]) { out in
+                    for r in 0..<share {
+                        for j in 0..<width {
+                            let pad = widen * (highs[j] - lows[j])
+                            out[r * width + j] = rng.uniform(lows[j] - pad, highs[j] + pad)
+                        }
+                    }
+                }
+                block = ColumnGroups(reference.columns).discretize(uniform, draw: false, using: &rng)
+            }
+            values += block.scalars
+            provenance += [Int32](repeating: Int32(index + 1), count: share)
+        }
+        return (try Tensor(shape: [provenance.count, width], scalars: values), provenance, ["real"] + types.map { "gmm/typed:\($0)" })
     }
 
     static func draw(_ strategy: String, count: Int, generator: any Generator, reference: Dataset, params p: JSONValue,
@@ -145,15 +203,22 @@ public enum SynthesizeStage: StageImplementation {
 
 /// The filters applied to synthetic rows.
 enum Filters {
-    static func apply(_ rows: Tensor, reference: Dataset, clipMargin: Float, dropDuplicates: Bool, rejectNormal: Bool) throws -> Tensor {
+    /// Clips numeric columns to the reference range widened by `clipMargin` of it on each side.
+    static func clip(_ rows: Tensor, reference: Dataset, clipMargin: Float) throws -> Tensor {
         var rows = rows
-        let groups = ColumnGroups(reference.columns)
-        for column in groups.numericColumns {
+        for column in ColumnGroups(reference.columns).numericColumns {
             let values = (0..<reference.rowCount).map { reference.features[$0, column] }.filter { !$0.isNaN }
             guard let low = values.min(), let high = values.max() else { continue }
             let pad = clipMargin * (high - low)
             for r in 0..<rows.rows { rows[r, column] = min(max(rows[r, column], low - pad), high + pad) }
         }
+        return rows
+    }
+
+    /// The rows that pass: clipped first, then without copies of reference rows or of
+    /// each other, and (optionally) not closer to a normal row than normal rows are to each other.
+    static func keep(_ rows: Tensor, reference: Dataset, clipMargin: Float, dropDuplicates: Bool, rejectNormal: Bool) throws -> [Int] {
+        let rows = try clip(rows, reference: reference, clipMargin: clipMargin)
         var keep = Array(0..<rows.rows)
         if dropDuplicates {
             var seen = Set((0..<reference.rowCount).map { r in (0..<reference.columns.count).map { reference.features[r, $0].bitPattern } })
@@ -170,7 +235,7 @@ enum Filters {
                 keep = keep.enumerated().filter { index, _ in distance(candidates, index, normal, nearest[index][0]) > threshold }.map(\.element)
             }
         }
-        return try rows.gatherRows(keep)
+        return keep
     }
 
     static func distance(_ a: Tensor, _ i: Int, _ b: Tensor, _ j: Int) -> Float {

@@ -8,9 +8,10 @@ import TensorCore
 public enum TrainGeneratorStage: StageImplementation {
     public static let type = "train_generator"
     public static let version = 1
-    public static let summary = "Fit a generator (SMOTE, VAE, RealNVP flow or GAN) on preprocessed rows: all of them, the anomalies or the normal ones."
+    public static let summary = "Fit a generator (SMOTE, VAE, RealNVP flow, GAN, or a Gaussian mixture for typed anomalies) on preprocessed rows: all of them, the anomalies or the normal ones."
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("model", .choice(["smote", "vae", "flow", "gan"]), required: true, "The generator."),
+        ParameterSpec("model", .choice(["smote", "vae", "flow", "gan", "gmm"]), required: true,
+                      "The generator (gmm: a Gaussian mixture of normal rows, for the typed strategy)."),
         ParameterSpec("train_on", .choice(["anomalies", "normal", "all"]), default: .string("anomalies"),
                       "Which rows it learns: the anomalies (minority), the normal rows (tail, perturb), or all (with `conditional`)."),
         ParameterSpec("conditional", .boolean, default: .bool(false), "VAE, flow, GAN: condition on the class (needs train_on: all)."),
@@ -27,6 +28,7 @@ public enum TrainGeneratorStage: StageImplementation {
         ParameterSpec("objective", .choice(["standard", "hinge"]), default: .string("standard"),
                       "GAN: non-saturating loss, or hinge loss with a spectrally normalized discriminator."),
         ParameterSpec("neighbours", .integer(minimum: 1, maximum: 100), default: .number(5), "SMOTE: nearest anomalies to interpolate towards."),
+        ParameterSpec("components", .integer(minimum: 1, maximum: 100), default: .number(5), "gmm: mixture components."),
         ParameterSpec("smote_variant", .choice(["standard", "borderline"]), default: .string("standard"), "SMOTE or Borderline-SMOTE."),
         ParameterSpec("validation_fraction", .number(minimum: 0, maximum: 0.5, exclusive: false), default: .number(0),
                       "Rows held out for early stopping (0: none)."),
@@ -44,6 +46,7 @@ public enum TrainGeneratorStage: StageImplementation {
         let conditional = p["conditional"]?.boolValue ?? false
         let model = p["model"]?.stringValue ?? ""
         if conditional && trainOn != "all" { throw StageError("conditional: true needs train_on: all (the model must see both classes)") }
+        if model == "gmm" && trainOn == "anomalies" { throw StageError("a gmm models normal rows for the typed strategy: train_on must be normal or all") }
         if model == "smote" && trainOn == "normal" { throw StageError("SMOTE interpolates anomalies: train_on must be anomalies or all") }
         if trainOn != "all" && model != "smote" {
             let keep = (0..<data.rowCount).filter { (data.labels[$0] == 1) == (trainOn == "anomalies") }
@@ -61,6 +64,8 @@ public enum TrainGeneratorStage: StageImplementation {
         let hidden = [Int](repeating: p["hidden_units"]?.integerValue ?? 128, count: p["hidden_layers"]?.integerValue ?? 2)
         let generator: any Generator
         switch model {
+        case "gmm":
+            generator = GaussianMixture(components: p["components"]?.integerValue ?? 5)
         case "smote":
             generator = SMOTE(neighbours: p["neighbours"]?.integerValue ?? 5,
                               variant: p["smote_variant"]?.stringValue == "borderline" ? .borderline : .standard)
