@@ -73,26 +73,86 @@ public final class AffineCoupling: Module {
     }
 }
 
-/// A RealNVP normalizing flow: alternating affine couplings over a standard normal
-/// base, with exact log-likelihood and sampling at a temperature.
+/// Activation normalization (Kingma & Dhariwal 2018): a per-column affine map
+/// `y = (x + bias) * exp(logScale)`, initialized from the first training batch so that
+/// its output has zero mean and unit variance (columns whose deviation is below 0.1 are
+/// scaled as if it were 0.1); `log|det J| = sum(logScale)`.
+public final class ActNorm: Module {
+    public let bias: Variable
+    public let logScale: Variable
+    /// 1 once the data-dependent initialization has run (saved, so a loaded flow keeps it).
+    public let initialized: Variable
+    private var training = true
+
+    public init(dimensions: Int) {
+        bias = Variable(Tensor.zeros([dimensions]), requiresGradient: true)
+        logScale = Variable(Tensor.zeros([dimensions]), requiresGradient: true)
+        initialized = Variable(Tensor.zeros([1]))
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("bias", bias), ("log_scale", logScale)] }
+    public func namedBuffers() -> [NamedVariable] { [("initialized", initialized)] }
+    public func setTraining(_ training: Bool) { self.training = training }
+
+    /// Data → latent; returns the output and `log|det J|` per row, `[batch, 1]`.
+    public func forward(_ x: Variable) throws -> (Variable, Variable) {
+        if training, initialized.value.scalar == 0, x.value.rows > 1 {
+            let mean = try x.value.mean(axis: 0)
+            let centered = try x.value - mean
+            let deviation = try centered.square().mean(axis: 0).sqrt()
+            bias.assign(try mean.scaled(by: -1).reshaped(bias.shape))
+            // A floor on the deviation: a column nearly constant in the first batch must not get a huge scale.
+            logScale.assign(try deviation.map { -Foundation.log(Swift.max($0, 0.1)) }.reshaped(logScale.shape))
+            initialized.assign(Tensor(repeating: 1, shape: [1]))
+        }
+        let y = try (x + bias) * logScale.exp()
+        let logDet = try logScale.sum().reshaped([1, 1])
+        return (y, try Variable(Tensor.zeros([x.value.rows, 1])) + logDet)
+    }
+
+    /// Latent → data.
+    public func inverse(_ y: Variable) throws -> Variable {
+        try y * (-logScale).exp() - bias
+    }
+}
+
+/// A RealNVP normalizing flow: alternating affine couplings (each after an optional
+/// actnorm) over a standard normal base, with exact log-likelihood and sampling at a
+/// temperature.
 public final class RealNVP: Module {
     public let dimensions: Int
     public let couplings: [AffineCoupling]
+    /// One per coupling, or none.
+    public let norms: [ActNorm]
 
-    public init(dimensions: Int, couplings count: Int = 8, hidden: Int = 128, conditions: Int = 0, using rng: inout SeededRNG) {
+    public init(dimensions: Int, couplings count: Int = 8, hidden: Int = 128, conditions: Int = 0, actnorm: Bool = false,
+                using rng: inout SeededRNG) {
         self.dimensions = dimensions
         couplings = (0..<count).map { AffineCoupling(dimensions: dimensions, hidden: hidden, conditions: conditions, flip: $0 % 2 == 1, using: &rng) }
+        norms = actnorm ? (0..<count).map { _ in ActNorm(dimensions: dimensions) } : []
     }
 
     public func namedParameters() -> [NamedVariable] {
         couplings.enumerated().flatMap { prefixed("layers.\($0.offset)", $0.element.namedParameters()) }
+            + norms.enumerated().flatMap { prefixed("norms.\($0.offset)", $0.element.namedParameters()) }
     }
+
+    public func namedBuffers() -> [NamedVariable] {
+        norms.enumerated().flatMap { prefixed("norms.\($0.offset)", $0.element.namedBuffers()) }
+    }
+
+    public func setTraining(_ training: Bool) { norms.forEach { $0.setTraining(training) } }
 
     /// Log-density of each row, `[batch, 1]`: standard normal base plus the log-determinants.
     public func logLikelihood(_ x: Variable, condition: Variable? = nil) throws -> Variable {
         var z = x
         var logDeterminant: Variable?
-        for coupling in couplings {
+        for (index, coupling) in couplings.enumerated() {
+            if index < norms.count {
+                let (normalized, logDet) = try norms[index].forward(z)
+                z = normalized
+                logDeterminant = try logDeterminant.map { try $0 + logDet } ?? logDet
+            }
             let (next, logDet) = try coupling.forward(z, condition: condition)
             z = next
             logDeterminant = try logDeterminant.map { try $0 + logDet } ?? logDet
@@ -105,7 +165,10 @@ public final class RealNVP: Module {
     public func sample(_ count: Int, temperature: Float = 1, condition: Tensor? = nil, using rng: inout SeededRNG) throws -> Tensor {
         var z = Variable(Tensor.normal([count, dimensions], standardDeviation: temperature, using: &rng))
         let conditionVariable = condition.map { Variable($0) }
-        for coupling in couplings.reversed() { z = try coupling.inverse(z, condition: conditionVariable) }
+        for (index, coupling) in couplings.enumerated().reversed() {
+            z = try coupling.inverse(z, condition: conditionVariable)
+            if index < norms.count { z = try norms[index].inverse(z) }
+        }
         return z.value
     }
 }

@@ -10,6 +10,8 @@ public final class TabularFlow: Generator, Module {
     public struct Config: Codable, Equatable, Sendable {
         public var couplings = 8
         public var hidden = 128
+        /// An actnorm before each coupling (data-initialized).
+        public var actnorm = true
         public var conditional = false
         /// Standard deviation of the noise added to one-hot columns while training.
         public var dequantization: Float = 0.05
@@ -33,7 +35,7 @@ public final class TabularFlow: Generator, Module {
         guard config.couplings >= 1, config.hidden >= 1 else { throw ModelError("flow: couplings and hidden must be at least 1") }
         groups = ColumnGroups(columns)
         flow = RealNVP(dimensions: columns.count, couplings: config.couplings, hidden: config.hidden,
-                       conditions: config.conditional ? 2 : 0, using: &rng)
+                       conditions: config.conditional ? 2 : 0, actnorm: config.actnorm, using: &rng)
     }
 
     private func condition(_ labels: [UInt8]) -> Variable? {

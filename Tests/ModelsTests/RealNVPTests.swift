@@ -42,24 +42,43 @@ final class RealNVPTests: XCTestCase {
         }
     }
 
+    func test_actnorm_initializesFromTheFirstBatch_andIsInvertible() throws {
+        var rng = SeededRNG(seed: 5)
+        let norm = ActNorm(dimensions: 3)
+        let x = Variable(Tensor.normal([200, 3], standardDeviation: 4, using: &rng).shifted(by: 7))
+        let (y, logDet) = try norm.forward(x)
+        for j in 0..<3 {
+            let column = (0..<200).map { y.value[$0, j] }
+            XCTAssertEqual(column.reduce(0, +) / 200, 0, accuracy: 1e-4)
+            XCTAssertEqual(column.map { $0 * $0 }.reduce(0, +) / 200, 1, accuracy: 1e-3)
+        }
+        XCTAssertEqual(logDet.value[0, 0], norm.logScale.value.sum(), accuracy: 1e-5)
+        let back = try norm.inverse(y)
+        for (a, b) in zip(back.value.scalars, x.value.scalars) { XCTAssertEqual(a, b, accuracy: 1e-3) }
+        let before = norm.bias.value
+        _ = try norm.forward(Variable(Tensor.normal([50, 3], using: &rng)))
+        XCTAssertEqual(norm.bias.value, before, "initialized once")
+    }
+
     func test_inverse_undoesTheForwardMap() throws {
         var rng = SeededRNG(seed: 2)
-        let flow = RealNVP(dimensions: 7, couplings: 4, hidden: 16, using: &rng)
+        let flow = RealNVP(dimensions: 7, couplings: 4, hidden: 16, actnorm: true, using: &rng)
         for coupling in flow.couplings {  // random, non-identity couplings
             let last = coupling.network.layers.last as! Linear
             last.weight.assign(Tensor.normal(last.weight.shape, standardDeviation: 0.3, using: &rng))
         }
         let x = Variable(Tensor.normal([5, 7], using: &rng))
         var z = x
-        for coupling in flow.couplings { z = try coupling.forward(z).0 }
+        for (index, coupling) in flow.couplings.enumerated() { z = try coupling.forward(try flow.norms[index].forward(z).0).0 }
         var back = z
-        for coupling in flow.couplings.reversed() { back = try coupling.inverse(back) }
+        for (index, coupling) in flow.couplings.enumerated().reversed() { back = try flow.norms[index].inverse(try coupling.inverse(back)) }
         for (a, b) in zip(back.value.scalars, x.value.scalars) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
     func test_logLikelihoodGradients_matchFiniteDifferences() throws {
         var rng = SeededRNG(seed: 3)
-        let flow = RealNVP(dimensions: 4, couplings: 2, hidden: 6, using: &rng)
+        let flow = RealNVP(dimensions: 4, couplings: 2, hidden: 6, actnorm: true, using: &rng)
+        _ = try flow.logLikelihood(Variable(Tensor.normal([20, 4], standardDeviation: 2, using: &rng)))  // initializes the actnorms
         for coupling in flow.couplings {
             let last = coupling.network.layers.last as! Linear
             last.weight.assign(Tensor.normal(last.weight.shape, standardDeviation: 0.3, using: &rng))

@@ -23,8 +23,7 @@ final class ExamplePipelineTests: XCTestCase {
             let stage = try XCTUnwrap(first.stages.first { $0.id == "syn@model=\(model)" })
             let (synthetic, transform) = try DatasetArchive.read(try XCTUnwrap(stage.outputs["data"]))
             XCTAssertNotNil(transform, "synthetic rows keep the transform, so export maps them back")
-            XCTAssertGreaterThan(synthetic.rowCount, 0)
-            XCTAssertLessThanOrEqual(synthetic.rowCount, 40)
+            XCTAssertEqual(synthetic.rowCount, 40, "\(model): the requested count (continuous rows are never duplicates)")
             XCTAssertEqual(Set(synthetic.labels), [1])
             XCTAssertEqual(synthetic.sources, ["real", "\(model)/minority"])
             let quality = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(stage.outputs["quality"])))) as? [String: Any]
@@ -66,5 +65,32 @@ extension ExamplePipelineTests {
         XCTAssertEqual(typed.rowsPerSource.dropFirst().allSatisfy { $0 > 0 && $0 <= 10 }, true, "\(typed.rowsPerSource)")
         let tail = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "tail" }?.outputs["data"])).dataset
         XCTAssertEqual(tail.sources, ["real", "flow/tail"])
+    }
+}
+
+final class GeneratorStageErrorTests: XCTestCase {
+    func test_minorityWithoutAnomalies_andBadStrategyPairs_areClearStageErrors() throws {
+        let folder = try temporaryDirectory()
+        var csv = "a,b\n"
+        for r in 0..<60 { csv += "\(r % 7),\(r % 5).5\n" }
+        try csv.write(to: folder.appendingPathComponent("normal.csv"), atomically: true, encoding: .utf8)
+        try """
+            {"name": "errors", "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "normal.csv"}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}, "params": {"split": {"stratify": false}}},
+              {"id": "vae", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "vae", "epochs": 1}},
+              {"id": "smote", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "smote", "train_on": "all"}},
+              {"id": "gmm", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "gmm", "train_on": "normal", "components": 2}},
+              {"id": "wrong", "type": "synthesize", "inputs": {"model": "gmm", "reference": "prep.train"}, "params": {"strategy": "perturb"}}
+            ]}
+            """.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
+        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                      cacheRoot: folder.appendingPathComponent("cache"),
+                                                                      reporter: ProgressReporter(quiet: true))).run()
+        let errors = Dictionary(uniqueKeysWithValues: summary.stages.map { ($0.id, $0.error ?? "") })
+        XCTAssertEqual(errors["vae"], "train_on: anomalies leaves 0 rows; the data has 0 anomalies of 42 rows")
+        XCTAssertEqual(errors["smote"], "smote: needs at least 2 anomalies in the training data, found 0")
+        XCTAssertEqual(errors["wrong"], "perturb needs a VAE, got gmm")
     }
 }
