@@ -33,7 +33,10 @@ let package = Package(
             name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
         .target(
-            name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: uncheckedInRelease),
+            name: "TensorCore", dependencies: ["CBLAS"],
+            // Swift 5 mode: the parallel kernels hand closures over raw buffers (disjoint
+            // writes per part) straight to Dispatch, so the optimizer can inline them.
+            swiftSettings: uncheckedInRelease + [.swiftLanguageMode(.v5)]),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
         .target(name: "Evaluation", dependencies: ["TensorCore", "NeuralNet", "Datasets", "Models"]),

@@ -26,28 +26,17 @@ public enum Parallelism {
             return
         }
         let chunk = (count + parts - 1) / parts
-        run(parts: parts) { part in
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
             let start = part * chunk
             body(start..<min(count, start + chunk))
         }
     }
 
     /// Runs `body(part)` for every part in `0..<parts` concurrently and waits for all.
-    ///
-    /// The parts write disjoint memory by construction, which the compiler cannot
-    /// see through raw buffers; the box below states that.
+    /// The parts must write disjoint memory (TensorCore builds in Swift 5 mode so that
+    /// such closures over raw buffers can be passed, and inlined, without boxing).
     @inlinable
     public static func run(parts: Int, _ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendableBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in box.value(part) }
-        }
+        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
     }
-}
-
-/// Carries a value across a concurrency boundary that the caller has checked by hand.
-@usableFromInline
-struct UncheckedSendableBox<Value>: @unchecked Sendable {
-    @usableFromInline let value: Value
-    @usableFromInline init(_ value: Value) { self.value = value }
 }

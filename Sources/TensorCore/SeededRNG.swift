@@ -133,17 +133,40 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable {
 
 extension Tensor {
     /// A tensor of independent standard normal draws times `standardDeviation`.
+    ///
+    /// Large tensors are drawn in blocks of 32,768 values, each from its own generator
+    /// seeded in order from `rng`, in parallel: the values depend on the seed only, not
+    /// on the thread count.
     public static func normal(_ shape: [Int], standardDeviation: Float = 1, using rng: inout SeededRNG) -> Tensor {
-        Tensor.build(shape: shape) { out in
-            var i = 0
-            while i + 1 < out.count {
-                let (a, b) = rng.normalPair()
-                out[i] = standardDeviation * a
-                out[i + 1] = standardDeviation * b
-                i += 2
+        let block = 1 << 15
+        return Tensor.build(shape: shape) { out in
+            guard out.count >= 2 * block, let base = out.baseAddress else {
+                fillNormal(out, standardDeviation: standardDeviation, using: &rng)
+                return
             }
-            if i < out.count { out[i] = standardDeviation * rng.normal() }
+            let blocks = (out.count + block - 1) / block
+            let seeds = (0..<blocks).map { _ in rng.next() }
+            let parts = min(Parallelism.threads, blocks)
+            Parallelism.run(parts: parts) { part in
+                for index in stride(from: part, to: blocks, by: parts) {
+                    var local = SeededRNG(seed: seeds[index])
+                    let start = index * block
+                    fillNormal(UnsafeMutableBufferPointer(start: base + start, count: min(block, out.count - start)),
+                               standardDeviation: standardDeviation, using: &local)
+                }
+            }
         }
+    }
+
+    private static func fillNormal(_ out: UnsafeMutableBufferPointer<Float>, standardDeviation: Float, using rng: inout SeededRNG) {
+        var i = 0
+        while i + 1 < out.count {
+            let (a, b) = rng.normalPair()
+            out[i] = standardDeviation * a
+            out[i + 1] = standardDeviation * b
+            i += 2
+        }
+        if i < out.count { out[i] = standardDeviation * rng.normal() }
     }
 
     /// A tensor of independent uniform draws in [low, high).

@@ -161,9 +161,9 @@ extension Tensor {
     public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.broadcasting(rhs, operation: "div", /) }
 
     /// Every element times a constant.
-    public func scaled(by factor: Float) -> Tensor { map { $0 * factor } }
+    public func scaled(by factor: Float) -> Tensor { mapLanes { $0 * factor } }
     /// Every element plus a constant.
-    public func shifted(by offset: Float) -> Tensor { map { $0 + offset } }
+    public func shifted(by offset: Float) -> Tensor { mapLanes { $0 + offset } }
 
     /// Adds a row vector (`[columns]` or `[1, columns]`) to every row of a matrix.
     /// - Throws: `ShapeError` when the vector's length is not the matrix's column count.
@@ -178,12 +178,14 @@ extension Tensor {
     public func log() -> Tensor { map { Foundation.log($0) } }
     public func tanh() -> Tensor { mapLanes { FastMath.tanh($0) } }
     public func sigmoid() -> Tensor { sigmoidFast() }
-    public func relu() -> Tensor { map { Swift.max($0, 0) } }
-    public func leakyRelu(slope: Float) -> Tensor { map { $0 > 0 ? $0 : $0 * slope } }
+    public func relu() -> Tensor { mapLanes { $0.replacing(with: 0, where: $0 .< 0) } }
+    public func leakyRelu(slope: Float) -> Tensor { mapLanes { $0.replacing(with: $0 * slope, where: $0 .<= 0) } }
     public func softplus() -> Tensor { map { Tensor.softplus($0) } }
-    public func square() -> Tensor { map { $0 * $0 } }
-    public func sqrt() -> Tensor { map { $0.squareRoot() } }
-    public func clamped(min low: Float, max high: Float) -> Tensor { map { Swift.min(Swift.max($0, low), high) } }
+    public func square() -> Tensor { mapLanes { $0 * $0 } }
+    public func sqrt() -> Tensor { mapLanes { $0.squareRoot() } }
+    public func clamped(min low: Float, max high: Float) -> Tensor {
+        mapLanes { $0.clamped(lowerBound: FastMath.Lanes(repeating: low), upperBound: FastMath.Lanes(repeating: high)) }
+    }
 
     /// The logistic function, stable for large |x|.
     @inlinable

@@ -70,3 +70,18 @@ private extension SeededRNG {
         return child.next()
     }
 }
+
+final class ParallelDrawTests: XCTestCase {
+    func test_largeNormalTensors_dependOnTheSeedOnly_notOnThreads() {
+        var a = SeededRNG(seed: 3), b = SeededRNG(seed: 3)
+        Parallelism.threads = 1
+        let single = Tensor.normal([400, 300], using: &a)
+        Parallelism.threads = 2
+        defer { Parallelism.threads = 1 }
+        XCTAssertEqual(Tensor.normal([400, 300], using: &b), single)
+        XCTAssertEqual(a, b, "the parent generator advanced the same way")
+        let mean = single.mean(), variance = single.square().mean() - mean * mean
+        XCTAssertEqual(mean, 0, accuracy: 0.01)
+        XCTAssertEqual(variance, 1, accuracy: 0.01)
+    }
+}
