@@ -132,6 +132,19 @@ public struct Adam: Optimizer {
         first: UnsafeMutablePointer<Float>?, second: UnsafeMutablePointer<Float>?, constants c: UpdateConstants
     ) {
         guard let w = weights, let g = gradients, let m = first, let v = second else { return }
+        // Large parameters are split over the cores in chunks that are multiples of 8.
+        Parallelism.forEachChunk(count: count / 8, grain: 1 << 13) { blocks in
+            let start = blocks.lowerBound * 8
+            let end = blocks.upperBound * 8 == (count / 8) * 8 ? count : blocks.upperBound * 8
+            updateRange(end - start, w + start, g + start, m + start, v + start, c)
+        }
+    }
+
+    @inline(__always)
+    private static func updateRange(
+        _ count: Int, _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ c: UpdateConstants
+    ) {
         typealias Lanes = SIMD8<Float>
         let width = Lanes.scalarCount
         let vectorEnd = count - count % width

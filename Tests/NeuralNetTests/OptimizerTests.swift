@@ -53,6 +53,25 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(a.gradient!.scalar, 0.6, accuracy: 1e-5, "below the bound nothing changes")
     }
 
+    func test_adamOnALargeParameter_givesTheSameResultOnOneAndTwoThreads() {
+        var rng = SeededRNG(seed: 8)
+        let start = Tensor.normal([300, 701], using: &rng), gradient = Tensor.normal([300, 701], using: &rng)
+        func stepped(threads: Int) -> Tensor {
+            Parallelism.threads = threads
+            defer { Parallelism.threads = 1 }
+            let w = Variable(start, requiresGradient: true)
+            var adam = Adam(learningRate: 0.01, weightDecay: 0.1)
+            for _ in 0..<3 {
+                w.gradient = gradient
+                adam.step([("w", w)])
+            }
+            return w.value
+        }
+        let single = stepped(threads: 1)
+        XCTAssertEqual(stepped(threads: 2), single)
+        XCTAssertNotEqual(single, start)
+    }
+
     func test_parametersWithoutGradient_areLeftAlone() {
         let w = Variable(Tensor(repeating: 1, shape: [2]), requiresGradient: true)
         var adam = Adam()
