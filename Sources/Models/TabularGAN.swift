@@ -66,13 +66,7 @@ public final class TabularGAN: Generator, Module {
     }
 
     private func condition(_ labels: [UInt8]) -> Tensor? {
-        guard config.conditional else { return nil }
-        return Tensor.build(shape: [labels.count, 2]) { out in
-            for (r, label) in labels.enumerated() {
-                out[2 * r] = label == 0 ? 1 : 0
-                out[2 * r + 1] = label == 0 ? 0 : 1
-            }
-        }
+        config.conditional ? classCondition(labels) : nil
     }
 
     private func generate(_ count: Int, condition: Tensor?, using rng: inout SeededRNG) throws -> Variable {

@@ -49,13 +49,7 @@ public final class TabularVAE: Generator, Module {
     }
 
     private func condition(_ labels: [UInt8]) -> Variable? {
-        guard config.conditional else { return nil }
-        return Variable(Tensor.build(shape: [labels.count, 2]) { out in
-            for (r, label) in labels.enumerated() {
-                out[2 * r] = label == 0 ? 1 : 0
-                out[2 * r + 1] = label == 0 ? 0 : 1
-            }
-        })
+        config.conditional ? Variable(classCondition(labels)) : nil
     }
 
     public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
