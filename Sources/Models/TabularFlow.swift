@@ -47,7 +47,7 @@ public final class TabularFlow: Generator, Module {
         try build(columns: data.columns, using: &rng)
         guard let flow else { throw ModelError("flow: not built") }
         var adam = Adam(learningRate: config.training.learningRate)
-        let oneHot = Set(groups.oneHotGroups.flatMap { $0 })
+        let oneHot = groups.oneHotGroups.flatMap { $0 }  // in column order: the noise must not depend on hashing
         func batch(_ rows: [Int], noise: inout SeededRNG) throws -> Tensor {
             var x = try data.features.gatherRows(rows)
             if !oneHot.isEmpty {

@@ -295,7 +295,7 @@ struct Validator {
                 }
                 let parts = text.split(separator: ".", maxSplits: 1).map(String.init)
                 guard let target = types[parts[0]] else {
-                    let hint = closest(to: parts[0], in: Array(types.keys)).map { "; did you mean '\($0)'?" } ?? ""
+                    let hint = closest(to: parts[0], in: types.keys.sorted()).map { "; did you mean '\($0)'?" } ?? ""
                     report(itemPath, "input '\(text)' names no stage\(hint)")
                     continue
                 }
