@@ -109,4 +109,22 @@ final class PipelineCommandsTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("runs/big/prep/train.tar.zst")),
                        try Data(contentsOf: folder.appendingPathComponent("runs2/big/prep/train.tar.zst")))
     }
+
+    func test_twoProcesses_withTheSameSeed_writeByteIdenticalSyntheticData() throws {
+        let binary = try executable()
+        let pipeline = repositoryRoot.appendingPathComponent("pipelines/normal-only-kdd.json").path
+        let sets = ["--set", "flow.params.epochs=2", "--set", "flow.params.hidden_units=16", "--set", "typed.params.count=30",
+                    "--set", "tail.params.count=20", "--set", "tail.params.quantile=0.5", "--quiet"]
+        var files: [Data] = []
+        for index in 0..<2 {
+            let out = folder.appendingPathComponent("runs\(index)").path, cache = folder.appendingPathComponent("cache\(index)").path
+            let result = try runProcess(binary, ["run", pipeline, "--out", out, "--cache-dir", cache] + sets)
+            XCTAssertEqual(result.status, 0, result.output)
+            for stage in ["typed", "tail"] {
+                files.append(try Data(contentsOf: URL(fileURLWithPath: "\(out)/normal-only-kdd/\(stage)/synthetic.tar.zst")))
+            }
+        }
+        XCTAssertEqual(files[0], files[2], "typed anomalies differ between processes")
+        XCTAssertEqual(files[1], files[3], "the flow's tail samples differ between processes")
+    }
 }
