@@ -30,8 +30,16 @@ public final class SpectralLinear: Layer {
             u = u.scaled(by: 1 / max(u.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12))
             leftVector.assign(try u.reshaped([w.shape[0]]))
         }
-        let sigma = try (Variable(u) * (try Variable(v).matmul(weight, transposeOther: true))).sum()
-        return try input.linear(weight: try weight / sigma, bias: bias)
+        return try input.linear(weight: try SpectralLinear.normalize(weight, left: u, right: v), bias: bias)
+    }
+
+    /// `weight / sigma` with `sigma = uᵀ W v`, differentiable in `weight` (u and v fixed).
+    /// - Parameters:
+    ///   - left: `[1, outputs]`.
+    ///   - right: `[1, inputs]`.
+    public static func normalize(_ weight: Variable, left: Tensor, right: Tensor) throws -> Variable {
+        let sigma = try (Variable(left) * (try Variable(right).matmul(weight, transposeOther: true))).sum()
+        return try weight / sigma
     }
 
     public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }

@@ -180,6 +180,29 @@ final class GANTests: XCTestCase {
         XCTAssertGreaterThan(worst, 0.8)
         let result = try checkGradients([Tensor.normal([2, 4], using: &rng)]) { try layer($0[0]) }
         XCTAssertLessThan(result.worstError, 2e-2, "\(result)")
+        // And through sigma with respect to the weight.
+        let u = Tensor.normal([1, 3], using: &rng), v = Tensor.normal([1, 4], using: &rng)
+        let weightCheck = try checkGradients([Tensor.normal([3, 4], using: &rng)], step: 1e-3) {
+            try SpectralLinear.normalize($0[0], left: u, right: v)
+        }
+        XCTAssertLessThan(weightCheck.worstError, 2e-2, "\(weightCheck)")
+    }
+
+    func test_unconditionalGAN_matchesTheData_betterThanAWrongModel() throws {
+        var rng = SeededRNG(seed: 22)
+        let training = try data(using: &rng)
+        var config = TabularGAN.Config()
+        config.hidden = [64, 64]
+        config.noise = 8
+        config.training.epochs = 40
+        config.training.learningRate = 1e-3
+        let gan = TabularGAN(config: config)
+        _ = try gan.fit(training, using: &rng)
+        let samples = try gan.sample(SampleRequest(count: 400), using: &rng)
+        let good = try meanDiscrepancy(samples, training.features)
+        let bad = try meanDiscrepancy(Tensor.normal([400, 2], standardDeviation: 2, using: &rng), training.features)
+        XCTAssertLessThan(good, 0.08, "gan \(good), wrong model \(bad)")
+        XCTAssertLessThan(good, bad / 2)
     }
 }
 

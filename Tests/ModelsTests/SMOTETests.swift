@@ -47,6 +47,19 @@ final class SMOTETests: XCTestCase {
         XCTAssertEqual(try smote.sample(300, using: &again), synthetic)
     }
 
+    func test_syntheticRows_matchTheAnomalies_byMMD_betterThanAWrongModel() throws {
+        let training = try data()
+        let smote = SMOTE(neighbours: 5)
+        try smote.fit(training)
+        var rng = SeededRNG(seed: 6)
+        let synthetic = try smote.sample(400, using: &rng)
+        let anomalies = try training.features.gatherRows(Array(0..<20))
+        let good = try meanDiscrepancy(synthetic, anomalies)
+        let bad = try meanDiscrepancy(try training.features.gatherRows(Array(100..<200)), anomalies)
+        XCTAssertLessThan(good, 0.05, "smote \(good), normal rows \(bad)")
+        XCTAssertLessThan(good, bad / 5)
+    }
+
     func test_smoteNC_givesValidOneHotGroups_withTheNeighboursMajority() throws {
         let smote = SMOTE(neighbours: 5)
         try smote.fit(try data(withCategories: true))

@@ -40,17 +40,32 @@ final class ExamplePipelineTests: XCTestCase {
                          "gen.params.train_on=normal", "syn.params.strategy=tail", "syn.params.temperature=3", "syn.params.quantile=0.5"]
         let tail = try run("synthesize-kdd.json", overrides: overrides, in: folder)
         for model in ["vae", "flow"] {
-            XCTAssertEqual(tail.stages.first { $0.id == "syn@model=\(model)" }?.status, .ran, "\(tail.stages.compactMap(\.error))")
+            let stage = try XCTUnwrap(tail.stages.first { $0.id == "syn@model=\(model)" })
+            XCTAssertEqual(stage.status, .ran, "\(tail.stages.compactMap(\.error))")
+            let synthetic = try DatasetArchive.read(try XCTUnwrap(stage.outputs["data"])).dataset
+            XCTAssertEqual(synthetic.rowCount, 30)
+            XCTAssertEqual(synthetic.sources, ["real", "\(model)/tail"])
         }
         XCTAssertEqual(tail.stages.first { $0.id == "syn@model=gan" }?.status, .failed)
         XCTAssertTrue(tail.stages.first { $0.id == "syn@model=gan" }?.error?.contains("tail needs a flow or a VAE") == true)
         XCTAssertTrue(tail.stages.first { $0.id == "gen@model=smote" }?.error?.contains("SMOTE interpolates anomalies") == true)
         overrides = ["gen.params.epochs=2", "gen.params.hidden_units=16", "syn.params.count=30", "syn.params.strategy=interpolate"]
         let interpolated = try run("synthesize-kdd.json", overrides: overrides, in: folder)
-        XCTAssertEqual(interpolated.stages.first { $0.id == "syn@model=vae" }?.status, .ran, "\(interpolated.stages.compactMap(\.error))")
+        let interpolation = try XCTUnwrap(interpolated.stages.first { $0.id == "syn@model=vae" })
+        XCTAssertEqual(interpolation.status, .ran, "\(interpolated.stages.compactMap(\.error))")
+        let interpolatedRows = try DatasetArchive.read(try XCTUnwrap(interpolation.outputs["data"])).dataset
+        XCTAssertEqual(interpolatedRows.rowCount, 30)
+        XCTAssertEqual(interpolatedRows.sources, ["real", "vae/interpolate"])
         overrides[3] = "syn.params.strategy=perturb"
-        let perturbed = try run("synthesize-kdd.json", overrides: overrides + ["syn.params.reject_normal=true", "syn.params.scale=2"], in: folder)
-        XCTAssertEqual(perturbed.stages.first { $0.id == "syn@model=vae" }?.status, .ran, "\(perturbed.stages.compactMap(\.error))")
+        let perturbed = try run("synthesize-kdd.json", overrides: overrides, in: folder)
+        let perturbation = try XCTUnwrap(perturbed.stages.first { $0.id == "syn@model=vae" })
+        XCTAssertEqual(perturbation.status, .ran, "\(perturbed.stages.compactMap(\.error))")
+        let perturbedRows = try DatasetArchive.read(try XCTUnwrap(perturbation.outputs["data"])).dataset
+        XCTAssertEqual(perturbedRows.rowCount, 30)
+        XCTAssertEqual(perturbedRows.sources, ["real", "vae/perturb"])
+        let rejecting = try run("synthesize-kdd.json", overrides: overrides + ["syn.params.reject_normal=true", "syn.params.scale=2"], in: folder)
+        let rejected = try DatasetArchive.read(try XCTUnwrap(rejecting.stages.first { $0.id == "syn@model=vae" }?.outputs["data"])).dataset
+        XCTAssertLessThanOrEqual(rejected.rowCount, 30, "reject_normal may only remove rows")
     }
 }
 
