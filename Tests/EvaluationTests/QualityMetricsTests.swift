@@ -42,7 +42,7 @@ final class QualityMetricsTests: XCTestCase {
     }
 
     func test_rocAUC_handlesTies_likeScikitLearn() {
-        // Counted by hand: 13 of the 16 positive-negative pairs ordered right, the two ties at 0.4 counting half.
+        // sklearn.metrics.roc_auc_score([0,0,1,1,0,1,0,1], [0.1,0.4,0.35,0.8,0.4,0.4,0.2,0.9]) = 0.8125 (13 of 16 pairs, ties half).
         XCTAssertEqual(rocAUC(scores: [0.1, 0.4, 0.35, 0.8, 0.4, 0.4, 0.2, 0.9], labels: [0, 0, 1, 1, 0, 1, 0, 1])!, 0.8125, accuracy: 1e-12)
         XCTAssertNil(rocAUC(scores: [0.1, 0.2], labels: [0, 0]))
     }

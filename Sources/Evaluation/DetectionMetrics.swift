@@ -1,0 +1,97 @@
+import TensorCore
+
+/// Threshold-free and thresholded detection metrics on anomaly scores (higher = more
+/// anomalous) against labels (1 = anomaly).
+public enum DetectionMetrics {
+    /// Average precision (scikit-learn's definition): the sum over thresholds of
+    /// (recall step) x precision, with tied scores taken together.
+    /// - Returns: nil without positives.
+    public static func averagePrecision(scores: [Float], labels: [UInt8]) -> Double? {
+        let positives = labels.filter { $0 == 1 }.count
+        guard positives > 0 else { return nil }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var truePositives = 0, seen = 0, previousRecall = 0.0, total = 0.0
+        var i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count, scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            for k in i...j where labels[order[k]] == 1 { truePositives += 1 }
+            seen = j + 1
+            let recall = Double(truePositives) / Double(positives)
+            total += (recall - previousRecall) * Double(truePositives) / Double(seen)
+            previousRecall = recall
+            i = j + 1
+        }
+        return total
+    }
+
+    /// Counts of a thresholded prediction (`score >= threshold` means anomaly).
+    public struct Confusion: Codable, Equatable, Sendable {
+        public var truePositives = 0, falsePositives = 0, trueNegatives = 0, falseNegatives = 0
+
+        public init(scores: [Float], labels: [UInt8], threshold: Float) {
+            for (score, label) in zip(scores, labels) {
+                switch (score >= threshold, label == 1) {
+                case (true, true): truePositives += 1
+                case (true, false): falsePositives += 1
+                case (false, false): trueNegatives += 1
+                case (false, true): falseNegatives += 1
+                }
+            }
+        }
+
+        public var precision: Double { ratio(truePositives, truePositives + falsePositives) }
+        public var recall: Double { ratio(truePositives, truePositives + falseNegatives) }
+        public var specificity: Double { ratio(trueNegatives, trueNegatives + falsePositives) }
+        public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+        /// Geometric mean of recall and specificity.
+        public var gmean: Double { (recall * specificity).squareRoot() }
+
+        private func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
+
+        enum CodingKeys: String, CodingKey {
+            case truePositives = "tp", falsePositives = "fp", trueNegatives = "tn", falseNegatives = "fn"
+        }
+    }
+
+    /// The threshold with the best F1 on (validation) scores: the lowest score of the best cut.
+    public static func bestF1Threshold(scores: [Float], labels: [UInt8]) -> Float? {
+        let candidates = Array(Set(scores)).sorted()
+        guard !candidates.isEmpty, labels.contains(1) else { return nil }
+        var best: (f1: Double, threshold: Float) = (-1, candidates[0])
+        for threshold in candidates {
+            let f1 = Confusion(scores: scores, labels: labels, threshold: threshold).f1
+            if f1 > best.f1 { best = (f1, threshold) }
+        }
+        return best.threshold
+    }
+
+    /// The score above which the given share of rows lies (a contamination quantile).
+    public static func contaminationThreshold(scores: [Float], contamination: Double) -> Float? {
+        guard !scores.isEmpty, contamination > 0, contamination < 1 else { return nil }
+        let sorted = scores.sorted(by: >)
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * contamination).rounded(.up)) - 1))]
+    }
+
+    /// Share of anomalies among the `k` highest scores.
+    public static func precisionAtK(scores: [Float], labels: [UInt8], k: Int) -> Double? {
+        guard k >= 1, !scores.isEmpty else { return nil }
+        let top = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }.prefix(k)
+        return Double(top.filter { labels[$0] == 1 }.count) / Double(top.count)
+    }
+
+    /// A percentile bootstrap 95% interval of a metric over resampled rows (seeded);
+    /// resamples where the metric is undefined are skipped.
+    public static func bootstrapInterval(scores: [Float], labels: [UInt8], resamples: Int = 1000,
+                                         using rng: inout SeededRNG,
+                                         _ metric: ([Float], [UInt8]) -> Double?) -> (low: Double, high: Double)? {
+        var values: [Double] = []
+        for _ in 0..<resamples {
+            let rows = (0..<scores.count).map { _ in rng.index(below: scores.count) }
+            if let value = metric(rows.map { scores[$0] }, rows.map { labels[$0] }) { values.append(value) }
+        }
+        guard values.count >= 10 else { return nil }
+        values.sort()
+        return (values[Int(0.025 * Double(values.count - 1))], values[Int((0.975 * Double(values.count - 1)).rounded())])
+    }
+}
