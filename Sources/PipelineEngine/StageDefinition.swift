@@ -118,10 +118,11 @@ public enum StageRegistry {
         PreprocessStage.type: PreprocessStage.self,
         TrainGeneratorStage.type: TrainGeneratorStage.self,
         SynthesizeStage.type: SynthesizeStage.self,
+        AugmentStage.type: AugmentStage.self,
     ]
 
     /// Stage types of the design whose implementation has not landed yet; `validate` rejects them clearly.
-    public static let planned = ["augment", "train_detector", "evaluate"]
+    public static let planned = ["train_detector", "evaluate"]
 
     /// Every known type name, implemented first.
     public static var allTypes: [String] { implemented.keys.sorted() + planned }

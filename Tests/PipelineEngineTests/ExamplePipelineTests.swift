@@ -109,3 +109,44 @@ final class GeneratorStageErrorTests: XCTestCase {
         XCTAssertEqual(errors["wrong"], "perturb needs a VAE, got gmm")
     }
 }
+
+final class AugmentStageTests: XCTestCase {
+    private func run(_ augment: String, folder: URL) throws -> RunSummary {
+        try FileManager.default.copyItem(atPath: fixture("kddcup-rootkit-small.dat"), toPath: folder.appendingPathComponent("kdd.dat").path)
+        try """
+            {"name": "aug", "seed": 3, "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}},
+              {"id": "smote", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "smote", "neighbours": 3}},
+              {"id": "one", "type": "synthesize", "inputs": {"model": "smote", "reference": "prep.train"}, "params": {"count": 60}},
+              {"id": "two", "type": "synthesize", "inputs": {"model": "smote", "reference": "prep.train"}, "params": {"count": 60, "seed": 99}},
+              {"id": "aug", "type": "augment", "inputs": {"data": "prep.train", "synthetic": ["one", "two"]}, "params": \(augment)}
+            ]}
+            """.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
+        return Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                              cacheRoot: folder.appendingPathComponent("cache"),
+                                                              reporter: ProgressReporter(quiet: true))).run()
+    }
+
+    func test_augment_reachesTheAnomalyRatio_keepingProvenance() throws {
+        let summary = try run(#"{"anomaly_ratio": 0.3}"#, folder: try temporaryDirectory())
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let augmented = try DatasetArchive.read(try XCTUnwrap(summary.stages.last?.outputs["data"])).dataset
+        let real = augmented.rowsPerSource[0]
+        XCTAssertEqual(augmented.sources, ["real", "smote/minority"])
+        XCTAssertEqual(Double(augmented.anomalyCount) / Double(augmented.rowCount), 0.3, accuracy: 0.01)
+        XCTAssertEqual(real, 135, "every real training row is kept")
+        XCTAssertEqual(Array(augmented.provenance.prefix(real)), [Int32](repeating: 0, count: real), "real rows first")
+    }
+
+    func test_augment_countAndErrors() throws {
+        let counted = try run(#"{"synthetic_count": 100}"#, folder: try temporaryDirectory())
+        let augmented = try DatasetArchive.read(try XCTUnwrap(counted.stages.last?.outputs["data"])).dataset
+        XCTAssertEqual(augmented.rowsPerSource, [135, 100])
+        let tooMany = try run(#"{"synthetic_count": 500}"#, folder: try temporaryDirectory())
+        XCTAssertEqual(tooMany.stages.last?.error, "needs 500 synthetic rows, the synthetic inputs hold 120; synthesize more (count) or lower the target")
+        let both = try run(#"{"synthetic_count": 5, "anomaly_ratio": 0.5}"#, folder: try temporaryDirectory())
+        XCTAssertEqual(both.stages.last?.error, "give anomaly_ratio or synthetic_count, not both")
+    }
+}

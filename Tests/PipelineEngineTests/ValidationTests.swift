@@ -41,12 +41,12 @@ final class ValidationTests: XCTestCase {
 
     func test_unknownStageType_suggestsTheClosest() throws {
         XCTAssertEqual(try issues(#"{"name": "x", "stages": [{"id": "a", "type": "preproces", "inputs": {}}]}"#),
-                       ["$.stages[0].type: unknown stage type 'preproces'; did you mean 'preprocess'?; expected one of ingest, preprocess, synthesize, train_generator, augment, train_detector, evaluate"])
+                       ["$.stages[0].type: unknown stage type 'preproces'; did you mean 'preprocess'?; expected one of augment, ingest, preprocess, synthesize, train_generator, train_detector, evaluate"])
     }
 
     func test_plannedStageType_isNotImplementedYet() throws {
-        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "g", "type": "augment", "inputs": {"data": "raw"}}]}"#),
-                       ["$.stages[1].type: stage type 'augment' is not implemented yet (implemented: ingest, preprocess, synthesize, train_generator)"])
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), {"id": "g", "type": "evaluate", "inputs": {"data": "raw"}}]}"#),
+                       ["$.stages[1].type: stage type 'evaluate' is not implemented yet (implemented: augment, ingest, preprocess, synthesize, train_generator)"])
     }
 
     func test_duplicateIds() throws {

@@ -1,0 +1,78 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import TensorCore
+
+/// `augment`: real training rows plus synthetic rows, to a target anomaly share or
+/// count; every row keeps its provenance (real, or which generator and strategy).
+public enum AugmentStage: StageImplementation {
+    public static let type = "augment"
+    public static let version = 1
+    public static let summary = "Add synthetic rows to the real training rows, to a target anomaly ratio or count, keeping each row's provenance."
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("anomaly_ratio", .number(minimum: 0, maximum: 1, exclusive: true),
+                      "Add synthetic anomalies until this share of the rows are anomalies (not with synthetic_count)."),
+        ParameterSpec("synthetic_count", .integer(minimum: 0, maximum: nil), "Add this many synthetic rows (not with anomaly_ratio)."),
+        ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
+    ]
+    public static let inputs = [
+        InputSpec("data", "The real training rows (e.g. prep.train)."),
+        InputSpec("synthetic", required: false, many: true, "Synthetic sets (synthesize stages); rows are drawn from each in equal shares."),
+    ]
+    public static let outputs = [OutputSpec("data", file: "augmented.tar.zst", "Real and synthetic rows with their provenance.")]
+
+    public static func run(_ context: StageContext) throws {
+        let p = context.params
+        guard let realFile = context.inputs["data"]?.first else { throw StageError("augment needs a `data` input") }
+        let (real, transform) = try DatasetArchive.read(realFile.path)
+        let sets = try (context.inputs["synthetic"] ?? []).map { try DatasetArchive.read($0.path).dataset }
+        for (index, set) in sets.enumerated() where set.columns.map(\.name) != real.columns.map(\.name) {
+            throw StageError("synthetic input \(index + 1) has columns \(set.columns.map(\.name)), the real data \(real.columns.map(\.name))")
+        }
+        let available = sets.reduce(0) { $0 + $1.rowCount }
+        if p["anomaly_ratio"] != nil, p["synthetic_count"] != nil {
+            throw StageError("give anomaly_ratio or synthetic_count, not both")
+        }
+        var wanted = available
+        if let ratio = p["anomaly_ratio"]?.numberValue {
+            // (anomalies + added) / (rows + added) = ratio
+            let needed = (ratio * Double(real.rowCount) - Double(real.anomalyCount)) / (1 - ratio)
+            wanted = max(0, Int(needed.rounded(.up)))
+        } else if let count = p["synthetic_count"]?.integerValue {
+            wanted = count
+        }
+        guard wanted <= available else {
+            throw StageError("needs \(wanted) synthetic rows, the synthetic inputs hold \(available); synthesize more (count) or lower the target")
+        }
+        var rng = SeededRNG(seed: context.seed)
+        // Equal shares across sets, the remainder to the first ones, capped by what each holds.
+        var shares = sets.map { _ in 0 }
+        var remaining = wanted
+        while remaining > 0 {
+            let open = sets.indices.filter { shares[$0] < sets[$0].rowCount }
+            guard !open.isEmpty else { break }
+            for index in open where remaining > 0 {
+                shares[index] += 1
+                remaining -= 1
+            }
+        }
+        var sources = real.sources
+        var features = real.features.scalars, labels = real.labels, provenance = real.provenance
+        for (set, share) in zip(sets, shares) where share > 0 {
+            let rows = rng.sampleWithoutReplacement(share, from: set.rowCount).sorted()
+            let chosen = try set.rows(rows)
+            let mapping = chosen.sources.map { name -> Int32 in
+                if let index = sources.firstIndex(of: name) { return Int32(index) }
+                sources.append(name)
+                return Int32(sources.count - 1)
+            }
+            features += chosen.features.scalars
+            labels += chosen.labels
+            provenance += chosen.provenance.map { mapping[Int($0)] }
+        }
+        let augmented = try Dataset(features: try Tensor(shape: [labels.count, real.columns.count], scalars: features),
+                                    columns: real.columns, labels: labels, provenance: provenance, sources: sources,
+                                    rowShape: real.rowShape, source: context.stageID)
+        try DatasetArchive.write(augmented, transform: transform, to: context.output("data", of: self).path)
+    }
+}
