@@ -86,7 +86,7 @@ public final class TabularVAE: Generator, Module {
 
     public func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor {
         guard request.count >= 1 else { throw ModelError("vae: count must be at least 1, got \(request.count)") }
-        guard let network else { throw ModelError("vae: sample before fit") }
+        guard network != nil else { throw ModelError("vae: sample before fit") }
         let z = Tensor.normal([request.count, config.latent], standardDeviation: request.temperature, using: &rng)
         return try decode(z, label: request.label, using: &rng)
     }

@@ -113,7 +113,7 @@ extension StageImplementation {
 /// The stage types AnomSynth knows.
 public enum StageRegistry {
     /// Implemented stage types, by name.
-    public static let implemented: [String: any StageImplementation.Type] = [
+    nonisolated(unsafe) public static let implemented: [String: any StageImplementation.Type] = [  // immutable
         IngestStage.type: IngestStage.self,
         PreprocessStage.type: PreprocessStage.self,
         TrainGeneratorStage.type: TrainGeneratorStage.self,

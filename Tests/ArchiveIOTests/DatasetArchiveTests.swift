@@ -86,7 +86,7 @@ final class DatasetArchiveTests: XCTestCase {
         XCTAssertTrue(errorMessage { try DatasetArchive.read(truncated) }.hasPrefix(truncated + ":"), errorMessage { try DatasetArchive.read(truncated) })
 
         let empty = folder.appendingPathComponent("empty.tar.zst").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
         XCTAssertTrue(errorMessage { try DatasetArchive.read(empty) }.hasPrefix(empty + ":"))
         XCTAssertEqual(errorMessage { try DatasetArchive.read(folder.appendingPathComponent("none.tar").path) },
                        folder.appendingPathComponent("none.tar").path + ": no such file")
