@@ -3,6 +3,16 @@ import Foundation
 import NeuralNet
 import TensorCore
 
+/// A generator built from layers: its networks are made for a schema, then trained or loaded.
+public protocol NeuralGenerator: Generator, Module {
+    /// Creates the networks for a model-space schema (before training or loading weights).
+    func build(columns: [Column], using rng: inout SeededRNG) throws
+}
+
+extension TabularVAE: NeuralGenerator {}
+extension TabularFlow: NeuralGenerator {}
+extension TabularGAN: NeuralGenerator {}
+
 /// A trained generator on disk: one safetensors file (readable from PyTorch) whose
 /// metadata holds the kind, the JSON config, the model-space column schema and the
 /// training history.
@@ -75,21 +85,15 @@ public enum GeneratorStore {
             let gmm = GaussianMixture(components: Int(settings["components"] ?? "") ?? 5, iterations: Int(settings["iterations"] ?? "") ?? 100)
             try gmm.importState(tensors, columns: columns)
             generator = gmm
-        case "vae":
-            let vae = TabularVAE(config: try decoder.decode(TabularVAE.Config.self, from: Data(config.utf8)))
-            try vae.build(columns: columns, using: &rng)
-            try vae.loadState(tensors, source: path)
-            generator = vae
-        case "flow":
-            let flow = TabularFlow(config: try decoder.decode(TabularFlow.Config.self, from: Data(config.utf8)))
-            try flow.build(columns: columns, using: &rng)
-            try flow.loadState(tensors, source: path)
-            generator = flow
-        case "gan":
-            let gan = TabularGAN(config: try decoder.decode(TabularGAN.Config.self, from: Data(config.utf8)))
-            try gan.build(columns: columns, using: &rng)
-            try gan.loadState(tensors, source: path)
-            generator = gan
+        case "vae", "flow", "gan":
+            let network: any NeuralGenerator = switch kind {
+            case "vae": TabularVAE(config: try decoder.decode(TabularVAE.Config.self, from: Data(config.utf8)))
+            case "flow": TabularFlow(config: try decoder.decode(TabularFlow.Config.self, from: Data(config.utf8)))
+            default: TabularGAN(config: try decoder.decode(TabularGAN.Config.self, from: Data(config.utf8)))
+            }
+            try network.build(columns: columns, using: &rng)
+            try network.loadState(tensors, source: path)
+            generator = network
         default:
             throw ModelError("\(path): unknown generator kind '\(kind)'")
         }
