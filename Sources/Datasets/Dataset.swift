@@ -8,6 +8,14 @@ public enum ColumnKind: Equatable, Sendable, Codable {
     case categorical(categories: [String])
 }
 
+extension ColumnKind {
+    /// The categories of a categorical kind, nil for a numeric one.
+    public var categories: [String]? {
+        if case .categorical(let categories) = self { return categories }
+        return nil
+    }
+}
+
 /// One column of a dataset's feature matrix.
 public struct Column: Equatable, Sendable, Codable {
     public var name: String
@@ -22,10 +30,7 @@ public struct Column: Equatable, Sendable, Codable {
     }
 
     /// The categories of a categorical column, nil for a numeric one.
-    public var categories: [String]? {
-        if case .categorical(let categories) = kind { return categories }
-        return nil
-    }
+    public var categories: [String]? { kind.categories }
 }
 
 /// A table of float32 features with a label (1 = anomaly) and a provenance per row.

@@ -55,7 +55,7 @@ final class RowConverter {
         }
         self.positive = (label?.positive ?? []).map { Array($0.utf8) }
         self.positiveSeen = [Bool](repeating: false, count: label?.positive.count ?? 0)
-        self.declaredCategories = kinds.map { ($0.categoriesIfAny?.isEmpty == false) }
+        self.declaredCategories = kinds.map { ($0.categories?.isEmpty == false) }
         self.missingTexts = missing
         self.missing = missing.map { Array($0.utf8) }
         self.missingLooksNumeric = self.missing.contains { token in
@@ -192,7 +192,7 @@ final class RowConverter {
         if let index = categoryIndex[j][text] { return Float(index) }
         guard case .categorical(let categories) = kinds[j], !declaredCategories[j] else {
             throw DatasetError(source, line: line,
-                               "column '\(names[j])': '\(text)' is not one of its declared values \(kinds[j].categoriesIfAny ?? [])")
+                               "column '\(names[j])': '\(text)' is not one of its declared values \(kinds[j].categories ?? [])")
         }
         categoryIndex[j][text] = categories.count
         kinds[j] = .categorical(categories: categories + [text])
@@ -224,7 +224,7 @@ final class RowConverter {
         }
         var columns: [Column] = []
         for (j, kind) in kinds.enumerated() where j != labelIndex {
-            columns.append(Column(name: names[j], kind: kind.categoriesIfAny == nil ? .numeric(integer: integral[j]) : kind))
+            columns.append(Column(name: names[j], kind: kind.categories == nil ? .numeric(integer: integral[j]) : kind))
         }
         let tensor = try Tensor(shape: [labels.count, columns.count], scalars: features)
         features = []
@@ -232,9 +232,3 @@ final class RowConverter {
     }
 }
 
-extension ColumnKind {
-    var categoriesIfAny: [String]? {
-        if case .categorical(let categories) = self { return categories }
-        return nil
-    }
-}

@@ -113,7 +113,7 @@ public enum QualityMetrics {
         let nearest = try NearestNeighbors.search(synthetic, in: real, k: 1)
         let distances = nearest.enumerated().map { r, list -> Double in
             let j = list[0]
-            return (0..<real.columns).reduce(0.0) { $0 + Double((synthetic[r, $1] - real[j, $1]) * (synthetic[r, $1] - real[j, $1])) }.squareRoot()
+            return Double(synthetic.squaredDistance(row: r, to: real, row: j).squareRoot())
         }.sorted()
         guard !distances.isEmpty else { return (.nan, 0) }
         return (distances[distances.count / 2], Double(distances.filter { $0 == 0 }.count) / Double(distances.count))
@@ -124,18 +124,14 @@ public enum QualityMetrics {
     public static func manifoldPrecisionRecall(real: Tensor, synthetic: Tensor, k: Int) throws -> (precision: Double, recall: Double) {
         func radii(_ x: Tensor) throws -> [Float] {
             let lists = try NearestNeighbors.search(x, in: x, k: k, excludeSelf: true)
-            return lists.enumerated().map { r, list in list.last.map { squaredDistance(x, r, x, $0) } ?? 0 }
+            return lists.enumerated().map { r, list in list.last.map { x.squaredDistance(row: r, to: x, row: $0) } ?? 0 }
         }
         func coverage(_ queries: Tensor, by points: Tensor, radii: [Float]) -> Double {
             var covered = 0
-            for q in 0..<queries.rows where (0..<points.rows).contains(where: { squaredDistance(queries, q, points, $0) <= radii[$0] }) { covered += 1 }
+            for q in 0..<queries.rows where (0..<points.rows).contains(where: { queries.squaredDistance(row: q, to: points, row: $0) <= radii[$0] }) { covered += 1 }
             return Double(covered) / Double(max(queries.rows, 1))
         }
         return (coverage(synthetic, by: real, radii: try radii(real)), coverage(real, by: synthetic, radii: try radii(synthetic)))
-    }
-
-    static func squaredDistance(_ a: Tensor, _ i: Int, _ b: Tensor, _ j: Int) -> Float {
-        (0..<a.columns).reduce(0) { $0 + (a[i, $1] - b[j, $1]) * (a[i, $1] - b[j, $1]) }
     }
 
     /// Trains a logistic regression to tell real (0) from synthetic (1) rows on one half

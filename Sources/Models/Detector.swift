@@ -40,7 +40,7 @@ public final class KNearestNeighbourDetector: Detector {
         let neighbours = try NearestNeighbors.search(data.features, in: reference, k: k)
         return neighbours.enumerated().map { r, list in
             let j = list[list.count - 1]
-            return (0..<reference.columns).reduce(Float(0)) { $0 + (data.features[r, $1] - reference[j, $1]) * (data.features[r, $1] - reference[j, $1]) }.squareRoot()
+            return data.features.squaredDistance(row: r, to: reference, row: j).squareRoot()
         }
     }
 }

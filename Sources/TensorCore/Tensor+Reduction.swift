@@ -120,3 +120,23 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// Squared Euclidean distance between row `i` of this matrix and row `j` of `other`
+    /// (same column count).
+    @inlinable
+    public func squaredDistance(row i: Int, to other: Tensor, row j: Int) -> Float {
+        let width = columns
+        precondition(other.columns == width, "rows of \(describe(shape)) and \(describe(other.shape)) differ in width")
+        return withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
+                var total: Float = 0
+                for k in 0..<width {
+                    let d = a[i * width + k] - b[j * width + k]
+                    total += d * d
+                }
+                return total
+            }
+        }
+    }
+}

@@ -228,17 +228,15 @@ enum Filters {
             let normal = try reference.features.gatherRows((0..<reference.rowCount).filter { reference.labels[$0] == 0 })
             if normal.rows >= 2 {
                 let own = try NearestNeighbors.search(normal, in: normal, k: 1, excludeSelf: true)
-                let spacing = own.enumerated().map { r, list in distance(normal, r, normal, list[0]) }.sorted()
+                let spacing = own.enumerated().map { r, list in normal.squaredDistance(row: r, to: normal, row: list[0]).squareRoot() }.sorted()
                 let threshold = spacing[spacing.count / 2]
                 let candidates = try rows.gatherRows(keep)
                 let nearest = try NearestNeighbors.search(candidates, in: normal, k: 1)
-                keep = keep.enumerated().filter { index, _ in distance(candidates, index, normal, nearest[index][0]) > threshold }.map(\.element)
+                keep = keep.enumerated().filter { index, _ in
+                    candidates.squaredDistance(row: index, to: normal, row: nearest[index][0]).squareRoot() > threshold
+                }.map(\.element)
             }
         }
         return keep
-    }
-
-    static func distance(_ a: Tensor, _ i: Int, _ b: Tensor, _ j: Int) -> Float {
-        (0..<a.columns).reduce(Float(0)) { $0 + (a[i, $1] - b[j, $1]) * (a[i, $1] - b[j, $1]) }.squareRoot()
     }
 }
