@@ -40,10 +40,11 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
         .target(name: "Evaluation", dependencies: ["TensorCore", "NeuralNet", "Datasets", "Models"]),
+        .target(name: "Reporting", dependencies: ["TensorCore", "Evaluation"]),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),
         .target(
             name: "PipelineEngine",
-            dependencies: ["TensorCore", "Datasets", "ArchiveIO", "Models", "Evaluation", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["TensorCore", "Datasets", "ArchiveIO", "Models", "Evaluation", "Reporting", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
             name: "ArchiveIO",
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "AnomSynthCLI",
             dependencies: [
-                "TensorCore", "NeuralNet", "Datasets", "ArchiveIO", "PipelineEngine", "Benchmarks",
+                "TensorCore", "NeuralNet", "Datasets", "ArchiveIO", "Reporting", "PipelineEngine", "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNet", "Evaluation", "TestSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Models", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "TestSupport"]),

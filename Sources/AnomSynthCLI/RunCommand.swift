@@ -50,6 +50,10 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: stage \(stage.id): \(stage.error ?? "failed")\n".utf8))
         }
         if summary.status != "succeeded" { throw ExitCode(1) }
+        for warning in summary.warnings where !json { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        if !json && !quiet { for report in summary.reports { print("report: \(report)") } }
+        for gate in summary.missedGates { FileHandle.standardError.write(Data("quality gate missed: \(gate)\n".utf8)) }
+        if !summary.missedGates.isEmpty { throw ExitCode(3) }
     }
 }
 

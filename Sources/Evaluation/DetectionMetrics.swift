@@ -54,16 +54,53 @@ public enum DetectionMetrics {
         }
     }
 
-    /// The threshold with the best F1 on (validation) scores: the lowest score of the best cut.
+    /// The threshold with the best F1 on (validation) scores: the lowest score of the best
+    /// cut (ties taken together), found in one sweep over the sorted scores.
     public static func bestF1Threshold(scores: [Float], labels: [UInt8]) -> Float? {
-        let candidates = Array(Set(scores)).sorted()
-        guard !candidates.isEmpty, labels.contains(1) else { return nil }
-        var best: (f1: Double, threshold: Float) = (-1, candidates[0])
-        for threshold in candidates {
-            let f1 = Confusion(scores: scores, labels: labels, threshold: threshold).f1
-            if f1 > best.f1 { best = (f1, threshold) }
+        let positives = labels.filter { $0 == 1 }.count
+        guard !scores.isEmpty, positives > 0 else { return nil }
+        var best: (f1: Double, threshold: Float) = (-1, scores.min()!)
+        for cut in thresholdSweep(scores: scores, labels: labels) {
+            let f1 = 2 * Double(cut.truePositives) / Double(cut.predicted + positives)
+            if f1 > best.f1 { best = (f1, cut.threshold) }
         }
         return best.threshold
+    }
+
+    /// Every distinct score as a threshold, highest first, with the rows predicted anomalous
+    /// (`score >= threshold`) and the true positives among them.
+    public static func thresholdSweep(scores: [Float], labels: [UInt8]) -> [(threshold: Float, predicted: Int, truePositives: Int)] {
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var result: [(threshold: Float, predicted: Int, truePositives: Int)] = []
+        var truePositives = 0, i = 0
+        while i < order.count {
+            var j = i
+            while j + 1 < order.count, scores[order[j + 1]] == scores[order[i]] { j += 1 }
+            for k in i...j where labels[order[k]] == 1 { truePositives += 1 }
+            result.append((scores[order[i]], j + 1, truePositives))
+            i = j + 1
+        }
+        return result
+    }
+
+    /// The ROC curve's points (false positive rate, true positive rate), from (0, 0) to (1, 1).
+    /// - Returns: nil when either class is empty.
+    public static func rocCurve(scores: [Float], labels: [UInt8]) -> [(x: Double, y: Double)]? {
+        let positives = labels.filter { $0 == 1 }.count, negatives = labels.count - positives
+        guard positives > 0, negatives > 0 else { return nil }
+        return [(0, 0)] + thresholdSweep(scores: scores, labels: labels).map {
+            (Double($0.predicted - $0.truePositives) / Double(negatives), Double($0.truePositives) / Double(positives))
+        }
+    }
+
+    /// The precision-recall curve's points (recall, precision), from recall 0 at precision 1.
+    /// - Returns: nil without positives.
+    public static func precisionRecallCurve(scores: [Float], labels: [UInt8]) -> [(x: Double, y: Double)]? {
+        let positives = labels.filter { $0 == 1 }.count
+        guard positives > 0 else { return nil }
+        return [(0, 1)] + thresholdSweep(scores: scores, labels: labels).map {
+            (Double($0.truePositives) / Double(positives), Double($0.truePositives) / Double($0.predicted))
+        }
     }
 
     /// The score above which the given share of rows lies (a contamination quantile).

@@ -72,15 +72,17 @@ enum TrainingLoop {
     ///   - rows: number of training rows.
     ///   - step: trains on a batch of row indices and returns the batch loss.
     ///   - validate: the loss on the held-out rows, when there are any.
+    ///   - validateExternal: the loss on a validation set of the caller's (instead of held-out rows).
     static func run(
         model: any Module, name: String, rows: Int, settings: TrainingSettings, using rng: inout SeededRNG,
-        step: ([Int], inout SeededRNG) throws -> Double, validate: (([Int]) throws -> Double)? = nil
+        step: ([Int], inout SeededRNG) throws -> Double, validate: (([Int]) throws -> Double)? = nil,
+        validateExternal: (() throws -> Double)? = nil
     ) throws -> TrainingHistory {
         guard settings.epochs >= 1, settings.batchSize >= 1 else {
             throw ModelError("\(name): epochs and batch_size must be at least 1")
         }
         var order = rng.permutation(rows)
-        let held = validate == nil ? 0 : Int(Double(rows) * settings.validationFraction)
+        let held = validate == nil || validateExternal != nil ? 0 : Int(Double(rows) * settings.validationFraction)
         let validation = Array(order.prefix(held))
         order.removeFirst(held)
         guard !order.isEmpty else { throw ModelError("\(name): no training rows") }
@@ -98,8 +100,11 @@ enum TrainingLoop {
                 batches += 1
             }
             history.trainLoss.append(total / Double(batches))
-            if let validate, !validation.isEmpty {
-                let loss = try validate(validation)
+            let check: (() throws -> Double)? = validateExternal ?? validate.flatMap { validate in
+                validation.isEmpty ? nil : { try validate(validation) }
+            }
+            if let check {
+                let loss = try check()
                 history.validationLoss.append(loss)
                 if loss < best {
                     best = loss

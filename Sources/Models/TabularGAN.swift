@@ -117,6 +117,11 @@ public final class TabularGAN: Generator, Module {
         }
     }
 
+    /// The discriminator's logit for each row ("how real"), `[rows]`.
+    public func discriminatorScores(_ data: Dataset) throws -> [Float] {
+        try criticize(Variable(data.features), condition: condition(data.labels)).value.scalars
+    }
+
     public func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor {
         guard request.count >= 1 else { throw ModelError("gan: count must be at least 1, got \(request.count)") }
         guard generator != nil else { throw ModelError("gan: sample before fit") }

@@ -111,6 +111,41 @@ public final class TabularVAE: Generator, Module {
         return groups.discretize(rows, draw: true, using: &rng)
     }
 
+    /// Each row's negative ELBO with the posterior mean as the latent (a deterministic
+    /// anomaly score): the Gaussian negative log-likelihood of its numeric columns at the
+    /// learned variances, the cross-entropy of its one-hot groups, and the KL term.
+    public func negativeELBO(_ data: Dataset) throws -> [Float] {
+        guard let network else { throw ModelError("vae: score before fit") }
+        let (mean, logVariance) = try network.encode(Variable(data.features), condition: condition(data.labels))
+        let outputs = try network.decode(mean, condition: condition(data.labels)).value
+        let (widths, isGroup) = groups.runs
+        let halfLog2Pi = Float(0.5 * Foundation.log(2 * Double.pi))
+        return (0..<data.rowCount).map { r in
+            var total: Float = 0, column = 0, run = 0
+            for (width, group) in zip(widths, isGroup) {
+                if group {
+                    let logits = (column..<column + width).map { outputs[r, $0] }
+                    let top = logits.max() ?? 0
+                    let normalizer = top + Foundation.log(logits.reduce(0) { $0 + Foundation.exp($1 - top) })
+                    for k in 0..<width { total -= data.features[r, column + k] * (logits[k] - normalizer) }
+                } else {
+                    let variances = logVariances[run].value.scalars
+                    for k in 0..<width {
+                        let d = data.features[r, column + k] - outputs[r, column + k]
+                        total += 0.5 * d * d * Foundation.exp(-variances[k]) + 0.5 * variances[k] + halfLog2Pi
+                    }
+                    run += 1
+                }
+                column += width
+            }
+            for k in 0..<config.latent {
+                let m = mean.value[r, k], v = logVariance.value[r, k]
+                total += 0.5 * (m * m + Foundation.exp(v) - 1 - v)
+            }
+            return total
+        }
+    }
+
     /// The posterior means of rows (for perturbation and interpolation in latent space).
     public func encode(_ data: Dataset) throws -> Tensor {
         guard let network else { throw ModelError("vae: encode before fit") }

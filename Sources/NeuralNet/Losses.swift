@@ -30,11 +30,27 @@ public enum Loss {
 
     /// Binary cross-entropy of logits against 0/1 (or soft) targets, averaged over
     /// all elements; computed as `max(x, 0) - x y + log(1 + e^-|x|)`, stable for any logit.
+    /// - Parameter weights: per-element weights (e.g. class weights), same shape; the
+    ///   result is then the weighted sum divided by the element count.
     /// - Throws: `ShapeError` naming both shapes when they differ.
-    public static func binaryCrossEntropyWithLogits(_ logits: Variable, targets: Tensor) throws -> Variable {
+    public static func binaryCrossEntropyWithLogits(_ logits: Variable, targets: Tensor, weights: Tensor? = nil) throws -> Variable {
         let x = logits.value
         guard x.shape == targets.shape else {
             throw ShapeError("binaryCrossEntropy", "logits \(describe(x.shape)) vs targets \(describe(targets.shape))")
+        }
+        if let weights {
+            guard weights.shape == x.shape else {
+                throw ShapeError("binaryCrossEntropy", "logits \(describe(x.shape)) vs weights \(describe(weights.shape))")
+            }
+            let scale = 1 / Float(max(x.count, 1))
+            let value = zip(zip(x.scalars, targets.scalars), weights.scalars).reduce(Float(0)) { total, item in
+                let ((a, y), w) = item
+                return total + w * (max(a, 0) - a * y + Foundation.log1p(Foundation.exp(-abs(a))))
+            } * scale
+            return Variable.record(Tensor(scalar: value), parents: [logits]) { g in
+                let factor = scale * g.scalar
+                logits.accumulate(x.sigmoid().zipMap(targets) { $0 - $1 }.zipMap(weights) { factor * $0 * $1 })
+            }
         }
         let scale = 1 / Float(max(x.count, 1))
         // Vectorized: max(x, 0) - x y + log(1 + e^-|x|), eight at a time.

@@ -4,12 +4,14 @@ import Foundation
 public enum CacheKey {
     /// The canonical JSON that a stage's key is the SHA-256 of: the tool version, the
     /// stage type and its implementation version, the parameters (defaults filled in),
-    /// the seed, the content digests of its inputs and of the files it reads. No
+    /// the seed, the content digests of its inputs and of the files it reads (and, for a
+    /// stage that gathers matrix variants, the pipeline's name and each input's variant). No
     /// paths, no times.
     /// - Parameter digest: the SHA-256 of a referenced output, nil when unknown.
     /// - Throws: `StageError` when an input's digest or an external file is unavailable.
-    public static func material(_ stage: Pipeline.Stage, pipelineDirectory: URL,
+    public static func material(_ stage: Pipeline.Stage, of pipeline: Pipeline,
                                 digest: (Pipeline.Reference) -> String?) throws -> String {
+        let pipelineDirectory = pipeline.directory
         var inputs: [(key: String, value: JSONValue)] = []
         for (name, references) in stage.inputs {
             inputs.append((name, .array(try references.map { reference in
@@ -22,11 +24,17 @@ public enum CacheKey {
             guard let data = FileManager.default.contents(atPath: path) else { throw StageError("cannot read \(path)") }
             files.append((URL(fileURLWithPath: path).lastPathComponent, .string(StageCache.sha256(data))))
         }
-        return JSONValue.object([
+        var members: [(key: String, value: JSONValue)] = [
             ("anomsynth", .string(AnomSynthVersion.current)), ("type", .string(stage.implementation.type)),
             ("version", .number(Double(stage.implementation.version))), ("params", stage.params),
             ("seed", .string(String(stage.seed))), ("inputs", .object(inputs)), ("files", .object(files)),
-        ]).canonical
+        ]
+        if stage.implementation.gathersVariants {
+            // The pipeline's name and the variant of each input (in its stage id) are part of what such a stage writes.
+            members.append(("pipeline", .string(pipeline.name)))
+            members.append(("origins", .object(stage.inputs.map { ($0.key, .array($0.value.map { .string($0.description) })) })))
+        }
+        return JSONValue.object(members).canonical
     }
 
     /// The key: lowercase hex SHA-256 of the material.

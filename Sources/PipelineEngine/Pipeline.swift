@@ -1,5 +1,23 @@
 import Foundation
 
+/// One matrix axis set to a value: `model=vae` for the axis `gen.params.model`.
+public struct MatrixAssignment: Hashable, Sendable {
+    /// The axis's last key (`model`), or `seed`.
+    public let key: String
+    /// The value as text (strings unquoted, other JSON canonical).
+    public let value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+
+    /// `key=value,key=value`.
+    public static func name(_ assignments: [MatrixAssignment]) -> String {
+        assignments.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+    }
+}
+
 /// A validated pipeline: named stages with resolved inputs and complete parameters.
 public struct Pipeline {
     /// A reference to a stage's output: `id` (its first output) or `id.output`.
@@ -19,8 +37,10 @@ public struct Pipeline {
         public let inputs: [String: [Reference]]
         /// The stage's seed: its `seed` parameter, else derived from the pipeline seed and the id.
         public let seed: UInt64
+        /// The matrix values this stage depends on (`scale=minmax`); empty when every variant shares it.
+        public var assignments: [MatrixAssignment] = []
         /// The matrix variant this stage belongs to (`scale=minmax`), nil when every variant shares it.
-        public var variant: String? = nil
+        public var variant: String? { assignments.isEmpty ? nil : MatrixAssignment.name(assignments) }
         /// Ids of the stages this one reads.
         public var dependencies: [String] { Array(Set(inputs.values.flatMap { $0.map(\.stage) })).sorted() }
     }

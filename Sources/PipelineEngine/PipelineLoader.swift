@@ -24,15 +24,15 @@ public enum PipelineLoader {
                                   directory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let document = validator.applyOverrides(overrides, to: parsed.value)
         let variants = validator.expandMatrix(document)
-        var pipelines: [(name: String, pipeline: Pipeline)] = []
-        for (name, expanded) in variants {
+        var pipelines: [(assignments: [MatrixAssignment], pipeline: Pipeline)] = []
+        for (assignments, expanded) in variants {
             var each = validator
             each.clearIssues()
-            if let pipeline = each.validate(expanded) { pipelines.append((name, pipeline)) }
+            if let pipeline = each.validate(expanded) { pipelines.append((assignments, pipeline)) }
             for issue in each.issues where !validator.issues.contains(issue) { validator.append(issue) }
         }
         guard validator.issues.isEmpty, let first = pipelines.first?.pipeline else { throw PipelineInvalid(issues: validator.sortedIssues) }
-        return variants.count == 1 && variants[0].name.isEmpty ? first : Matrix.merge(pipelines)
+        return variants.count == 1 && variants[0].assignments.isEmpty ? first : Matrix.merge(pipelines)
     }
 }
 
@@ -88,13 +88,13 @@ struct Validator {
 
     /// The documents a `matrix` expands to, each with its variant name (`scale=minmax,seed=2`);
     /// one unnamed document without a matrix.
-    mutating func expandMatrix(_ document: JSONValue) -> [(name: String, document: JSONValue)] {
-        guard let matrix = document["matrix"] else { return [("", document)] }
+    mutating func expandMatrix(_ document: JSONValue) -> [(assignments: [MatrixAssignment], document: JSONValue)] {
+        guard let matrix = document["matrix"] else { return [([], document)] }
         guard let axes = matrix.objectValue, !axes.isEmpty else {
             report("$.matrix", "expected an object of 'STAGE.params.KEY' or 'seed' to arrays of values, got \(matrix.typeDescription)")
-            return [("", document)]
+            return [([], document)]
         }
-        var combinations: [(name: [String], document: JSONValue)] = [([], document.setting(["matrix"], to: .null))]
+        var combinations: [(name: [MatrixAssignment], document: JSONValue)] = [([], document.setting(["matrix"], to: .null))]
         for (key, values) in axes {
             let path = JSONPath.appending(key, to: "$.matrix")
             guard let list = values.arrayValue, !list.isEmpty else {
@@ -113,18 +113,19 @@ struct Validator {
             }
             let label = isSeed ? "seed" : parts[parts.count - 1]
             combinations = combinations.flatMap { combination in
-                list.map { value -> (name: [String], document: JSONValue) in
+                list.map { value -> (name: [MatrixAssignment], document: JSONValue) in
                     let text = value.stringValue ?? value.canonical
-                    guard !isSeed else { return (combination.name + ["\(label)=\(text)"], combination.document.setting(["seed"], to: value)) }
+                    let assignment = MatrixAssignment(key: label, value: text)
+                    guard !isSeed else { return (combination.name + [assignment], combination.document.setting(["seed"], to: value)) }
                     var stages = combination.document["stages"]?.arrayValue ?? []
                     if let index = stages.firstIndex(where: { $0["id"]?.stringValue == parts[0] }) {
                         stages[index] = stages[index].setting(Array(parts[1...]), to: value)
                     }
-                    return (combination.name + ["\(label)=\(text)"], combination.document.setting(["stages"], to: .array(stages)))
+                    return (combination.name + [assignment], combination.document.setting(["stages"], to: .array(stages)))
                 }
             }
         }
-        return combinations.map { ($0.name.joined(separator: ","), removingMatrix($0.document)) }
+        return combinations.map { ($0.name, removingMatrix($0.document)) }
     }
 
     private func removingMatrix(_ document: JSONValue) -> JSONValue {
@@ -181,8 +182,6 @@ struct Validator {
             }
             if let implementation = StageRegistry.implemented[type] {
                 types[id] = implementation
-            } else if StageRegistry.planned.contains(type) {
-                report("\(path).type", "stage type '\(type)' is not implemented yet (implemented: \(StageRegistry.implemented.keys.sorted().joined(separator: ", ")))")
             } else {
                 let hint = closest(to: type, in: StageRegistry.allTypes).map { "; did you mean '\($0)'?" } ?? ""
                 report("\(path).type", "unknown stage type '\(type)'\(hint); expected one of \(StageRegistry.allTypes.joined(separator: ", "))")
@@ -260,6 +259,11 @@ struct Validator {
             }
         case .object(let specs):
             return checkParameters(value, specs: specs, at: path)
+        case .objects(let specs):
+            guard let items = value.arrayValue else { return fail("expected an array of objects, got \(value.canonical)") }
+            return .array(items.enumerated().map { index, item in
+                reportErrors ? checkParameters(item, specs: specs, at: "\(path)[\(index)]") : item
+            })
         }
         return value
     }

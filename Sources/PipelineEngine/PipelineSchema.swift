@@ -91,6 +91,7 @@ public enum PipelineSchema {
         case .path: schema = .object([("type", .string("string")), ("minLength", .number(1))])
         case .strings: schema = .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])
         case .object(let specs): schema = objectSchema(specs)
+        case .objects(let specs): schema = .object([("type", .string("array")), ("items", objectSchema(specs))])
         }
         schema = schema.adding("description", .string(spec.description))
         if let fallback = spec.defaultValue { schema = schema.adding("default", fallback) }
@@ -145,12 +146,12 @@ extension PipelineSchema {
                 for spec in specs {
                     lines.append("| `\(prefix)\(spec.name)`\(spec.required ? " (required)" : "") | \(typeName(spec.kind)) | \(spec.defaultValue.map { "`\($0.canonical)`" } ?? "") | \(spec.description) |")
                     if case .object(let nested) = spec.kind { rows(nested, prefix: "\(prefix)\(spec.name).") }
+                    if case .objects(let nested) = spec.kind { rows(nested, prefix: "\(prefix)\(spec.name)[].") }
                 }
             }
             rows(stage.parameters, prefix: "")
             lines.append("")
         }
-        lines.append("Not implemented yet (rejected by `validate`): " + StageRegistry.planned.map { "`\($0)`" }.joined(separator: ", ") + ".")
         return lines.joined(separator: "\n")
     }
 
@@ -165,6 +166,7 @@ extension PipelineSchema {
         case .path: "file path"
         case .strings: "array of strings"
         case .object: "object"
+        case .objects: "array of objects"
         }
     }
 }

@@ -24,7 +24,7 @@ public enum Planner {
                 steps.append(Step(id: id, action: "run", key: nil, reason: "input stage \(pending.joined(separator: ", ")) will run first"))
                 continue
             }
-            guard let material = try? CacheKey.material(stage, pipelineDirectory: pipeline.directory, digest: { reference in
+            guard let material = try? CacheKey.material(stage, of: pipeline, digest: { reference in
                 records[reference.stage].flatMap { record in record.outputs[reference.output].flatMap { record.files[$0]?.sha256 } }
             }) else {
                 steps.append(Step(id: id, action: "run", key: nil, reason: "an input file cannot be read"))

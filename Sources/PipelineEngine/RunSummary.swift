@@ -19,4 +19,15 @@ public struct RunSummary: Codable, Sendable {
     public var stages: [StageOutcome]
     /// Every `metrics.json` the run wrote.
     public var metrics: [String]
+    /// Every `report.html` the run wrote.
+    public var reports: [String] = []
+    /// The quality gates missed, one message each (the run then exits 3).
+    public var missedGates: [String] = []
+    /// Warnings of the evaluations (e.g. an undefined metric).
+    public var warnings: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, status, stages, metrics, reports, warnings
+        case missedGates = "missed_gates"
+    }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Reporting
 
 /// The version of AnomSynth, part of every cache key.
 public enum AnomSynthVersion {
@@ -57,11 +58,32 @@ public final class Runner: @unchecked Sendable {
             }
         }
         let stages = pipeline.stages.map { outcomes[$0.id]! }
-        let summary = RunSummary(pipeline: pipeline.name,
+        var summary = RunSummary(pipeline: pipeline.name,
                                  status: stages.contains { $0.status == .failed || $0.status == .skipped } ? "failed" : "succeeded",
-                                 stages: stages, metrics: [])
+                                 stages: stages, metrics: stages.compactMap { $0.outputs["metrics"] })
+        summary.reports = stages.compactMap { $0.outputs["report_html"] }
+        for path in summary.metrics {
+            guard let document = try? MetricsDocument.read(path) else { continue }
+            summary.missedGates += document.gates.compactMap { $0.passed ? nil : $0.message ?? $0.gate.summary }
+            summary.warnings += document.warnings
+        }
+        completeReports(stages)
         writeLastRun()
         return summary
+    }
+
+    /// Adds this run's stage table (status, seconds, key) to each published report: the
+    /// cached report cannot hold it, so the published copy (not the cache entry) is rewritten.
+    private func completeReports(_ stages: [RunSummary.StageOutcome]) {
+        let rows = stages.map { StageRow(id: $0.id, type: pipeline.stage($0.id)!.implementation.type, status: $0.status.rawValue,
+                                         seconds: $0.seconds, key: $0.key) }
+        for stage in stages {
+            for (output, html) in [("report_html", true), ("report_md", false)] {
+                guard let path = stage.outputs[output], let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+                try? FileManager.default.removeItem(atPath: path)  // a link into the cache: never write through it
+                try? StagePlaceholder.fill(text, stages: rows, html: html).write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        }
     }
 
     /// The forced stages and everything downstream of them.
@@ -91,9 +113,13 @@ public final class Runner: @unchecked Sendable {
                 options.reporter.stageStarted(stage.id)
                 let folder = try cache.temporaryFolder()
                 defer { try? FileManager.default.removeItem(at: folder) }
-                let context = StageContext(stageID: stage.id, params: stage.params, seed: stage.seed,
+                var context = StageContext(stageID: stage.id, params: stage.params, seed: stage.seed,
                                            inputs: inputFiles(stage), outputDirectory: folder, pipelineDirectory: pipeline.directory,
                                            progress: { [reporter = options.reporter] in reporter.progress(stage.id, $0) })
+                context.pipelineName = pipeline.name
+                context.origins = stage.inputs.mapValues { references in
+                    references.map { InputOrigin(stage: $0.stage, assignments: pipeline.stage($0.stage)?.assignments ?? []) }
+                }
                 try stage.implementation.run(context)
                 if force { try? FileManager.default.removeItem(at: cache.entry(key)) }
                 return (try cache.commit(folder, key: key, stageID: stage.id, implementation: stage.implementation, keyMaterial: material), true)
@@ -111,7 +137,7 @@ public final class Runner: @unchecked Sendable {
     }
 
     func keyMaterial(_ stage: Pipeline.Stage) throws -> String {
-        try CacheKey.material(stage, pipelineDirectory: pipeline.directory) { reference in
+        try CacheKey.material(stage, of: pipeline) { reference in
             lock.withLock { records[reference.stage] }.flatMap { record in
                 record.outputs[reference.output].flatMap { record.files[$0]?.sha256 }
             }

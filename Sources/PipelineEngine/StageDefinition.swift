@@ -12,6 +12,8 @@ public indirect enum ParameterKind: Sendable {
     case path
     case strings
     case object([ParameterSpec])
+    /// An array of objects, each with these parameters.
+    case objects([ParameterSpec])
 }
 
 /// One parameter of a stage type: its JSON name, type, default and meaning.
@@ -61,6 +63,12 @@ public struct OutputSpec: Sendable {
     }
 }
 
+/// Where an input file comes from: the stage that wrote it and the matrix values it depends on.
+public struct InputOrigin: Sendable {
+    public let stage: String
+    public let assignments: [MatrixAssignment]
+}
+
 /// What a stage gets when it runs.
 public struct StageContext {
     public let stageID: String
@@ -70,6 +78,10 @@ public struct StageContext {
     public let seed: UInt64
     /// Files of the referenced outputs, per input name, in order.
     public let inputs: [String: [URL]]
+    /// The stage and matrix values behind each of those files, in the same order.
+    public var origins: [String: [InputOrigin]] = [:]
+    /// The pipeline's name (part of the key of stages that gather variants).
+    public var pipelineName = ""
     /// Where the stage writes its outputs (a fresh temporary folder).
     public let outputDirectory: URL
     /// The folder of the pipeline file, for relative paths.
@@ -100,6 +112,9 @@ public protocol StageImplementation {
     static var inputs: [InputSpec] { get }
     /// The outputs; the first is the default when an input names only the stage id.
     static var outputs: [OutputSpec] { get }
+    /// Whether, in a matrix, one stage reads every variant's inputs (instead of a copy per
+    /// variant); it then learns each input's variant (`StageContext.origins`), which enters its key.
+    static var gathersVariants: Bool { get }
     /// Files (beyond inputs) whose content the result depends on: their digests enter the cache key.
     static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String]
     /// Does the work, writing every output into `context.outputDirectory`.
@@ -107,6 +122,7 @@ public protocol StageImplementation {
 }
 
 extension StageImplementation {
+    public static var gathersVariants: Bool { false }
     public static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String] { [] }
 }
 
@@ -119,11 +135,10 @@ public enum StageRegistry {
         TrainGeneratorStage.type: TrainGeneratorStage.self,
         SynthesizeStage.type: SynthesizeStage.self,
         AugmentStage.type: AugmentStage.self,
+        TrainDetectorStage.type: TrainDetectorStage.self,
+        EvaluateStage.type: EvaluateStage.self,
     ]
 
-    /// Stage types of the design whose implementation has not landed yet; `validate` rejects them clearly.
-    public static let planned = ["train_detector", "evaluate"]
-
-    /// Every known type name, implemented first.
-    public static var allTypes: [String] { implemented.keys.sorted() + planned }
+    /// Every type name, sorted.
+    public static var allTypes: [String] { implemented.keys.sorted() }
 }

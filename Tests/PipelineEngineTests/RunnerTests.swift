@@ -57,7 +57,7 @@ final class RunnerTests: XCTestCase {
     func test_setOverride_changesTheKey_andSameResultsGiveSameBytes() throws {
         let pipeline = try PipelineLoader.load(pipelineFile)
         let changed = try PipelineLoader.load(pipelineFile, overrides: ["raw.params.has_header=false"])
-        let material = { (p: Pipeline) in try CacheKey.material(p.stage("raw")!, pipelineDirectory: p.directory) { _ in nil } }
+        let material = { (p: Pipeline) in try CacheKey.material(p.stage("raw")!, of: p) { _ in nil } }
         XCTAssertNotEqual(CacheKey.key(try material(pipeline)), CacheKey.key(try material(changed)))
         _ = try runPipeline(cache: "one")
         let first = try Data(contentsOf: folder.appendingPathComponent("runs/tiny/prep/train.tar.zst"))
@@ -68,7 +68,7 @@ final class RunnerTests: XCTestCase {
     func test_keyOfAFixturePipeline_isPinned() throws {
         // A change here means every user's cache is invalidated: bump stage versions deliberately, not by accident.
         let pipeline = try PipelineLoader.load(pipelineFile)
-        let material = try CacheKey.material(pipeline.stage("raw")!, pipelineDirectory: pipeline.directory) { _ in nil }
+        let material = try CacheKey.material(pipeline.stage("raw")!, of: pipeline) { _ in nil }
         XCTAssertEqual(material, #"{"anomsynth":"0.1.0","files":{"kdd.dat":"\#(StageCache.sha256(try Data(contentsOf: folder.appendingPathComponent("kdd.dat"))))"},"inputs":{},"params":{"categorical":[],"delimiter":",","has_header":true,"path":"kdd.dat"},"seed":"9941345542212637076","type":"ingest","version":1}"#)
     }
 

@@ -7,7 +7,7 @@ import TensorCore
 /// invertible transform fitted on the training rows and applied to both.
 public enum PreprocessStage: StageImplementation {
     public static let type = "preprocess"
-    public static let version = 1
+    public static let version = 2
     public static let summary = "Split into train and test (or take a given test set), fit imputation, scaling and one-hot encoding on train, apply to both."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("scale", .choice(Scaling.allCases.map(\.rawValue)), default: .string("standard"), "How numeric columns are scaled."),
@@ -18,6 +18,10 @@ public enum PreprocessStage: StageImplementation {
         ParameterSpec("split", .object([
             ParameterSpec("test_fraction", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.3), "Share of rows for the test set."),
             ParameterSpec("stratify", .boolean, default: .bool(true), "Keep each class's share in both parts."),
+            ParameterSpec("folds", .integer(minimum: 2, maximum: 100),
+                          "k-fold instead of test_fraction: the rows are dealt into this many (stratified) folds and fold `fold` is the test set."),
+            ParameterSpec("fold", .integer(minimum: 0, maximum: 99), default: .number(0),
+                          "The test fold (0-based) with `folds`; put it in the matrix (`prep.params.split.fold`) to run every fold."),
         ]), default: .object([]), "The train/test split (ignored when a `test` input is given)."),
     ]
     public static let inputs = [
@@ -39,8 +43,14 @@ public enum PreprocessStage: StageImplementation {
         } else {
             var rng = SeededRNG(seed: context.seed)
             let split = params["split"]
-            (train, test) = try data.split(testFraction: split?["test_fraction"]?.numberValue ?? 0.3,
-                                           stratify: split?["stratify"]?.boolValue ?? true, using: &rng, source: context.stageID)
+            let stratify = split?["stratify"]?.boolValue ?? true
+            if let folds = split?["folds"]?.integerValue {
+                (train, test) = try data.foldSplit(folds: folds, fold: split?["fold"]?.integerValue ?? 0, stratify: stratify,
+                                                   using: &rng, source: context.stageID)
+            } else {
+                (train, test) = try data.split(testFraction: split?["test_fraction"]?.numberValue ?? 0.3, stratify: stratify,
+                                               using: &rng, source: context.stageID)
+            }
         }
         var options = PreprocessOptions()
         options.scaling = params["scale"]?.stringValue.flatMap(Scaling.init(rawValue:)) ?? .standard

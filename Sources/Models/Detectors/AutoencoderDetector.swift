@@ -1,0 +1,89 @@
+import Datasets
+import Foundation
+import NeuralNet
+import TensorCore
+
+/// A one-class detector: an autoencoder trained to reconstruct normal rows; the score is
+/// a row's mean squared reconstruction error.
+///
+/// With `negatives` it becomes semi-supervised (as Deep SAD, Ruff et al. 2020, does for
+/// distances): anomalies in the training rows, e.g. synthetic ones, add
+/// `negativeWeight · mean(1 / (error + ε))`, which pushes their reconstruction error up,
+/// so that synthesis can help a one-class model too.
+public final class AutoencoderDetector: Detector, Module {
+    public struct Config: Codable, Equatable, Sendable {
+        /// Encoder widths; the decoder mirrors them.
+        public var hidden = [64, 32]
+        public var bottleneck = 8
+        public var negatives = false
+        public var negativeWeight: Float = 1
+        public var training = TrainingSettings()
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case hidden, bottleneck, negatives, training
+            case negativeWeight = "negative_weight"
+        }
+    }
+
+    public let kind = "autoencoder"
+    public let isSupervised = false
+    public let config: Config
+    private var network: Sequential?
+
+    public init(config: Config) { self.config = config }
+
+    public func namedParameters() -> [NamedVariable] { network?.namedParameters() ?? [] }
+
+    /// Builds the network for `inputs` columns (also used before loading saved weights).
+    public func build(inputs: Int, using rng: inout SeededRNG) throws {
+        guard inputs >= 1, config.bottleneck >= 1, config.hidden.allSatisfy({ $0 >= 1 }) else {
+            throw ModelError("autoencoder: hidden sizes and the bottleneck must be at least 1")
+        }
+        let encoder = perceptronLayers([inputs] + config.hidden + [config.bottleneck], using: &rng)
+        let decoder = perceptronLayers([config.bottleneck] + config.hidden.reversed() + [inputs], using: &rng)
+        network = Sequential(encoder + [Activation(.relu)] + decoder)
+    }
+
+    /// Each row's mean squared reconstruction error, `[rows]`.
+    private func errors(_ x: Tensor) throws -> Variable {
+        guard let network else { throw ModelError("autoencoder: used before fit") }
+        return try (try network(Variable(x)) - Variable(x)).square().mean(axis: 1)
+    }
+
+    public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
+        let normal = data.indices(ofClass: 0), anomalies = data.indices(ofClass: 1)
+        guard normal.count >= 2 else { throw ModelError("autoencoder: needs at least 2 normal training rows, got \(normal.count)") }
+        if config.negatives, anomalies.isEmpty {
+            throw ModelError("autoencoder: negatives: true needs anomalies among the training rows (augment with synthetic ones), got none")
+        }
+        try build(inputs: data.columns.count, using: &rng)
+        var adam = Adam(learningRate: config.training.learningRate)
+        let heldNormal = try validation.map { try $0.rows($0.indices(ofClass: 0)) }.flatMap { $0.rowCount > 0 ? $0 : nil }
+        return try TrainingLoop.run(model: self, name: kind, rows: normal.count, settings: config.training, using: &rng, step: { batch, rng in
+            clearGradients()
+            var loss = try errors(try data.features.gatherRows(batch.map { normal[$0] })).mean()
+            if config.negatives {
+                let picked = (0..<min(batch.count, anomalies.count)).map { _ in anomalies[rng.index(below: anomalies.count)] }
+                let inverse = try Variable(Tensor(scalar: 1)) / errors(try data.features.gatherRows(picked)).shifted(by: 1e-3)
+                loss = try loss + inverse.mean().scaled(by: config.negativeWeight)
+            }
+            try loss.backward()
+            clipGradientNorm(namedParameters(), maxNorm: 10)
+            adam.step(namedParameters())
+            return Double(loss.value.scalar)
+        }, validate: { held in
+            Double(try self.errors(try data.features.gatherRows(held.map { normal[$0] })).mean().value.scalar)
+        }, validateExternal: heldNormal.map { held in { Double(try self.errors(held.features).mean().value.scalar) } })
+    }
+
+    public func score(_ data: Dataset) throws -> [Float] {
+        try errors(data.features).value.scalars
+    }
+
+    public func exportState() throws -> (config: String, tensors: [String: Tensor]) {
+        guard network != nil else { throw ModelError("autoencoder: save before fit") }
+        return (try settingsJSON(config), stateTensors(of: self))
+    }
+}

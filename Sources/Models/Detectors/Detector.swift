@@ -1,0 +1,47 @@
+import Datasets
+import Foundation
+import TensorCore
+
+/// A model that scores rows, higher meaning more anomalous.
+public protocol Detector: AnyObject {
+    /// `mlp`, `logistic`, `autoencoder`, `vae`, `flow`, `gan`, `iforest` or `knn`.
+    var kind: String { get }
+    /// Learns from labelled anomalies (supervised) rather than from normal rows alone.
+    var isSupervised: Bool { get }
+    /// Learns from rows: a supervised detector from both classes, a one-class detector
+    /// from the normal ones (and, where it supports negatives, from the anomalies as such).
+    /// - Parameter validation: real rows held out for early stopping, when there are any.
+    /// - Returns: the training curves (empty for detectors without epochs).
+    @discardableResult
+    func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory
+    /// One score per row; higher = more anomalous.
+    func score(_ data: Dataset) throws -> [Float]
+    /// The settings as JSON and the learned state, for `DetectorStore`.
+    func exportState() throws -> (config: String, tensors: [String: Tensor])
+}
+
+extension Detector {
+    /// Fits without a validation part.
+    @discardableResult
+    public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
+        try fit(data, validation: nil, using: &rng)
+    }
+}
+
+extension Dataset {
+    /// The row indices of one class.
+    func indices(ofClass label: UInt8) -> [Int] { (0..<rowCount).filter { labels[$0] == label } }
+
+    /// The normal rows, or every row when none is labelled normal.
+    func normalRowsOrAll() throws -> Tensor {
+        let normal = indices(ofClass: 0)
+        return normal.isEmpty ? features : try features.gatherRows(normal)
+    }
+}
+
+/// JSON of a detector's settings, with sorted keys so that saved files are byte-stable.
+func settingsJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}

@@ -1,0 +1,74 @@
+import Datasets
+import Foundation
+import TensorCore
+
+/// A trained detector on disk, in the layout of saved generators (one safetensors file,
+/// settings and schema in its metadata), plus entries of the caller's: further metadata
+/// and tensors (the `train_detector` stage keeps its validation scores there).
+public enum DetectorStore {
+    /// What a saved detector file holds.
+    public struct Saved {
+        public var detector: any Detector
+        public var columns: [Column]
+        public var history: TrainingHistory
+        public var metadata: [String: String]
+        public var extras: [String: Tensor]
+    }
+
+    private static let extraPrefix = "extra."
+    private static let format = "anomsynth-detector"
+
+    /// Writes a fitted detector.
+    /// - Parameters:
+    ///   - metadata: further string entries (keys other than format, kind, config, columns, history).
+    ///   - extras: further tensors, stored beside the detector's own.
+    public static func save(_ detector: any Detector, columns: [Column], history: TrainingHistory,
+                            metadata: [String: String] = [:], extras: [String: Tensor] = [:], to path: String) throws {
+        let (config, state) = try detector.exportState()
+        var tensors = state
+        for (name, tensor) in extras { tensors[extraPrefix + name] = tensor }
+        try ModelFile.write(format: format, kind: detector.kind, config: config, columns: columns, history: history,
+                            tensors: tensors, extra: metadata, to: path)
+    }
+
+    /// Reads a detector saved by `save`, ready to score.
+    /// - Throws: `SafeTensorsError` or `ModelError` naming the file and what is wrong.
+    public static func load(_ path: String) throws -> Saved {
+        let file = try ModelFile.read(path, format: format, what: "detector")
+        let state = file.tensors.filter { !$0.key.hasPrefix(extraPrefix) }
+        let extras = Dictionary(uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(extraPrefix) }
+            .map { (String($0.key.dropFirst(extraPrefix.count)), $0.value) })
+        var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
+        let width = file.columns.count
+        let detector: any Detector
+        switch file.kind {
+        case "mlp", "logistic":
+            let classifier = NeuralClassifier(config: try ModelFile.decode(NeuralClassifier.Config.self, file.config))
+            try classifier.build(inputs: width, using: &rng)
+            try classifier.loadState(state, source: path)
+            detector = classifier
+        case "autoencoder":
+            let autoencoder = AutoencoderDetector(config: try ModelFile.decode(AutoencoderDetector.Config.self, file.config))
+            try autoencoder.build(inputs: width, using: &rng)
+            try autoencoder.loadState(state, source: path)
+            detector = autoencoder
+        case "iforest":
+            let settings = try ModelFile.decode([String: Int].self, file.config)
+            let forest = IsolationForest(trees: settings["trees"] ?? 100, sampleSize: settings["sample_size"] ?? 256)
+            try forest.importState(state, usedSampleSize: settings["used_sample_size"] ?? forest.sampleSize, columns: width)
+            detector = forest
+        case "knn":
+            let knn = KNearestNeighbourDetector(k: try ModelFile.decode([String: Int].self, file.config)["k"] ?? 5)
+            try knn.importState(state, columns: width)
+            detector = knn
+        default:
+            guard let network = try GeneratorStore.neuralGenerator(kind: file.kind, config: file.config) else {
+                throw ModelError("\(path): unknown detector kind '\(file.kind)'")
+            }
+            try network.build(columns: file.columns, using: &rng)
+            try network.loadState(state, source: path)
+            detector = try GenerativeDetector(model: network)
+        }
+        return Saved(detector: detector, columns: file.columns, history: file.history, metadata: file.metadata, extras: extras)
+    }
+}

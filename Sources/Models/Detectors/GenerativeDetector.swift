@@ -1,0 +1,50 @@
+import Datasets
+import Foundation
+import TensorCore
+
+/// A one-class detector made of a generative model of the normal rows: a VAE scores a row
+/// by its negative ELBO, a RealNVP flow by its negative log-likelihood, a GAN by its
+/// discriminator's verdict (the negated "real" logit, as in GAN-based detection such as
+/// Schlegl et al.'s AnoGAN discriminator feature score).
+public final class GenerativeDetector: Detector {
+    public let model: any NeuralGenerator
+    public var kind: String { model.kind }
+    public let isSupervised = false
+
+    /// - Parameter model: an unconditional VAE, flow or GAN.
+    public init(model: any NeuralGenerator) throws {
+        switch model {
+        case let vae as TabularVAE where !vae.config.conditional: break
+        case let flow as TabularFlow where !flow.config.conditional: break
+        case let gan as TabularGAN where !gan.config.conditional: break
+        default: throw ModelError("\(model.kind): a one-class detector needs an unconditional VAE, flow or GAN")
+        }
+        self.model = model
+    }
+
+    public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
+        let normal = data.indices(ofClass: 0)
+        guard normal.count >= 2 else { throw ModelError("\(kind): needs at least 2 normal training rows, got \(normal.count)") }
+        return try model.fit(try data.rows(normal), using: &rng)
+    }
+
+    public func score(_ data: Dataset) throws -> [Float] {
+        // The models are unconditional: the labels of the scored rows play no part.
+        switch model {
+        case let vae as TabularVAE: return try vae.negativeELBO(data)
+        case let flow as TabularFlow: return try flow.logLikelihood(data.features, labels: data.labels).map { -$0 }
+        case let gan as TabularGAN: return try gan.discriminatorScores(data).map { -$0 }
+        default: throw ModelError("\(kind): cannot score")
+        }
+    }
+
+    public func exportState() throws -> (config: String, tensors: [String: Tensor]) {
+        let tensors = stateTensors(of: model)
+        switch model {
+        case let vae as TabularVAE: return (try settingsJSON(vae.config), tensors)
+        case let flow as TabularFlow: return (try settingsJSON(flow.config), tensors)
+        case let gan as TabularGAN: return (try settingsJSON(gan.config), tensors)
+        default: throw ModelError("\(kind): cannot save")
+        }
+    }
+}

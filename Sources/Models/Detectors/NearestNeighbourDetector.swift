@@ -1,0 +1,43 @@
+import Datasets
+import TensorCore
+
+/// k-nearest-neighbour distance: the score of a row is its distance to the k-th nearest
+/// normal training row.
+public final class KNearestNeighbourDetector: Detector {
+    public let kind = "knn"
+    public let isSupervised = false
+    public let k: Int
+    private var reference: Tensor?
+
+    public init(k: Int = 5) { self.k = k }
+
+    public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
+        guard k >= 1 else { throw ModelError("knn: k must be at least 1, got \(k)") }
+        let rows = try data.normalRowsOrAll()
+        guard rows.rows >= k else { throw ModelError("knn: needs at least k = \(k) training rows, got \(rows.rows)") }
+        reference = rows
+        return TrainingHistory()
+    }
+
+    public func score(_ data: Dataset) throws -> [Float] {
+        guard let reference else { throw ModelError("knn: score before fit") }
+        let neighbours = try NearestNeighbors.search(data.features, in: reference, k: k)
+        return neighbours.enumerated().map { r, list in
+            let j = list[list.count - 1]
+            return data.features.squaredDistance(row: r, to: reference, row: j).squareRoot()
+        }
+    }
+
+    public func exportState() throws -> (config: String, tensors: [String: Tensor]) {
+        guard let reference else { throw ModelError("knn: save before fit") }
+        return (try settingsJSON(["k": k]), ["reference": reference])
+    }
+
+    /// Restores a detector saved with `exportState`.
+    public func importState(_ tensors: [String: Tensor], columns: Int) throws {
+        guard let reference = tensors["reference"], reference.rank == 2, reference.columns == columns, reference.rows >= k else {
+            throw ModelError("knn: the saved reference rows are missing or do not have \(columns) columns")
+        }
+        self.reference = reference
+    }
+}

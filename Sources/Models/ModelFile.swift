@@ -1,0 +1,52 @@
+import Datasets
+import Foundation
+import NeuralNet
+import TensorCore
+
+/// The file layout shared by saved generators and detectors: one safetensors file
+/// (readable from PyTorch) whose metadata holds the format, the kind, the JSON config,
+/// the model-space column schema, the training history and any further entries.
+enum ModelFile {
+    struct Contents {
+        var kind: String
+        var config: String
+        var columns: [Column]
+        var history: TrainingHistory
+        var tensors: [String: Tensor]
+        var metadata: [String: String]
+    }
+
+    static func write(format: String, kind: String, config: String, columns: [Column], history: TrainingHistory,
+                      tensors: [String: Tensor], extra: [String: String] = [:], to path: String) throws {
+        var metadata = extra
+        metadata["format"] = format
+        metadata["kind"] = kind
+        metadata["config"] = config
+        metadata["columns"] = try settingsJSON(columns)
+        metadata["history"] = try settingsJSON(history)
+        try writeAtomically(SafeTensors.encode(tensors, metadata: metadata), to: URL(fileURLWithPath: path))
+    }
+
+    /// - Parameter what: how the file is named in errors ("generator", "detector").
+    static func read(_ path: String, format: String, what: String) throws -> Contents {
+        let (tensors, metadata) = try SafeTensors.decode(try Data(contentsOf: URL(fileURLWithPath: path)), source: path)
+        guard metadata["format"] == format, let kind = metadata["kind"], let config = metadata["config"],
+              let columnsText = metadata["columns"], let historyText = metadata["history"] else {
+            throw ModelError("\(path): not an AnomSynth \(what) file (metadata lacks format, kind, config, columns or history)")
+        }
+        let decoder = JSONDecoder()
+        return Contents(kind: kind, config: config, columns: try decoder.decode([Column].self, from: Data(columnsText.utf8)),
+                        history: try decoder.decode(TrainingHistory.self, from: Data(historyText.utf8)),
+                        tensors: tensors, metadata: metadata)
+    }
+
+    /// Decodes a JSON config.
+    static func decode<T: Decodable>(_ type: T.Type, _ config: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(config.utf8))
+    }
+}
+
+/// A module's parameters and buffers by path, as saved.
+func stateTensors(of module: any Module) -> [String: Tensor] {
+    Dictionary(uniqueKeysWithValues: module.namedState().map { ($0.path, $0.variable.value) })
+}

@@ -1,0 +1,181 @@
+import ArchiveIO
+import Datasets
+import Evaluation
+import Foundation
+import Models
+import Reporting
+import TensorCore
+
+/// The work of one `evaluate` stage: labels every detector input with its variant,
+/// pairs it with its test set, measures it, and assembles the report.
+struct DetectorEvaluation {
+    /// One detector scored on one test set.
+    struct Scored {
+        var variant: String
+        var detector: String
+        var fold: String
+        var stage: String
+        var thresholdRule: String
+        var scores: [Float]
+        var labels: [UInt8]
+        var scorecard: Scorecard
+        var history: TrainingHistory
+    }
+
+    let context: StageContext
+    let params: JSONValue
+    let repeatKeys: Set<String>
+    private var tests: [(origin: InputOrigin, file: URL, data: Dataset?)] = []
+    private(set) var scored: [Scored] = []
+    private(set) var warnings: [String] = []
+
+    init(_ context: StageContext) throws {
+        self.context = context
+        params = context.params
+        repeatKeys = Set((params["repeat_over"]?.arrayValue ?? []).compactMap(\.stringValue))
+        let files = context.inputs["test"] ?? [], origins = context.origins["test"] ?? []
+        guard !files.isEmpty else { throw StageError("evaluate needs a `test` input") }
+        tests = files.enumerated().map { (origins.indices.contains($0.offset) ? origins[$0.offset] : InputOrigin(stage: "test", assignments: []), $0.element, nil) }
+    }
+
+    /// The variant a matrix assignment names, without the repetition keys; nil for none.
+    func variantName(_ assignments: [MatrixAssignment]) -> String? {
+        let core = assignments.filter { !repeatKeys.contains($0.key) }
+        if core.isEmpty { return nil }
+        return core.count == 1 ? core[0].value : MatrixAssignment.name(core)
+    }
+
+    func foldName(_ assignments: [MatrixAssignment]) -> String {
+        MatrixAssignment.name(assignments.filter { repeatKeys.contains($0.key) })
+    }
+
+    /// The test set whose matrix values are all among the detector's (the most specific one).
+    private mutating func test(for assignments: [MatrixAssignment], detector: String) throws -> Dataset {
+        let candidates = tests.indices.filter { Set(tests[$0].origin.assignments).isSubset(of: Set(assignments)) }
+        guard let index = candidates.max(by: { tests[$0].origin.assignments.count < tests[$1].origin.assignments.count }) else {
+            throw StageError("no test input matches detector \(detector) (its variant: \(MatrixAssignment.name(assignments)))")
+        }
+        if let data = tests[index].data { return data }
+        let data = try DatasetArchive.read(tests[index].file.path).dataset
+        tests[index].data = data
+        if data.anomalyCount == 0 {
+            warnings.append("test set \(tests[index].origin.stage) has no anomalies: ROC-AUC and PR-AUC are undefined (they need both classes)")
+        } else if data.anomalyCount == data.rowCount {
+            warnings.append("test set \(tests[index].origin.stage) has no normal rows: ROC-AUC is undefined (it needs both classes)")
+        }
+        return data
+    }
+
+    /// Scores every detector and assembles `metrics.json`.
+    mutating func measure() throws -> MetricsDocument {
+        let files = context.inputs["detectors"] ?? [], origins = context.origins["detectors"] ?? []
+        let rule = params["threshold"]?.stringValue ?? "best_f1"
+        let contamination = params["contamination"]?.numberValue ?? 0.05
+        let resamples = params["bootstrap"]?.integerValue ?? 1000
+        var rng = SeededRNG(seed: context.seed)
+        for (index, file) in files.enumerated() {
+            let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: "detector \(index + 1)", assignments: [])
+            let saved = try DetectorStore.load(file.path)
+            let name = saved.metadata["name"] ?? saved.detector.kind
+            // Without a matrix value, the variant is what the detector's synthetic rows came from
+            // ("gmm/typed" for "gmm/typed:local", "gmm/typed:global", ...), or "none".
+            let sources = orderedUnique((saved.metadata["training_sources"] ?? "").split(separator: "\n").map {
+                String($0.split(separator: ":").first ?? $0)
+            })
+            let variant = variantName(origin.assignments) ?? (sources.isEmpty ? "none" : sources.joined(separator: "+"))
+            let test = try self.test(for: origin.assignments, detector: origin.stage)
+            guard test.columns.map(\.name) == saved.columns.map(\.name) else {
+                throw StageError("detector \(origin.stage) was trained on columns \(saved.columns.map(\.name)), the test rows have \(test.columns.map(\.name)); both must come from the same preprocess stage")
+            }
+            let scores = try saved.detector.score(test)
+            guard scores.allSatisfy(\.isFinite) else {
+                throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
+            }
+            let (threshold, description) = try chooseThreshold(saved, rule: rule, contamination: contamination, stage: origin.stage)
+            var own = rng.derive("\(origin.stage)")
+            scored.append(Scored(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
+                                 thresholdRule: description, scores: scores, labels: test.labels,
+                                 scorecard: Scorecard.measure(scores: scores, labels: test.labels, threshold: threshold,
+                                                                  resamples: resamples, using: &own),
+                                 history: saved.history))
+        }
+        var results: [MetricsResult] = []
+        // Grouped by detector (in input order), then variant (in input order).
+        let detectors = orderedUnique(scored.map(\.detector)), variants = orderedUnique(scored.map(\.variant))
+        let pairs = orderedUnique(scored.map { "\($0.variant)\u{0}\($0.detector)" }).sorted { a, b in
+            let (x, y) = (a.split(separator: "\u{0}").map(String.init), b.split(separator: "\u{0}").map(String.init))
+            return (detectors.firstIndex(of: x[1])!, variants.firstIndex(of: x[0])!) < (detectors.firstIndex(of: y[1])!, variants.firstIndex(of: y[0])!)
+        }
+        for key in pairs {
+            let group = scored.filter { "\($0.variant)\u{0}\($0.detector)" == key }
+            let folds = group.map(\.fold)
+            if Set(folds).count != folds.count {
+                throw StageError("two detectors are both \(group[0].variant)/\(group[0].detector) (stages \(group.map(\.stage).joined(separator: ", "))); give them different `name` parameters")
+            }
+            results.append(MetricsResult(variant: group[0].variant, detector: group[0].detector, stages: group.map(\.stage),
+                                         thresholdRule: group[0].thresholdRule,
+                                         folds: group.map { MetricsResult.Fold(fold: $0.fold, scorecard: $0.scorecard) }))
+        }
+        let gates = try (params["gates"]?.arrayValue ?? []).map { value in
+            try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
+        }
+        return MetricsDocument(pipeline: pipelineName, results: results, comparisons: compare(),
+                               gates: Gates.check(gates, results: results), warnings: warnings)
+    }
+
+    /// The pipeline's name: the folder above the stage's output in `runs/<name>/<id>`
+    /// is not known to a cached stage, so the name comes from the pipeline file.
+    private var pipelineName: String { context.pipelineName }
+
+    private func chooseThreshold(_ saved: DetectorStore.Saved, rule: String, contamination: Double, stage: String) throws -> (Float, String) {
+        guard let scores = saved.extras["validation_scores"]?.scalars, let labels = saved.extras["validation_labels"]?.scalars,
+              !scores.isEmpty else {
+            throw StageError("detector \(stage) has no validation rows to choose a threshold on; give it validation_fraction > 0")
+        }
+        let flags = labels.map { UInt8($0) }
+        let anomalies = flags.filter { $0 == 1 }.count
+        if rule == "best_f1", let threshold = DetectionMetrics.bestF1Threshold(scores: scores, labels: flags) {
+            return (threshold, "best F1 on \(scores.count) validation rows (\(anomalies) anomalies)")
+        }
+        guard let threshold = DetectionMetrics.contaminationThreshold(scores: scores, contamination: contamination) else {
+            throw StageError("detector \(stage): cannot place a contamination threshold on \(scores.count) validation rows")
+        }
+        let why = rule == "best_f1" ? " (no validation anomalies for best F1)" : ""
+        return (threshold, "top \(contamination * 100)% of \(scores.count) validation rows\(why)")
+    }
+
+    /// Each variant against the baseline, per detector: paired by fold.
+    private func compare() -> [Comparison] {
+        let baseline = params["baseline"]?.stringValue ?? "none"
+        var comparisons: [Comparison] = []
+        for detector in orderedUnique(scored.map(\.detector)) {
+            let base = scored.filter { $0.detector == detector && $0.variant == baseline }
+            guard !base.isEmpty else { continue }
+            for variant in orderedUnique(scored.filter { $0.detector == detector && $0.variant != baseline }.map(\.variant)) {
+                let runs = scored.filter { $0.detector == detector && $0.variant == variant }
+                for metric in ["pr_auc", "roc_auc", "gmean", "f1"] {
+                    let differences = runs.compactMap { run -> Double? in
+                        guard let other = base.first(where: { $0.fold == run.fold }),
+                              let a = run.scorecard.value(of: metric), let b = other.scorecard.value(of: metric) else { return nil }
+                        return a - b
+                    }
+                    guard !differences.isEmpty else { continue }
+                    let test = differences.count >= 5 ? WilcoxonSignedRank.test(differences) : nil
+                    let note = differences.count < 5
+                        ? "\(differences.count) paired \(differences.count == 1 ? "split" : "folds"): a test needs at least 5 (use split.folds in a matrix)"
+                        : (test == nil ? "no non-zero differences" : nil)
+                    comparisons.append(Comparison(detector: detector, variant: variant, baseline: baseline, metric: metric,
+                                                  meanDifference: differences.reduce(0, +) / Double(differences.count),
+                                                  wins: differences.filter { $0 > 0 }.count, losses: differences.filter { $0 < 0 }.count,
+                                                  wilcoxon: test, note: note))
+                }
+            }
+        }
+        return comparisons
+    }
+
+    func orderedUnique(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+}

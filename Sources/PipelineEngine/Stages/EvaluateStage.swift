@@ -1,0 +1,63 @@
+import ArchiveIO
+import Datasets
+import Evaluation
+import Foundation
+import Models
+import Reporting
+import TensorCore
+
+/// `evaluate`: scores each detector on its test set, with the threshold chosen on the
+/// detector's validation rows (never on the test set), and writes `metrics.json`,
+/// `report.md` and `report.html`. In a matrix it gathers every variant into one report;
+/// matrix keys named in `repeat_over` (folds, seeds) are repetitions of one variant,
+/// averaged and compared with a paired Wilcoxon test against the baseline variant.
+public enum EvaluateStage: StageImplementation {
+    public static let type = "evaluate"
+    public static let version = 1
+    public static let gathersVariants = true
+    public static let summary = "Score detectors on the test rows with thresholds chosen on validation rows; compare variants; write metrics.json, report.md and report.html; check quality gates."
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("threshold", .choice(["best_f1", "contamination"]), default: .string("best_f1"),
+                      "The threshold rule on each detector's validation rows: best F1 (falls back to contamination without validation anomalies) or a contamination quantile."),
+        ParameterSpec("contamination", .number(minimum: 0, maximum: 0.5, exclusive: true), default: .number(0.05),
+                      "Share of validation rows above the threshold with the contamination rule."),
+        ParameterSpec("bootstrap", .integer(minimum: 0, maximum: 100_000), default: .number(1000),
+                      "Bootstrap resamples for the 95% intervals of ROC-AUC and PR-AUC (0: none)."),
+        ParameterSpec("baseline", .string, default: .string("none"), "The variant the others are compared against."),
+        ParameterSpec("repeat_over", .strings, default: .array([.string("fold"), .string("seed")]),
+                      "Matrix keys whose values repeat one variant (folds, seeds): averaged, and pairs for the Wilcoxon test."),
+        ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(1500),
+                      "Rows per set drawn in the report's PCA scatter."),
+        ParameterSpec("gates", .objects([
+            ParameterSpec("metric", .choice(Scorecard.metricNames), required: true, "The metric bounded."),
+            ParameterSpec("variant", .string, "Only this variant (default: every one)."),
+            ParameterSpec("detector", .string, "Only this detector (default: every one)."),
+            ParameterSpec("min", .number(minimum: nil, maximum: nil, exclusive: false), "Lowest value allowed."),
+            ParameterSpec("max", .number(minimum: nil, maximum: nil, exclusive: false), "Highest value allowed."),
+            ParameterSpec("relative_to", .string, "Bound the difference to this variant's value for the same detector."),
+        ]), default: .array([]), "Quality gates: a miss makes `anomsynth run` exit 3 (after writing the report)."),
+        ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
+    ]
+    public static let inputs = [
+        InputSpec("detectors", many: true, "Trained detectors (train_detector stages)."),
+        InputSpec("test", "The test rows (e.g. prep.test)."),
+        InputSpec("reference", required: false, "Real training rows for the PCA scatter (e.g. prep.train; default: the test rows)."),
+        InputSpec("synthetic", required: false, many: true, "Synthetic sets to draw in the PCA scatter (synthesize stages)."),
+        InputSpec("quality", required: false, many: true, "Quality of synthetic sets for the report's table (e.g. syn.quality)."),
+        InputSpec("generators", required: false, many: true, "Generators whose training curves the report shows (train_generator stages)."),
+    ]
+    public static let outputs = [
+        OutputSpec("metrics", file: "metrics.json", "One result per variant and detector (the contract of DESIGN.md), comparisons, gates."),
+        OutputSpec("report_html", file: "report.html", "A self-contained page with tables and SVG charts."),
+        OutputSpec("report_md", file: "report.md", "The report's tables in Markdown."),
+    ]
+
+    public static func run(_ context: StageContext) throws {
+        var evaluation = try DetectorEvaluation(context)
+        let document = try evaluation.measure()
+        let content = try evaluation.report(document)
+        try document.encoded().write(to: context.output("metrics", of: self))
+        try Data(HTMLReport.render(content).utf8).write(to: context.output("report_html", of: self))
+        try Data(MarkdownReport.render(content).utf8).write(to: context.output("report_md", of: self))
+    }
+}

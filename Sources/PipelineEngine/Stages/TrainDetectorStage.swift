@@ -1,0 +1,138 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import Models
+import TensorCore
+
+/// `train_detector`: fits a supervised or one-class detector. A stratified part of the
+/// real rows is held out (the same rows for every detector of the same data, whatever
+/// synthetic rows were added) for early stopping and for `evaluate` to choose the
+/// threshold on; their scores are saved with the detector.
+public enum TrainDetectorStage: StageImplementation {
+    public static let type = "train_detector"
+    public static let version = 1
+    public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
+    static let models = ["mlp", "logistic", "autoencoder", "vae", "flow", "gan", "iforest", "knn"]
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("model", .choice(models), required: true,
+                      "mlp and logistic learn both classes; the others learn the normal rows (one-class)."),
+        ParameterSpec("name", .string, "The detector's name in metrics and reports (default: the model)."),
+        ParameterSpec("validation_fraction", .number(minimum: 0, maximum: 0.5, exclusive: false), default: .number(0.2),
+                      "Share of the real rows held out (stratified) for early stopping and the threshold; 0: none."),
+        ParameterSpec("validation_seed", .integer(minimum: 0, maximum: nil), default: .number(0),
+                      "Seed of the held-out choice; detectors with the same value hold out the same real rows."),
+        ParameterSpec("epochs", .integer(minimum: 1, maximum: 100_000), default: .number(200), "Training epochs (neural models)."),
+        ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(128), "Rows per training step."),
+        ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(1e-3), "Adam's learning rate."),
+        ParameterSpec("patience", .integer(minimum: 1, maximum: 100_000), default: .number(20),
+                      "Epochs without a better validation loss before stopping (best weights kept)."),
+        ParameterSpec("hidden_units", .integer(minimum: 1, maximum: 4096), default: .number(64), "Width of each hidden layer."),
+        ParameterSpec("hidden_layers", .integer(minimum: 0, maximum: 8), default: .number(2), "Hidden layers (mlp; autoencoder encoder)."),
+        ParameterSpec("weight_decay", .number(minimum: 0, maximum: 1, exclusive: false), default: .number(1e-4), "mlp, logistic: L2 weight decay."),
+        ParameterSpec("class_weight", .choice(["balanced", "none"]), default: .string("balanced"),
+                      "mlp, logistic: weigh both classes equally, or every row the same."),
+        ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(8), "autoencoder bottleneck; VAE latent size."),
+        ParameterSpec("negatives", .boolean, default: .bool(false),
+                      "autoencoder: semi-supervised, anomalies among the training rows (e.g. synthetic) push their reconstruction error up."),
+        ParameterSpec("negative_weight", .number(minimum: 0, maximum: 100, exclusive: false), default: .number(1),
+                      "autoencoder with negatives: weight of the anomalies' term."),
+        ParameterSpec("couplings", .integer(minimum: 1, maximum: 64), default: .number(6), "flow: affine coupling layers."),
+        ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(100), "iforest: trees."),
+        ParameterSpec("sample_size", .integer(minimum: 2, maximum: 1_000_000), default: .number(256), "iforest: rows per tree."),
+        ParameterSpec("neighbours", .integer(minimum: 1, maximum: 1000), default: .number(5), "knn: the k-th neighbour's distance is the score."),
+        ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
+    ]
+    public static let inputs = [InputSpec("data", "Training rows: preprocessed (prep.train) or augmented (an augment stage).")]
+    public static let outputs = [OutputSpec("model", file: "detector.safetensors",
+                                            "The detector (safetensors; settings, schema, losses, training sources and validation scores inside).")]
+
+    public static func run(_ context: StageContext) throws {
+        let p = context.params
+        guard let file = context.inputs["data"]?.first else { throw StageError("train_detector needs a `data` input") }
+        let data = try DatasetArchive.read(file.path).dataset
+        let model = p["model"]?.stringValue ?? "mlp"
+        let detector = try makeDetector(model, params: p)
+        let (fitRows, validationRows) = try holdOut(data, fraction: p["validation_fraction"]?.numberValue ?? 0.2,
+                                                    seed: UInt64(p["validation_seed"]?.integerValue ?? 0))
+        let training = try data.rows(fitRows)
+        let validation = validationRows.isEmpty ? nil : try data.rows(validationRows)
+        if detector.isSupervised, training.anomalyCount == 0 {
+            throw StageError("\(model) is supervised but its training rows hold no anomalies; add synthetic ones (augment) or choose a one-class model (autoencoder, vae, flow, gan, iforest, knn)")
+        }
+        var rng = SeededRNG(seed: context.seed)
+        let history = try detector.fit(training, validation: validation, using: &rng)
+        var extras: [String: Tensor] = [:]
+        if let validation {
+            extras["validation_scores"] = try Tensor(shape: [validation.rowCount], scalars: try detector.score(validation))
+            extras["validation_labels"] = try Tensor(shape: [validation.rowCount], scalars: validation.labels.map(Float.init))
+        }
+        let synthetic = Set(training.provenance.filter { $0 != 0 }).sorted().map { training.sources[Int($0)] }
+        let metadata = ["name": p["name"]?.stringValue ?? model, "training_sources": synthetic.joined(separator: "\n"),
+                        "training_rows": String(training.rowCount), "training_anomalies": String(training.anomalyCount)]
+        try DetectorStore.save(detector, columns: data.columns, history: history, metadata: metadata, extras: extras,
+                               to: context.output("model", of: self).path)
+    }
+
+    /// The detector a stage's parameters describe.
+    static func makeDetector(_ model: String, params p: JSONValue) throws -> any Detector {
+        var training = TrainingSettings()
+        training.epochs = p["epochs"]?.integerValue ?? 200
+        training.batchSize = p["batch_size"]?.integerValue ?? 128
+        training.learningRate = Float(p["learning_rate"]?.numberValue ?? 1e-3)
+        training.patience = p["patience"]?.integerValue ?? 20
+        let width = p["hidden_units"]?.integerValue ?? 64, layers = p["hidden_layers"]?.integerValue ?? 2
+        switch model {
+        case "mlp", "logistic":
+            var config = NeuralClassifier.Config()
+            config.hidden = model == "logistic" ? [] : [Int](repeating: width, count: layers)
+            config.balanced = p["class_weight"]?.stringValue != "none"
+            config.weightDecay = Float(p["weight_decay"]?.numberValue ?? 1e-4)
+            config.training = training
+            return NeuralClassifier(config: config)
+        case "autoencoder":
+            var config = AutoencoderDetector.Config()
+            config.hidden = (0..<max(1, layers)).map { max(1, width >> $0) }
+            config.bottleneck = p["latent_dim"]?.integerValue ?? 8
+            config.negatives = p["negatives"]?.boolValue ?? false
+            config.negativeWeight = Float(p["negative_weight"]?.numberValue ?? 1)
+            config.training = training
+            return AutoencoderDetector(config: config)
+        case "vae":
+            var config = TabularVAE.Config()
+            config.hidden = [Int](repeating: width, count: max(1, layers))
+            config.latent = p["latent_dim"]?.integerValue ?? 8
+            config.training = training
+            return try GenerativeDetector(model: TabularVAE(config: config))
+        case "flow":
+            var config = TabularFlow.Config()
+            config.couplings = p["couplings"]?.integerValue ?? 6
+            config.hidden = width
+            config.training = training
+            return try GenerativeDetector(model: TabularFlow(config: config))
+        case "gan":
+            var config = TabularGAN.Config()
+            config.hidden = [Int](repeating: width, count: max(1, layers))
+            config.training = training
+            return try GenerativeDetector(model: TabularGAN(config: config))
+        case "iforest":
+            return IsolationForest(trees: p["trees"]?.integerValue ?? 100, sampleSize: p["sample_size"]?.integerValue ?? 256)
+        default:
+            return KNearestNeighbourDetector(k: p["neighbours"]?.integerValue ?? 5)
+        }
+    }
+
+    /// Splits row indices into fitting and validation rows: a stratified share of the real
+    /// rows (provenance 0) is held out, chosen by `seed` alone; synthetic rows always fit.
+    static func holdOut(_ data: Dataset, fraction: Double, seed: UInt64) throws -> (fit: [Int], validation: [Int]) {
+        guard fraction > 0 else { return (Array(0..<data.rowCount), []) }
+        var rng = SeededRNG(seed: seed)
+        var validation: [Int] = []
+        for label: UInt8 in [0, 1] {
+            var rows = (0..<data.rowCount).filter { data.provenance[$0] == 0 && data.labels[$0] == label }
+            rng.shuffle(&rows)
+            validation += rows.prefix(Int((Double(rows.count) * fraction).rounded()))
+        }
+        let held = Set(validation)
+        return ((0..<data.rowCount).filter { !held.contains($0) }, validation.sorted())
+    }
+}

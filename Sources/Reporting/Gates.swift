@@ -1,0 +1,87 @@
+import Foundation
+
+/// A quality gate of a pipeline: a bound on a metric of the results it selects (all of
+/// them, or one variant and/or detector), optionally relative to a baseline variant's
+/// value for the same detector ("flow beats none by 0.02 PR-AUC").
+public struct GateSpec: Codable, Equatable, Sendable {
+    public var metric: String
+    public var variant: String?
+    public var detector: String?
+    public var min: Double?
+    public var max: Double?
+    /// A baseline variant: the gate bounds `value - value of the baseline`.
+    public var relativeTo: String?
+
+    public init(metric: String, variant: String? = nil, detector: String? = nil, min: Double? = nil, max: Double? = nil, relativeTo: String? = nil) {
+        self.metric = metric
+        self.variant = variant
+        self.detector = detector
+        self.min = min
+        self.max = max
+        self.relativeTo = relativeTo
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case metric, variant, detector, min, max
+        case relativeTo = "relative_to"
+    }
+
+    /// "pr_auc of vae/mlp >= 0.6", for messages.
+    public var summary: String {
+        let subject = [variant ?? "every variant", detector ?? "every detector"].joined(separator: " / ")
+        let quantity = relativeTo.map { "\(metric) - \(metric) of \($0)" } ?? metric
+        let bounds = [min.map { ">= \(format($0))" }, max.map { "<= \(format($0))" }].compactMap { $0 }.joined(separator: " and ")
+        return "\(quantity) of \(subject) \(bounds)"
+    }
+
+    private func format(_ value: Double) -> String { String(format: "%g", value) }
+}
+
+/// What a gate found.
+public struct GateOutcome: Codable, Equatable, Sendable {
+    public struct Check: Codable, Equatable, Sendable {
+        public var variant: String
+        public var detector: String
+        public var value: Double?
+        public var passed: Bool
+    }
+
+    public var gate: GateSpec
+    public var passed: Bool
+    public var checks: [Check]
+    /// Why it failed, for the report and the CLI.
+    public var message: String?
+}
+
+public enum Gates {
+    /// Checks each gate against the results. A gate that selects no result, or meets an
+    /// undefined metric, fails (with the reason), so that a typo cannot pass silently.
+    public static func check(_ gates: [GateSpec], results: [MetricsResult]) -> [GateOutcome] {
+        gates.map { gate in
+            let selected = results.filter { result in
+                (gate.variant.map { $0 == result.variant } ?? true) && (gate.detector.map { $0 == result.detector } ?? true)
+                    && result.variant != gate.relativeTo
+            }
+            guard !selected.isEmpty else {
+                let known = results.map { "\($0.variant)/\($0.detector)" }.joined(separator: ", ")
+                return GateOutcome(gate: gate, passed: false, checks: [],
+                                   message: "\(gate.summary): no result matches (results: \(known))")
+            }
+            var failures: [String] = []
+            let checks = selected.map { result -> GateOutcome.Check in
+                var value = result.scorecard.value(of: gate.metric)
+                if let baseline = gate.relativeTo {
+                    let base = results.first { $0.variant == baseline && $0.detector == result.detector }?.scorecard.value(of: gate.metric)
+                    value = base.flatMap { b in value.map { $0 - b } }
+                }
+                let passed = value.map { v in (gate.min.map { v >= $0 } ?? true) && (gate.max.map { v <= $0 } ?? true) } ?? false
+                if !passed {
+                    failures.append("\(result.variant)/\(result.detector) = \(value.map { String(format: "%.4f", $0) } ?? "undefined")")
+                }
+                return GateOutcome.Check(variant: result.variant, detector: result.detector, value: value, passed: passed)
+            }
+            return GateOutcome(gate: gate, passed: failures.isEmpty, checks: checks,
+                               message: failures.isEmpty ? nil : "\(gate.summary): missed by \(failures.joined(separator: ", "))")
+        }
+    }
+}

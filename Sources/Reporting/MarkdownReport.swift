@@ -1,0 +1,29 @@
+import Foundation
+
+/// `report.md`: the tables of the report in Markdown (the charts are in `report.html`).
+public enum MarkdownReport {
+    public static func render(_ content: ReportContent) -> String {
+        var text = "# AnomSynth report: \(content.metrics.pipeline)\n\n"
+        text += content.notes.map { "- \($0)\n" }.joined() + (content.notes.isEmpty ? "" : "\n")
+        text += "## Results\n\n" + markdown(Table.results(content.metrics))
+        text += "\nBold: the best variant of each detector by PR-AUC. Charts: `report.html`.\n"
+        if !content.metrics.comparisons.isEmpty {
+            text += "\n## Against the baseline\n\n" + markdown(Table.comparisons(content.metrics))
+            if let note = Table.comparisonNote(content.metrics) { text += "\nNo significance test: \(note).\n" }
+        }
+        if !content.metrics.gates.isEmpty { text += "\n## Quality gates\n\n" + markdown(Table.gates(content.metrics)) }
+        if !content.metrics.warnings.isEmpty { text += "\n## Warnings\n\n" + content.metrics.warnings.map { "- \($0)\n" }.joined() }
+        if !content.quality.isEmpty { text += "\n## Synthetic data quality\n\n" + markdown(Table.quality(content.quality)) }
+        text += "\n## Stages\n\n\(StagePlaceholder.mark)\n"
+        return text
+    }
+
+    /// The run's stages as a Markdown table.
+    public static func stageTable(_ stages: [StageRow]) -> String { markdown(Table.stages(stages)) }
+
+    static func markdown(_ table: Table) -> String {
+        func line(_ cells: [String]) -> String { "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n" }
+        return line(table.header) + line(table.header.map { _ in "---" })
+            + table.rows.enumerated().map { index, row in line(table.emphasized.contains(index) ? row.map { "**\($0)**" } : row) }.joined()
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The metric changes between two `metrics.json` documents, matched by variant and detector.
+public struct MetricsDiff: Sendable {
+    public struct Row: Sendable, Equatable {
+        public var variant: String
+        public var detector: String
+        public var metric: String
+        public var before: Double?
+        public var after: Double?
+        public var change: Double? { before.flatMap { b in after.map { $0 - b } } }
+    }
+
+    public var rows: [Row] = []
+    /// `variant/detector` present in only one of the documents.
+    public var onlyBefore: [String] = []
+    public var onlyAfter: [String] = []
+
+    public static let metrics = ["roc_auc", "pr_auc", "f1", "precision", "recall", "gmean"]
+
+    public init(before: MetricsDocument, after: MetricsDocument) {
+        func key(_ r: MetricsResult) -> String { "\(r.variant)/\(r.detector)" }
+        let afterByKey = Dictionary(after.results.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let beforeKeys = Set(before.results.map(key))
+        for old in before.results {
+            guard let new = afterByKey[key(old)] else { onlyBefore.append(key(old)); continue }
+            for metric in Self.metrics {
+                rows.append(Row(variant: old.variant, detector: old.detector, metric: metric,
+                                before: old.scorecard.value(of: metric), after: new.scorecard.value(of: metric)))
+            }
+        }
+        onlyAfter = after.results.map(key).filter { !beforeKeys.contains($0) }
+    }
+
+    /// A fixed-width table; changes larger than `threshold` in magnitude are marked.
+    public func table(threshold: Double = 0.01) -> String {
+        func cell(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "undefined" }
+        var lines = ["variant              detector        metric     before     after      change"]
+        for row in rows {
+            let change = row.change.map { String(format: "%+.4f", $0) + (abs($0) >= threshold ? (($0 > 0) ? "  ▲" : "  ▼") : "") } ?? "–"
+            lines.append([row.variant.padding(21), row.detector.padding(16), row.metric.padding(11), cell(row.before).padding(11),
+                          cell(row.after).padding(11), change].joined())
+        }
+        if !onlyBefore.isEmpty { lines.append("only in the first: " + onlyBefore.joined(separator: ", ")) }
+        if !onlyAfter.isEmpty { lines.append("only in the second: " + onlyAfter.joined(separator: ", ")) }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
+}
