@@ -62,7 +62,7 @@ public enum DetectionMetrics {
         var best: (f1: Double, threshold: Float) = (-1, scores.min()!)
         for cut in thresholdSweep(scores: scores, labels: labels) {
             let f1 = 2 * Double(cut.truePositives) / Double(cut.predicted + positives)
-            if f1 > best.f1 { best = (f1, cut.threshold) }
+            if f1 >= best.f1 { best = (f1, cut.threshold) }  // ties: the lower threshold
         }
         return best.threshold
     }

@@ -28,6 +28,8 @@ public final class TabularFlow: Generator, Module {
     public init(config: Config) { self.config = config }
 
     public func namedParameters() -> [NamedVariable] { flow?.namedParameters() ?? [] }
+    /// The ActNorm layers' "initialized" flags: saved, so that a loaded flow does not re-initialize on its first rows.
+    public func namedBuffers() -> [NamedVariable] { flow?.namedBuffers() ?? [] }
 
     /// Builds the flow for a schema (also used before loading saved weights).
     public func build(columns: [Column], using rng: inout SeededRNG) throws {

@@ -17,9 +17,18 @@ public final class TabularGAN: Generator, Module {
         public var objective = Objective.standard
         public var conditional = false
         public var training = TrainingSettings()
+        /// Rows of uniform noise, as a share of each batch, shown to the discriminator as
+        /// fakes: spread over the data's box widened by half its width on each side, they
+        /// teach it that empty space is not real (for the discriminator as a detector).
+        public var noiseNegatives: Float? = nil
 
         public init() {
             training.learningRate = 2e-4
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case hidden, noise, objective, conditional, training
+            case noiseNegatives = "noise_negatives"
         }
     }
 
@@ -87,19 +96,33 @@ public final class TabularGAN: Generator, Module {
         guard let generator, let discriminator else { throw ModelError("gan: not built") }
         var generatorOptimizer = Adam(learningRate: config.training.learningRate, beta1: 0.5, beta2: 0.999)
         var discriminatorOptimizer = Adam(learningRate: config.training.learningRate, beta1: 0.5, beta2: 0.999)
+        let low = try data.features.map { -$0 }.max(axis: 0).scalars.map { -$0 }, high = try data.features.max(axis: 0).scalars
+        func noiseRows(_ count: Int, using rng: inout SeededRNG) throws -> Tensor {
+            try Tensor(shape: [count, low.count], scalars: (0..<count * low.count).map { index in
+                let j = index % low.count, width = high[j] - low[j]
+                return rng.uniform(low[j] - width / 2, high[j] + width / 2)
+            })
+        }
         return try TrainingLoop.run(model: self, name: "gan", rows: data.rowCount, settings: config.training, using: &rng) { rows, rng in
             let real = Variable(try data.features.gatherRows(rows))
             let c = condition(rows.map { data.labels[$0] })
             let fake = try generate(rows.count, condition: c, using: &rng)
             discriminator.clearGradients()
             let realScore = try criticize(real, condition: c), fakeScore = try criticize(fake.detached(), condition: c)
-            let discriminatorLoss: Variable
+            var discriminatorLoss: Variable
             switch config.objective {
             case .standard:
                 discriminatorLoss = try Loss.binaryCrossEntropyWithLogits(realScore, targets: Tensor(repeating: 1, shape: realScore.shape))
                     + Loss.binaryCrossEntropyWithLogits(fakeScore, targets: Tensor.zeros(fakeScore.shape))
             case .hinge:
                 discriminatorLoss = try realScore.scaled(by: -1).shifted(by: 1).relu().mean() + fakeScore.shifted(by: 1).relu().mean()
+            }
+            if let share = config.noiseNegatives, share > 0 {
+                let count = max(1, Int(Float(rows.count) * share))
+                let noiseScore = try criticize(Variable(try noiseRows(count, using: &rng)), condition: condition([UInt8](repeating: 0, count: count)))
+                discriminatorLoss = try discriminatorLoss + (config.objective == .hinge
+                    ? noiseScore.shifted(by: 1).relu().mean()
+                    : Loss.binaryCrossEntropyWithLogits(noiseScore, targets: Tensor.zeros(noiseScore.shape)))
             }
             try discriminatorLoss.backward()
             discriminatorOptimizer.step(discriminator.namedParameters())

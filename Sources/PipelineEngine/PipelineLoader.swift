@@ -162,7 +162,8 @@ struct Validator {
             return nil
         }
         // First pass: ids and types, so that inputs can be checked against every stage.
-        var types: [String: any StageImplementation.Type] = [:]
+        var types: [String: any StageImplementation.Type] = [:]  // by id (the first stage of a duplicate id)
+        var typeAt: [Int: any StageImplementation.Type] = [:]  // by position, so that every stage's params get checked
         var seen = Set<String>()
         for (index, stage) in stageValues.enumerated() {
             let path = "$.stages[\(index)]"
@@ -181,7 +182,8 @@ struct Validator {
                 continue
             }
             if let implementation = StageRegistry.implemented[type] {
-                types[id] = implementation
+                if types[id] == nil { types[id] = implementation }
+                typeAt[index] = implementation
             } else {
                 let hint = closest(to: type, in: StageRegistry.allTypes).map { "; did you mean '\($0)'?" } ?? ""
                 report("\(path).type", "unknown stage type '\(type)'\(hint); expected one of \(StageRegistry.allTypes.joined(separator: ", "))")
@@ -189,7 +191,7 @@ struct Validator {
         }
         var stages: [Pipeline.Stage] = []
         for (index, stage) in stageValues.enumerated() {
-            guard let id = stage["id"]?.stringValue, let implementation = types[id], stage["type"]?.stringValue == implementation.type else { continue }
+            guard let id = stage["id"]?.stringValue, let implementation = typeAt[index] else { continue }
             let path = "$.stages[\(index)]"
             let params = checkParameters(stage["params"] ?? .object([]), specs: implementation.parameters, at: "\(path).params")
             let inputs = checkInputs(stage["inputs"] ?? .object([]), of: implementation, at: "\(path).inputs", types: types)

@@ -152,7 +152,7 @@ extension PipelineSchema {
             rows(stage.parameters, prefix: "")
             lines.append("")
         }
-        return lines.joined(separator: "\n")
+        return lines.dropLast().joined(separator: "\n")
     }
 
     static func typeName(_ kind: ParameterKind) -> String {

@@ -60,7 +60,7 @@ public enum HTMLReport {
         body += section("Stages", StagePlaceholder.mark)
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>AnomSynth report: \(e(metrics.pipeline))</title>
+        <html lang="en"><head><meta charset="utf-8"/><title>AnomSynth report: \(e(metrics.pipeline))</title>
         <style>\(style)</style></head><body>\(body)</body></html>
 
         """

@@ -43,3 +43,59 @@ final class DetectionMetricsTests: XCTestCase {
         XCTAssertEqual(repeated.high, interval.high)
     }
 }
+
+/// The paired test and the curves behind the report.
+final class ComparisonAndCurveTests: XCTestCase {
+    /// Expected values from SciPy 1.14 `scipy.stats.wilcoxon(d)` (two-sided, zero_method="wilcox").
+    func test_wilcoxon_matchesSciPy() throws {
+        let cases: [([Double], Double, Double)] = [
+            ([0.01, 0.02, -0.005, 0.03, 0.015], 1.0, 0.125),
+            ([0.1, -0.2, 0.3, 0.05, -0.05, 0.12, 0.2], 7.0, 0.3125),
+            ([1, 2, 2, -1, 3, 0, 4, -2], 5.5, 0.203125),
+        ]
+        for (differences, statistic, p) in cases {
+            let result = try XCTUnwrap(WilcoxonSignedRank.test(differences))
+            XCTAssertEqual(result.statistic, statistic, "\(differences)")
+            XCTAssertEqual(result.pValue, p, accuracy: 1e-9, "\(differences)")
+            XCTAssertTrue(result.exact)
+        }
+        XCTAssertNil(WilcoxonSignedRank.test([0, 0, 0.1]), "one non-zero difference is no test")
+        let large = (1...60).map { Double($0) * ($0 % 3 == 0 ? -1 : 1) }
+        let approximate = try XCTUnwrap(WilcoxonSignedRank.test(large))
+        XCTAssertFalse(approximate.exact)
+        XCTAssertGreaterThan(approximate.pValue, 0)
+        XCTAssertLessThan(approximate.pValue, 0.05, "two thirds positive and larger on average")
+    }
+
+    func test_bestF1Threshold_sweep_equalsBruteForce() {
+        var rng = SeededRNG(seed: 70)
+        for _ in 0..<20 {
+            let labels = (0..<80).map { _ in UInt8(rng.uniform() < 0.2 ? 1 : 0) }
+            let scores = labels.map { Float(Int((rng.uniform() + Float($0) * 0.5) * 10)) / 10 }  // many ties
+            guard labels.contains(1) else { continue }
+            let brute = Set(scores).sorted().max { a, b in
+                let (x, y) = (DetectionMetrics.Confusion(scores: scores, labels: labels, threshold: a).f1,
+                              DetectionMetrics.Confusion(scores: scores, labels: labels, threshold: b).f1)
+                return x < y || (x == y && a > b)
+            }
+            XCTAssertEqual(DetectionMetrics.bestF1Threshold(scores: scores, labels: labels), brute)
+        }
+    }
+
+    func test_curves_endPoints_andTheROCAreaIsTheAUC() throws {
+        let scores: [Float] = [0.9, 0.8, 0.8, 0.6, 0.5, 0.4, 0.4, 0.2]
+        let labels: [UInt8] = [1, 0, 1, 1, 0, 0, 1, 0]
+        let roc = try XCTUnwrap(DetectionMetrics.rocCurve(scores: scores, labels: labels))
+        XCTAssertEqual(roc.first?.x, 0)
+        XCTAssertEqual(roc.first?.y, 0)
+        XCTAssertEqual(roc.last?.x, 1)
+        XCTAssertEqual(roc.last?.y, 1)
+        let area = zip(roc, roc.dropFirst()).reduce(0.0) { $0 + ($1.1.x - $1.0.x) * ($1.1.y + $1.0.y) / 2 }
+        XCTAssertEqual(area, try XCTUnwrap(rocAUC(scores: scores, labels: labels)), accuracy: 1e-12, "trapezoids with ties as diagonals")
+        let pr = try XCTUnwrap(DetectionMetrics.precisionRecallCurve(scores: scores, labels: labels))
+        XCTAssertEqual(pr.last?.x, 1)
+        XCTAssertEqual(pr.last?.y, 0.5, "all rows predicted: precision is the anomaly share")
+        XCTAssertNil(DetectionMetrics.rocCurve(scores: [1, 2], labels: [0, 0]))
+        XCTAssertNil(DetectionMetrics.precisionRecallCurve(scores: [1, 2], labels: [0, 0]))
+    }
+}

@@ -54,3 +54,204 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(errorMessage { try KNearestNeighbourDetector(k: 0).fit(train, using: &rng) }, "knn: k must be at least 1, got 0")
     }
 }
+
+/// The neural detectors: supervised ones on two moons, one-class ones on planted
+/// outliers, synthetic negatives, and saving.
+final class NeuralDetectorTests: XCTestCase {
+    private let columns = [Column(name: "a", kind: .numeric(integer: false)), Column(name: "b", kind: .numeric(integer: false))]
+
+    private func moons(_ count: Int, using rng: inout SeededRNG) throws -> Dataset {
+        let (points, labels) = twoMoons(count: count, noise: 0.15, using: &rng)
+        return try Dataset(features: points, columns: columns, labels: labels.scalars.map { UInt8($0) })
+    }
+
+    /// 600 normal rows around the origin and 12 outliers on a circle of radius 5.
+    private func planted(using rng: inout SeededRNG) throws -> (train: Dataset, test: Dataset) {
+        let train = try Dataset(features: Tensor.normal([600, 2], using: &rng), columns: columns, labels: [UInt8](repeating: 0, count: 600))
+        var rows = (0..<300).map { _ in [rng.normal(), rng.normal()] }
+        rows += (0..<12).map { i in [5 * cos(Float(i) * .pi / 6), 5 * sin(Float(i) * .pi / 6)] }
+        return (train, try Dataset(features: try Tensor(rows: rows), columns: columns,
+                                   labels: [UInt8](repeating: 0, count: 300) + [UInt8](repeating: 1, count: 12)))
+    }
+
+    private var training: TrainingSettings {
+        var settings = TrainingSettings()
+        settings.epochs = 60
+        settings.batchSize = 64
+        settings.learningRate = 3e-3
+        return settings
+    }
+
+    func test_mlpAndLogistic_separateTheMoons_mlpBetter() throws {
+        var rng = SeededRNG(seed: 60)
+        let train = try moons(600, using: &rng), validation = try moons(200, using: &rng), test = try moons(400, using: &rng)
+        var config = NeuralClassifier.Config()
+        config.hidden = [32, 32]
+        config.training = training
+        config.training.epochs = 150
+        let mlp = NeuralClassifier(config: config)
+        let history = try mlp.fit(train, validation: validation, using: &rng)
+        XCTAssertFalse(history.validationLoss.isEmpty, "early stopping watches the validation rows")
+        config.hidden = []
+        let logistic = NeuralClassifier(config: config)
+        try logistic.fit(train, validation: validation, using: &rng)
+        XCTAssertEqual(logistic.kind, "logistic")
+        let mlpAUC = try XCTUnwrap(rocAUC(scores: try mlp.score(test), labels: test.labels))
+        let logisticAUC = try XCTUnwrap(rocAUC(scores: try logistic.score(test), labels: test.labels))
+        XCTAssertGreaterThan(mlpAUC, 0.97)
+        XCTAssertGreaterThan(logisticAUC, 0.8, "the moons are roughly linearly separable")
+        XCTAssertGreaterThan(mlpAUC, logisticAUC + 0.01, "a hidden layer bends the boundary")
+        XCTAssertTrue(try mlp.score(test).allSatisfy { $0 >= 0 && $0 <= 1 }, "probabilities")
+        let normalOnly = try train.rows((0..<train.rowCount).filter { train.labels[$0] == 0 })
+        XCTAssertTrue(errorMessage { try NeuralClassifier(config: config).fit(normalOnly, using: &rng) }.contains("needs both classes"))
+    }
+
+    func test_balancedClassWeights_raiseRecallOnARareClass() throws {
+        var rng = SeededRNG(seed: 61)
+        let all = try moons(1200, using: &rng)
+        // Keep 3% of the second moon: a rare class.
+        let keep = (0..<all.rowCount).filter { all.labels[$0] == 0 || rng.uniform() < 0.03 }
+        let train = try all.rows(keep), test = try moons(400, using: &rng)
+        func recall(balanced: Bool) throws -> Double {
+            var config = NeuralClassifier.Config()
+            config.hidden = [16]
+            config.balanced = balanced
+            config.training = training
+            var seeded = SeededRNG(seed: 62)
+            let model = NeuralClassifier(config: config)
+            try model.fit(train, using: &seeded)
+            return DetectionMetrics.Confusion(scores: try model.score(test), labels: test.labels, threshold: 0.5).recall
+        }
+        XCTAssertGreaterThan(try recall(balanced: true), try recall(balanced: false) + 0.1)
+    }
+
+    func test_oneClassNeuralDetectors_rankPlantedOutliersFirst() throws {
+        var rng = SeededRNG(seed: 63)
+        let (train, test) = try planted(using: &rng)
+        var ae = AutoencoderDetector.Config()
+        ae.hidden = [16]
+        ae.bottleneck = 1
+        ae.training = training
+        var vae = TabularVAE.Config()
+        vae.hidden = [16]
+        vae.latent = 2
+        vae.training = training
+        var flow = TabularFlow.Config()
+        flow.couplings = 4
+        flow.hidden = 16
+        flow.training = training
+        var gan = TabularGAN.Config()
+        gan.hidden = [32, 32]
+        gan.noiseNegatives = 0.5
+        gan.training = training
+        let detectors: [(any Detector, Double)] = [
+            (AutoencoderDetector(config: ae), 0.9), (try GenerativeDetector(model: TabularVAE(config: vae)), 0.95),
+            (try GenerativeDetector(model: TabularFlow(config: flow)), 0.95), (try GenerativeDetector(model: TabularGAN(config: gan)), 0.75),
+        ]
+        for (detector, bound) in detectors {
+            try detector.fit(train, using: &rng)
+            let scores = try detector.score(test)
+            XCTAssertGreaterThan(try XCTUnwrap(rocAUC(scores: scores, labels: test.labels)), bound, detector.kind)
+        }
+        var conditional = TabularVAE.Config()
+        conditional.conditional = true
+        XCTAssertThrowsError(try GenerativeDetector(model: TabularVAE(config: conditional)))
+    }
+
+    /// Normal rows in two clusters on a line through 4-D space, anomalies in the gap
+    /// between them: an autoencoder with a 1-D bottleneck reconstructs the whole line, gap
+    /// included, unless synthetic anomalies from the gap push their errors up.
+    func test_syntheticNegatives_teachTheAutoencoderWhatItWouldMiss() throws {
+        var rng = SeededRNG(seed: 64)
+        let direction: [Float] = [0.5, 0.5, 0.5, 0.5]
+        let columns = (0..<4).map { Column(name: "x\($0)", kind: .numeric(integer: false)) }
+        func rows(_ count: Int, _ position: () -> Float) -> [[Float]] {
+            (0..<count).map { _ in
+                let t = position()
+                return direction.map { t * $0 + 0.05 * rng.normal() }
+            }
+        }
+        let cluster = { () -> Float in (rng.uniform() < 0.5 ? -3 : 3) + 0.5 * rng.normal() }
+        let gap = { () -> Float in rng.uniform(-0.8, 0.8) }
+        let normal = rows(400, cluster), synthetic = rows(100, gap)
+        let test = try Dataset(features: try Tensor(rows: rows(200, cluster) + rows(20, gap)), columns: columns,
+                               labels: [UInt8](repeating: 0, count: 200) + [UInt8](repeating: 1, count: 20))
+        /// ROC-AUC, and the anomalies' median error over the normal rows' median error.
+        func evaluate(negatives: Bool) throws -> (auc: Double, ratio: Float) {
+            var config = AutoencoderDetector.Config()
+            config.hidden = [16]
+            config.bottleneck = 1
+            config.negatives = negatives
+            config.training = training
+            let train = try Dataset(features: try Tensor(rows: normal + synthetic), columns: columns,
+                                    labels: [UInt8](repeating: 0, count: 400) + [UInt8](repeating: 1, count: 100))
+            var seeded = SeededRNG(seed: 65)
+            let detector = AutoencoderDetector(config: config)
+            try detector.fit(train, using: &seeded)
+            let scores = try detector.score(test)
+            func median(_ label: UInt8) -> Float {
+                let values = zip(scores, test.labels).filter { $0.1 == label }.map(\.0).sorted()
+                return values[values.count / 2]
+            }
+            return (try XCTUnwrap(rocAUC(scores: scores, labels: test.labels)), median(1) / median(0))
+        }
+        let plain = try evaluate(negatives: false), semiSupervised = try evaluate(negatives: true)
+        XCTAssertGreaterThan(semiSupervised.auc, 0.95)
+        XCTAssertGreaterThan(semiSupervised.ratio, 2 * plain.ratio, "plain \(plain), semi-supervised \(semiSupervised)")
+        var config = AutoencoderDetector.Config()
+        config.negatives = true
+        let normalOnly = try Dataset(features: try Tensor(rows: normal), columns: columns, labels: [UInt8](repeating: 0, count: 400))
+        XCTAssertTrue(errorMessage { try AutoencoderDetector(config: config).fit(normalOnly, using: &rng) }.contains("needs anomalies"))
+    }
+
+    func test_everyDetector_savedAndLoaded_scoresTheSame() throws {
+        var rng = SeededRNG(seed: 66)
+        let train = try moons(300, using: &rng), test = try moons(50, using: &rng)
+        var small = training
+        small.epochs = 3
+        var classifier = NeuralClassifier.Config()
+        classifier.training = small
+        var ae = AutoencoderDetector.Config()
+        ae.training = small
+        var vae = TabularVAE.Config()
+        vae.training = small
+        var flow = TabularFlow.Config()
+        flow.training = small
+        var gan = TabularGAN.Config()
+        gan.training = small
+        let detectors: [any Detector] = [
+            NeuralClassifier(config: classifier), AutoencoderDetector(config: ae), try GenerativeDetector(model: TabularVAE(config: vae)),
+            try GenerativeDetector(model: TabularFlow(config: flow)), try GenerativeDetector(model: TabularGAN(config: gan)),
+            IsolationForest(trees: 10, sampleSize: 32), KNearestNeighbourDetector(k: 3),
+        ]
+        let folder = try temporaryDirectory()
+        for detector in detectors {
+            let history = try detector.fit(train, using: &rng)
+            let path = folder.appendingPathComponent("\(detector.kind).safetensors").path
+            try DetectorStore.save(detector, columns: train.columns, history: history, metadata: ["name": "x"],
+                                   extras: ["validation_scores": try Tensor(shape: [2], scalars: [1, 2])], to: path)
+            let loaded = try DetectorStore.load(path)
+            XCTAssertEqual(loaded.detector.kind, detector.kind)
+            XCTAssertEqual(try loaded.detector.score(test), try detector.score(test), detector.kind)
+            XCTAssertEqual(loaded.history, history)
+            XCTAssertEqual(loaded.metadata["name"], "x")
+            XCTAssertEqual(loaded.extras["validation_scores"]?.scalars, [1, 2])
+        }
+        let generator = folder.appendingPathComponent("g.safetensors").path
+        try GeneratorStore.save(SMOTE(), columns: train.columns, history: TrainingHistory(), to: generator)
+        XCTAssertTrue(errorMessage { try DetectorStore.load(generator) }.contains("not an AnomSynth detector file"))
+    }
+
+    func test_corruptForest_isRefused() throws {
+        var rng = SeededRNG(seed: 67)
+        let train = try moons(100, using: &rng)
+        let forest = IsolationForest(trees: 3, sampleSize: 16)
+        try forest.fit(train, using: &rng)
+        var (_, tensors) = try forest.exportState()
+        var left = tensors["left"]!.scalars
+        left[0] = 0  // a node pointing at itself would loop forever
+        tensors["left"] = try Tensor(shape: [left.count], scalars: left)
+        XCTAssertEqual(errorMessage { try IsolationForest().importState(tensors, usedSampleSize: 16, columns: 2) },
+                       "iforest: the saved forest has an invalid node 0")
+    }
+}

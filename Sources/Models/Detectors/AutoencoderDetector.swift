@@ -43,7 +43,7 @@ public final class AutoencoderDetector: Detector, Module {
         }
         let encoder = perceptronLayers([inputs] + config.hidden + [config.bottleneck], using: &rng)
         let decoder = perceptronLayers([config.bottleneck] + config.hidden.reversed() + [inputs], using: &rng)
-        network = Sequential(encoder + [Activation(.relu)] + decoder)
+        network = Sequential(encoder + decoder)  // a linear code between ReLU layers
     }
 
     /// Each row's mean squared reconstruction error, `[rows]`.

@@ -112,6 +112,7 @@ public enum TrainDetectorStage: StageImplementation {
         case "gan":
             var config = TabularGAN.Config()
             config.hidden = [Int](repeating: width, count: max(1, layers))
+            config.noiseNegatives = 0.5
             config.training = training
             return try GenerativeDetector(model: TabularGAN(config: config))
         case "iforest":
