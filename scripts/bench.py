@@ -11,11 +11,15 @@
   `anomsynth bench archive`, and as the same three .npy files packed by
   `tar --zstd` (and unpacked), median of 3.
 
-- cache: a fully cached re-run of `pipelines/prepare-kdd.json` (`anomsynth run`) and the
+- cache: a fully cached re-run of `pipelines/default.json` (`anomsynth run`) and the
   same no-op check by DVC (`dvc repro` on an equivalent two-stage dvc.yaml), median of 5.
+- quality: `pipelines/benchmark.json` on every KEEL dataset of `../shared/datasets/keel`,
+  5 stratified splits each, against scikit-learn's MLPClassifier(64, 64) with no
+  augmentation and with imbalanced-learn's SMOTE on the same splits
+  (`scripts/quality_peers.py`): mean ROC-AUC, PR-AUC, F1 and G-mean per dataset.
 
 Peers are installed into `.venv-torch` on first use (torch==2.13.0, numpy, pandas), DVC
-into `.venv-dvc`.
+into `.venv-dvc`, scikit-learn and imbalanced-learn into `.venv-peers`.
 Prints Markdown tables with ratios.
 """
 import argparse
@@ -55,9 +59,10 @@ def cache_benchmark(anomsynth, repeats=5):
     folder = os.path.join(ROOT, ".bench", "cache")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
-    pipeline = os.path.join(ROOT, "pipelines", "prepare-kdd.json")
+    pipeline = os.path.join(ROOT, "pipelines", "default.json")
     ours = ["--out", os.path.join(folder, "runs"), "--cache-dir", os.path.join(folder, "anomsynth-cache"), "--quiet"]
-    subprocess.run([anomsynth, "run", pipeline] + ours, check=True)
+    stages = len(last_json(subprocess.run([anomsynth, "run", pipeline, "--json"] + ours, check=True, capture_output=True,
+                                          text=True).stdout)["stages"])
     our_times = [timed([anomsynth, "run", pipeline] + ours) for _ in range(repeats)]
 
     dvc = ensure_dvc()
@@ -88,9 +93,75 @@ def cache_benchmark(anomsynth, repeats=5):
     print(f"\nFully cached re-run, 2 stages (median of {repeats})\n")
     print("| tool | seconds |")
     print("|---|---|")
-    print(f"| anomsynth run pipelines/prepare-kdd.json (all cached) | {median(our_times):.3f} |")
+    print(f"| anomsynth run pipelines/default.json (all {stages} stages cached) | {median(our_times):.3f} |")
     print(f"| dvc repro (no-op, equivalent dvc.yaml) | {median(dvc_times):.3f} |")
     print(f"\nAnomSynth / DVC speed: {median(dvc_times) / median(our_times):.1f}x")
+
+
+PEERS_VENV = os.path.join(ROOT, ".venv-peers")
+PEERS_PYTHON = os.path.join(PEERS_VENV, "bin", "python")
+METRICS = ["roc_auc", "pr_auc", "f1", "gmean"]
+
+
+def ensure_quality_peers():
+    probe = subprocess.run([PEERS_PYTHON, "-c", "import sklearn, imblearn, pandas"], capture_output=True) \
+        if os.path.exists(PEERS_PYTHON) else None
+    if probe is None or probe.returncode != 0:
+        print("bench: installing scikit-learn, imbalanced-learn, pandas into .venv-peers (once)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", PEERS_VENV], check=True)
+        subprocess.run([PEERS_PYTHON, "-m", "pip", "install", "-q", "scikit-learn", "imbalanced-learn", "pandas"], check=True)
+
+
+def mean(values):
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else float("nan")
+
+
+def quality_benchmark(anomsynth, datasets):
+    ensure_quality_peers()
+    folder = os.path.join(ROOT, ".bench", "quality")
+    pipeline = os.path.join(ROOT, "pipelines", "benchmark.json")
+    ours_variants = ["none", "smote", "gan", "vae", "flow"]
+    table = {}
+    for dataset in datasets:
+        name = os.path.splitext(os.path.basename(dataset))[0]
+        peers = json.loads(subprocess.run([PEERS_PYTHON, os.path.join(ROOT, "scripts", "quality_peers.py"), dataset,
+                                           os.path.join(folder, name)], check=True, capture_output=True, text=True).stdout)
+        scores = {("peer", "none"): [], ("peer", "smote"): []}
+        for k, fold in enumerate(peers["folds"]):
+            scores[("peer", "none")].append(fold["none"])
+            scores[("peer", "smote")].append(fold["smote"])
+            run = subprocess.run([anomsynth, "run", pipeline, "--set", f"train.params.path={fold['train']}",
+                                  "--set", f"test.params.path={fold['test']}", "--quiet", "--json",
+                                  "--cache-dir", os.path.join(folder, "cache"), "--out", os.path.join(folder, "runs", f"{name}-{k}")],
+                                 capture_output=True, text=True)
+            summary = last_json(run.stdout)
+            if summary["status"] != "succeeded":
+                raise SystemExit(f"bench: benchmark.json failed on {name} fold {k}: {run.stderr}")
+            with open(summary["metrics"][0]) as f:
+                results = json.load(f)["results"]
+            for result in results:
+                if result["detector"] == "mlp":
+                    scores.setdefault(("anomsynth", result["variant"]), []).append(result)
+        table[name] = {key: {m: mean([fold[m] for fold in folds]) for m in METRICS} for key, folds in scores.items()}
+        print(f"bench: quality {name}: PR-AUC none {table[name][('peer', 'none')]['pr_auc']:.3f}, "
+              f"SMOTE {table[name][('peer', 'smote')]['pr_auc']:.3f}, ours "
+              + ", ".join(f"{v} {table[name][('anomsynth', v)]['pr_auc']:.3f}" for v in ours_variants), file=sys.stderr)
+    columns = [("peer", "none"), ("peer", "smote")] + [("anomsynth", v) for v in ours_variants]
+    print("\nDetection quality: MLP(64, 64), 5 stratified splits per dataset, mean over splits\n")
+    for metric in METRICS:
+        print(f"\n{metric} | " + " | ".join(f"{who} {v}" for who, v in columns))
+        print("|---" * (len(columns) + 1) + "|")
+        for name, row in table.items():
+            print(f"| {name} | " + " | ".join(f"{row[c][metric]:.3f}" for c in columns) + " |")
+        print("| **mean** | " + " | ".join(f"**{mean([row[c][metric] for row in table.values()]):.3f}**" for c in columns) + " |")
+    generators = [("anomsynth", v) for v in ours_variants if v != "none"]
+    best = max(generators, key=lambda c: mean([row[c]["pr_auc"] for row in table.values()]))
+    wins = {m: sum(1 for row in table.values() if row[best][m] > row[("peer", "none")][m] and row[best][m] > row[("peer", "smote")][m])
+            for m in ("pr_auc", "gmean")}
+    print(f"\nBest AnomSynth generator by mean PR-AUC: {best[1]}; it beats both scikit-learn no-augmentation and "
+          f"imbalanced-learn SMOTE on PR-AUC on {wins['pr_auc']} of {len(table)} datasets, on G-mean on {wins['gmean']} of {len(table)}.")
+    print("(AnomSynth's F1 and G-mean use the threshold chosen on validation rows; the peers' use predict(), i.e. 0.5.)")
 
 
 def median(values):
@@ -194,8 +265,15 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache"], help="run one part")
+    parser.add_argument("--only", choices=["nn", "data", "cache", "quality"], help="run one part")
+    parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
+                        help="the folder of KEEL .dat files for the quality part")
     args = parser.parse_args()
+    if args.only in (None, "quality"):
+        datasets = sorted(os.path.join(args.datasets, f) for f in os.listdir(args.datasets) if f.endswith(".dat"))
+        quality_benchmark(args.anomsynth, datasets)
+    if args.only == "quality":
+        return
     if args.only in (None, "cache"):
         cache_benchmark(args.anomsynth)
     if args.only == "cache":

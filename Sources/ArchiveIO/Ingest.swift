@@ -30,6 +30,8 @@ public struct IngestRequest: Sendable {
     public var labelColumn: String?
     /// Label values meaning anomaly; empty: `positive` for KEEL/ARFF, `1` otherwise.
     public var positive: [String] = []
+    /// Whether the anomaly values may not occur at all (a file of normal rows only).
+    public var positiveMayBeAbsent = false
     /// IDX and NPY: a second file of one label per row.
     public var labelsPath: String?
     public var csv = CSVOptions()
@@ -51,11 +53,14 @@ public enum Ingest {
         }
         switch format {
         case .csv:
-            let label = request.labelColumn.map { LabelSpec(column: $0, positive: request.positive.isEmpty ? ["1"] : request.positive) }
+            let label = request.labelColumn.map {
+                LabelSpec(column: $0, positive: request.positive.isEmpty ? ["1"] : request.positive, mayBeAbsent: request.positiveMayBeAbsent)
+            }
             return try CSVReader.read(&source, label: label, options: request.csv)
         case .keel, .arff:
             return try ARFFReader.read(&source, labelColumn: request.labelColumn,
                                        positive: request.positive.isEmpty ? ["positive"] : request.positive,
+                                       positiveMayBeAbsent: request.positiveMayBeAbsent,
                                        missingValues: request.csv.missingValues)
         case .idx, .npy:
             let (shape, values) = try decodeArray(format, bytes: try source.readAll(), name: source.name)

@@ -12,7 +12,8 @@ public enum ARFFReader {
     /// - Throws: `DatasetError` naming the line: a malformed or unsupported attribute,
     ///   a missing `@data`, a ragged row, a value outside a nominal attribute's list.
     public static func read<Source: ByteSource>(
-        _ source: inout Source, labelColumn: String? = nil, positive: [String] = ["positive"], missingValues: [String] = ["?"]
+        _ source: inout Source, labelColumn: String? = nil, positive: [String] = ["positive"], positiveMayBeAbsent: Bool = false,
+        missingValues: [String] = ["?"]
     ) throws -> Dataset {
         let name = source.name
         var names: [String] = []
@@ -40,7 +41,7 @@ public enum ARFFReader {
             } else if lowered.hasPrefix("@data") {
                 guard !names.isEmpty else { throw DatasetError(name, line: line, "@data before any @attribute") }
                 try CSVReader.checkHeader(names, source: name, line: line)
-                let spec = LabelSpec(column: labelColumn ?? names[names.count - 1], positive: positive)
+                let spec = LabelSpec(column: labelColumn ?? names[names.count - 1], positive: positive, mayBeAbsent: positiveMayBeAbsent)
                 guard let index = names.firstIndex(of: spec.column) else {
                     throw DatasetError(name, line: line, "no label attribute '\(spec.column)'; the attributes are \(names.joined(separator: ", "))")
                 }

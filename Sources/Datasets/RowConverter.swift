@@ -218,9 +218,9 @@ final class RowConverter {
     /// - Throws: `DatasetError` when there are no rows, or a positive label value never occurs.
     func dataset(rowShape: [Int] = []) throws -> Dataset {
         guard !labels.isEmpty else { throw DatasetError(source, "no data rows") }
-        if let labelIndex, let missingValue = positiveSeen.firstIndex(of: false) {
+        if let labelIndex, label?.mayBeAbsent != true, let missingValue = positiveSeen.firstIndex(of: false) {
             let value = String(decoding: positive[missingValue], as: UTF8.self)
-            throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(labelValuesSeen.joined(separator: ", ")))")
+            throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(labelValuesSeen.joined(separator: ", "))); if the file has no anomalies, say so (label.may_be_absent: true)")
         }
         var columns: [Column] = []
         for (j, kind) in kinds.enumerated() where j != labelIndex {

@@ -118,7 +118,7 @@ public final class Runner: @unchecked Sendable {
                                            progress: { [reporter = options.reporter] in reporter.progress(stage.id, $0) })
                 context.pipelineName = pipeline.name
                 context.origins = stage.inputs.mapValues { references in
-                    references.map { InputOrigin(stage: $0.stage, assignments: pipeline.stage($0.stage)?.assignments ?? []) }
+                    references.map { InputOrigin(stage: $0.stage, output: $0.output, assignments: pipeline.stage($0.stage)?.assignments ?? []) }
                 }
                 try stage.implementation.run(context)
                 if force { try? FileManager.default.removeItem(at: cache.entry(key)) }

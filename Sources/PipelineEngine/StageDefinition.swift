@@ -64,9 +64,12 @@ public struct OutputSpec: Sendable {
 }
 
 /// Where an input file comes from: the stage that wrote it and the matrix values it depends on.
-public struct InputOrigin: Sendable {
+public struct InputOrigin: Sendable, CustomStringConvertible {
     public let stage: String
+    public let output: String
     public let assignments: [MatrixAssignment]
+    /// `stage.output`.
+    public var description: String { "\(stage).\(output)" }
 }
 
 /// What a stage gets when it runs.

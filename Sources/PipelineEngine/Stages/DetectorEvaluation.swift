@@ -35,7 +35,7 @@ struct DetectorEvaluation {
         repeatKeys = Set((params["repeat_over"]?.arrayValue ?? []).compactMap(\.stringValue))
         let files = context.inputs["test"] ?? [], origins = context.origins["test"] ?? []
         guard !files.isEmpty else { throw StageError("evaluate needs a `test` input") }
-        tests = files.enumerated().map { (origins.indices.contains($0.offset) ? origins[$0.offset] : InputOrigin(stage: "test", assignments: []), $0.element, nil) }
+        tests = files.enumerated().map { (origins.indices.contains($0.offset) ? origins[$0.offset] : InputOrigin(stage: "test", output: "data", assignments: []), $0.element, nil) }
     }
 
     /// The variant a matrix assignment names, without the repetition keys; nil for none.
@@ -59,9 +59,9 @@ struct DetectorEvaluation {
         let data = try DatasetArchive.read(tests[index].file.path).dataset
         tests[index].data = data
         if data.anomalyCount == 0 {
-            warnings.append("test set \(tests[index].origin.stage) has no anomalies: ROC-AUC and PR-AUC are undefined (they need both classes)")
+            warnings.append("test set \(tests[index].origin) has no anomalies: ROC-AUC and PR-AUC are undefined (they need both classes)")
         } else if data.anomalyCount == data.rowCount {
-            warnings.append("test set \(tests[index].origin.stage) has no normal rows: ROC-AUC is undefined (it needs both classes)")
+            warnings.append("test set \(tests[index].origin) has no normal rows: ROC-AUC is undefined (it needs both classes)")
         }
         return data
     }
@@ -74,7 +74,7 @@ struct DetectorEvaluation {
         let resamples = params["bootstrap"]?.integerValue ?? 1000
         var rng = SeededRNG(seed: context.seed)
         for (index, file) in files.enumerated() {
-            let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: "detector \(index + 1)", assignments: [])
+            let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: "detector \(index + 1)", output: "model", assignments: [])
             let saved = try DetectorStore.load(file.path)
             let name = saved.metadata["name"] ?? saved.detector.kind
             // Without a matrix value, the variant is what the detector's synthetic rows came from

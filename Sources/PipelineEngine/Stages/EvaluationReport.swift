@@ -52,7 +52,7 @@ extension DetectorEvaluation {
         let files = context.inputs[input] ?? [], origins = context.origins[input] ?? []
         var firstFold: String?
         return files.enumerated().compactMap { index, file in
-            let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: input, assignments: [])
+            let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: input, output: input, assignments: [])
             let fold = foldName(origin.assignments)
             if firstFold == nil { firstFold = fold }
             guard fold == firstFold else { return nil }

@@ -14,6 +14,8 @@ public enum IngestStage: StageImplementation {
         ParameterSpec("label", .object([
             ParameterSpec("column", .string, required: true, "The label column (KEEL/ARFF: default the last attribute)."),
             ParameterSpec("positive", .strings, "Label values meaning anomaly (default: `1`; KEEL/ARFF: `positive`)."),
+            ParameterSpec("may_be_absent", .boolean, default: .bool(false),
+                          "The anomaly values may not occur (a file of normal rows only); otherwise their absence is an error."),
         ]), "The label column and its anomaly values; without it every row is normal (KEEL/ARFF: last attribute, `positive`)."),
         ParameterSpec("labels_path", .path, "IDX/NPY: a file with one label per row."),
         ParameterSpec("delimiter", .string, default: .string(","), "CSV field delimiter (one ASCII character)."),
@@ -38,6 +40,7 @@ public enum IngestStage: StageImplementation {
         if let label = params["label"] {
             request.labelColumn = label["column"]?.stringValue
             request.positive = label["positive"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            request.positiveMayBeAbsent = label["may_be_absent"]?.boolValue ?? false
         }
         if let delimiter = params["delimiter"]?.stringValue?.first { request.csv.delimiter = delimiter }
         request.csv.hasHeader = params["has_header"]?.boolValue ?? true

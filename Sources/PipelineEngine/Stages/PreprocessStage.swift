@@ -15,6 +15,8 @@ public enum PreprocessStage: StageImplementation {
         ParameterSpec("unknown_categories", .choice(UnknownCategory.allCases.map(\.rawValue)), default: .string("ignore"),
                       "A test category never seen in training: all zeros (ignore) or an error."),
         ParameterSpec("drop_constant_columns", .boolean, default: .bool(true), "Set aside columns constant in training (restored on export)."),
+        ParameterSpec("train_anomalies", .choice(["keep", "drop", "unlabel"]), default: .string("keep"),
+                      "The training part's anomalies: keep them, drop them (no labelled anomalies at all: one-class set-ups), or keep them labelled normal (unknown contamination). The test part keeps its anomalies."),
         ParameterSpec("split", .object([
             ParameterSpec("test_fraction", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.3), "Share of rows for the test set."),
             ParameterSpec("stratify", .boolean, default: .bool(true), "Keep each class's share in both parts."),
@@ -37,7 +39,7 @@ public enum PreprocessStage: StageImplementation {
         let params = context.params
         guard let dataFile = context.inputs["data"]?.first else { throw StageError("preprocess needs a `data` input") }
         let data = try DatasetArchive.read(dataFile.path).dataset
-        let train: Dataset, test: Dataset
+        var train: Dataset, test: Dataset
         if let testFile = context.inputs["test"]?.first {
             (train, test) = (data, try DatasetArchive.read(testFile.path).dataset)
         } else {
@@ -51,6 +53,11 @@ public enum PreprocessStage: StageImplementation {
                 (train, test) = try data.split(testFraction: split?["test_fraction"]?.numberValue ?? 0.3, stratify: stratify,
                                                using: &rng, source: context.stageID)
             }
+        }
+        switch params["train_anomalies"]?.stringValue {
+        case "drop": train = try train.rows((0..<train.rowCount).filter { train.labels[$0] == 0 })
+        case "unlabel": train.labels = [UInt8](repeating: 0, count: train.rowCount)
+        default: break
         }
         var options = PreprocessOptions()
         options.scaling = params["scale"]?.stringValue.flatMap(Scaling.init(rawValue:)) ?? .standard
