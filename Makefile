@@ -31,11 +31,11 @@ test: setup
 	swift build --build-tests
 	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing
 
-## run: the main job
+## run: the main job: the default pipeline on the shipped yeast data (a second run comes from the cache)
 run: build
-	$(RELEASE_BIN) --help
+	$(RELEASE_BIN) run pipelines/default.json
 
-## bench: AnomSynth's figures beside PyTorch's, measured in the same run
+## bench: AnomSynth's figures beside its peers' (PyTorch, pandas, tar, DVC, scikit-learn), measured in the same run
 bench: build
 	python3 scripts/bench.py --anomsynth $(RELEASE_BIN)
 

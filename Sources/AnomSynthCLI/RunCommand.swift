@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import PipelineEngine
+import Reporting
 
 /// `anomsynth run`: execute a pipeline, serving unchanged stages from the cache.
 struct RunCommand: ParsableCommand {
@@ -51,7 +52,12 @@ struct RunCommand: ParsableCommand {
         }
         if summary.status != "succeeded" { throw ExitCode(1) }
         for warning in summary.warnings where !json { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        if !json && !quiet { for report in summary.reports { print("report: \(report)") } }
+        if !json && !quiet {
+            for (metrics, report) in zip(summary.metrics, summary.reports) {
+                if let document = try? MetricsDocument.read(metrics) { print("\n" + MarkdownReport.resultsTable(document)) }
+                print("report: \(report)\nmetrics: \(metrics)")
+            }
+        }
         for gate in summary.missedGates { FileHandle.standardError.write(Data("quality gate missed: \(gate)\n".utf8)) }
         if !summary.missedGates.isEmpty { throw ExitCode(3) }
     }

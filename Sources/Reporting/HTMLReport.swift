@@ -4,6 +4,10 @@ import Foundation
 /// fetched) with the results, comparisons, gates, ROC and PR curves, score histograms,
 /// a PCA scatter of real and synthetic rows, loss curves and synthetic-data quality.
 public enum HTMLReport {
+    /// Bumped with any change to what the reports show: part of `evaluate`'s version, so
+    /// that cached reports are rebuilt.
+    public static let formatVersion = 3
+
     public static func render(_ content: ReportContent) -> String {
         let metrics = content.metrics
         var body = "<h1>AnomSynth report: \(e(metrics.pipeline))</h1>"
@@ -24,14 +28,12 @@ public enum HTMLReport {
         }
         if !metrics.gates.isEmpty { body += section("Quality gates", html(Table.gates(metrics))) }
         if !content.curves.isEmpty {
-            body += section("ROC and precision-recall curves", content.curves.map { curves in
-                "<div class=\"charts\">"
-                    + figure(SVGChart.lines(title: "ROC — \(curves.detector)", xLabel: "false positive rate", yLabel: "true positive rate",
-                                            series: curves.roc, xRange: 0...1, yRange: 0...1, diagonal: true))
+            body += section("ROC and precision-recall curves", "<div class=\"charts\">" + content.curves.map { curves in
+                figure(SVGChart.lines(title: "ROC — \(curves.detector)", xLabel: "false positive rate", yLabel: "true positive rate",
+                                      series: curves.roc, xRange: 0...1, yRange: 0...1, diagonal: true))
                     + figure(SVGChart.lines(title: "Precision-recall — \(curves.detector)", xLabel: "recall", yLabel: "precision",
                                             series: curves.precisionRecall, xRange: 0...1, yRange: 0...1))
-                    + "</div>"
-            }.joined())
+            }.joined() + "</div>")
         }
         if !content.histograms.isEmpty {
             body += section("Test scores: normal vs anomalous rows", "<div class=\"charts\">" + content.histograms.map {

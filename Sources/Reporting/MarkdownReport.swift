@@ -18,6 +18,9 @@ public enum MarkdownReport {
         return text
     }
 
+    /// The results table alone (for a terminal).
+    public static func resultsTable(_ metrics: MetricsDocument) -> String { markdown(Table.results(metrics)) }
+
     /// The run's stages as a Markdown table.
     public static func stageTable(_ stages: [StageRow]) -> String { markdown(Table.stages(stages)) }
 

@@ -80,7 +80,9 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(errorMessage { try readCSV("a,b\n1,2\n", label: LabelSpec(column: "y", positive: ["1"])) },
                        "test.csv:1: no label column 'y'; the columns are a, b")
         XCTAssertEqual(errorMessage { try readCSV("a,y\n1,no\n2,no\n", label: LabelSpec(column: "y", positive: ["yes"])) },
-                       "test.csv: anomaly value 'yes' never occurs in label column 'y' (values seen: no)")
+                       "test.csv: anomaly value 'yes' never occurs in label column 'y' (values seen: no); if the file has no anomalies, say so (label.may_be_absent: true)")
+        let normalOnly = try? readCSV("a,y\n1,no\n2,no\n", label: LabelSpec(column: "y", positive: ["yes"], mayBeAbsent: true))
+        XCTAssertEqual(normalOnly?.labels, [0, 0], "a file of normal rows, said so")
         XCTAssertEqual(errorMessage { try readCSV("a,y\n1,\n", label: LabelSpec(column: "y", positive: ["1"])) },
                        "test.csv:2: the label column 'y' is empty")
     }

@@ -93,3 +93,25 @@ final class TransformTests: XCTestCase {
             .contains("column 'a' has no values"))
     }
 }
+
+final class FoldSplitTests: XCTestCase {
+    func test_folds_partitionTheRows_stratified_andSeeded() throws {
+        var rng = SeededRNG(seed: 1)
+        let labels = (0..<103).map { UInt8($0 % 10 == 0 ? 1 : 0) }  // 11 anomalies
+        let data = try Dataset(features: Tensor.normal([103, 2], using: &rng),
+                               columns: [Column(name: "a", kind: .numeric(integer: false)), Column(name: "b", kind: .numeric(integer: false))],
+                               labels: labels)
+        var seen: [Float] = []
+        for fold in 0..<5 {
+            var seeded = SeededRNG(seed: 9)
+            let (train, test) = try data.foldSplit(folds: 5, fold: fold, stratify: true, using: &seeded)
+            XCTAssertEqual(train.rowCount + test.rowCount, 103)
+            XCTAssertTrue((2...3).contains(test.anomalyCount), "stratified: \(test.anomalyCount)")
+            seen += test.features.scalars
+        }
+        XCTAssertEqual(seen.sorted(), data.features.scalars.sorted(), "each row is tested exactly once")
+        var seeded = SeededRNG(seed: 9)
+        XCTAssertEqual(errorMessage { try data.foldSplit(folds: 5, fold: 5, stratify: true, using: &seeded) },
+                       "split: split.fold must be in 0..<5 and split.folds at least 2, got fold 5 of 5")
+    }
+}

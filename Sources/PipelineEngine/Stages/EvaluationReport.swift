@@ -47,7 +47,8 @@ extension DetectorEvaluation {
         return scored.filter { $0.fold == fold }
     }
 
-    /// Inputs of one name with their labels, keeping only the first repetition.
+    /// Inputs of one name with their labels (the variant, else the stage id), keeping only
+    /// the first repetition.
     private func labelled(_ input: String) -> [(label: String, file: URL)] {
         let files = context.inputs[input] ?? [], origins = context.origins[input] ?? []
         var firstFold: String?
@@ -57,7 +58,7 @@ extension DetectorEvaluation {
             if firstFold == nil { firstFold = fold }
             guard fold == firstFold else { return nil }
             let base = String(origin.stage.split(separator: "@").first ?? Substring(origin.stage))
-            return (variantName(origin.assignments).map { "\(base) \($0)" } ?? base, file)
+            return (variantName(origin.assignments) ?? base, file)
         }
     }
 
@@ -97,7 +98,8 @@ extension DetectorEvaluation {
         }
         for (label, file) in labelled("generators") {
             let (generator, description) = try GeneratorStore.load(file.path)
-            if let item = chart("generator \(label) (\(generator.kind))", description.history) { content.losses.append(item) }
+            let title = label == generator.kind ? "generator \(label)" : "generator \(label) (\(generator.kind))"
+            if let item = chart(title, description.history) { content.losses.append(item) }
         }
         for run in detectors {
             if let item = chart("detector \(run.variant) / \(run.detector)", run.history) { content.losses.append(item) }
