@@ -33,25 +33,27 @@ TORCH_VENV = os.path.join(ROOT, ".venv-torch")
 TORCH_PYTHON = os.path.join(TORCH_VENV, "bin", "python")
 
 
-def ensure_peers():
-    probe = subprocess.run([TORCH_PYTHON, "-c", "import torch, numpy, pandas"], capture_output=True) \
-        if os.path.exists(TORCH_PYTHON) else None
+def ensure_venv(folder, imports, packages):
+    """A venv at `folder` where `imports` work, created with `packages` when missing; its python."""
+    python = os.path.join(folder, "bin", "python")
+    probe = subprocess.run([python, "-c", f"import {imports}"], capture_output=True) if os.path.exists(python) else None
     if probe is None or probe.returncode != 0:
-        print("bench: installing torch==2.13.0, numpy, pandas into .venv-torch (once)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", TORCH_VENV], check=True)
-        subprocess.run([TORCH_PYTHON, "-m", "pip", "install", "-q", "torch==2.13.0", "numpy", "pandas"], check=True)
+        print(f"bench: installing {' '.join(packages)} into {os.path.basename(folder)} (once)", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", folder], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q"] + packages, check=True)
+    return python
+
+
+def ensure_peers():
+    ensure_venv(TORCH_VENV, "torch, numpy, pandas", ["torch==2.13.0", "numpy", "pandas"])
 
 
 DVC_VENV = os.path.join(ROOT, ".venv-dvc")
 
 
 def ensure_dvc():
-    dvc = os.path.join(DVC_VENV, "bin", "dvc")
-    if not os.path.exists(dvc):
-        print("bench: installing dvc into .venv-dvc (once)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", DVC_VENV], check=True)
-        subprocess.run([os.path.join(DVC_VENV, "bin", "python"), "-m", "pip", "install", "-q", "dvc"], check=True)
-    return dvc
+    ensure_venv(DVC_VENV, "dvc", ["dvc"])
+    return os.path.join(DVC_VENV, "bin", "dvc")
 
 
 def cache_benchmark(anomsynth, repeats=5):
@@ -104,12 +106,7 @@ METRICS = ["roc_auc", "pr_auc", "f1", "gmean"]
 
 
 def ensure_quality_peers():
-    probe = subprocess.run([PEERS_PYTHON, "-c", "import sklearn, imblearn, pandas"], capture_output=True) \
-        if os.path.exists(PEERS_PYTHON) else None
-    if probe is None or probe.returncode != 0:
-        print("bench: installing scikit-learn, imbalanced-learn, pandas into .venv-peers (once)", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", PEERS_VENV], check=True)
-        subprocess.run([PEERS_PYTHON, "-m", "pip", "install", "-q", "scikit-learn", "imbalanced-learn", "pandas"], check=True)
+    ensure_venv(PEERS_VENV, "sklearn, imblearn, pandas", ["scikit-learn", "imbalanced-learn", "pandas"])
 
 
 def mean(values):
