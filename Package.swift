@@ -68,6 +68,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
         .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "TestSupport"]),
-        .testTarget(name: "AnomSynthCLITests", dependencies: ["AnomSynthCLI", "ArchiveIO", "Datasets", "TestSupport"]),
+        .testTarget(name: "AnomSynthCLITests", dependencies: ["AnomSynthCLI", "ArchiveIO", "Datasets", "Reporting", "TestSupport"]),
     ]
 )

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import PipelineEngine
+import Reporting
 import TestSupport
 import XCTest
 
@@ -126,5 +127,41 @@ final class PipelineCommandsTests: XCTestCase {
         }
         XCTAssertEqual(files[0], files[2], "typed anomalies differ between processes")
         XCTAssertEqual(files[1], files[3], "the flow's tail samples differ between processes")
+    }
+}
+
+/// Quality gates and `diff`, through the commands.
+final class GateCommandsTests: XCTestCase {
+    private let fast = ["--set", "gen.params.epochs=2", "--set", "gen.params.hidden_units=16", "--set", "syn.params.count=200",
+                        "--set", "mlp.params.epochs=5", "--set", "mlp_none.params.epochs=5", "--set", "autoencoder.params.epochs=2",
+                        "--set", "eval.params.bootstrap=20"]
+
+    private func run(_ arguments: [String]) throws {
+        var command = try AnomSynthCommand.parseAsRoot(arguments)
+        try command.run()
+    }
+
+    func test_missedGate_exits3_afterWritingTheReport_andDiffShowsTheChange() throws {
+        let folder = try temporaryDirectory()
+        let pipeline = repositoryRoot.appendingPathComponent("pipelines/benchmark.json").path
+        let common = ["--quiet", "--out", folder.appendingPathComponent("runs").path, "--cache-dir", folder.appendingPathComponent("cache").path]
+        let passing = #"eval.params.gates=[{"metric": "roc_auc", "detector": "mlp", "variant": "none", "min": 0.5}]"#
+        try run(["run", pipeline, "--set", passing] + fast + common)
+        let metrics = folder.appendingPathComponent("runs/benchmark/eval/metrics.json").path
+        let first = folder.appendingPathComponent("first.json").path
+        try FileManager.default.copyItem(atPath: metrics, toPath: first)
+        let missed = #"eval.params.gates=[{"metric": "roc_auc", "detector": "mlp", "min": 1.01}]"#
+        XCTAssertThrowsError(try run(["run", pipeline, "--set", missed] + fast + common)) { XCTAssertEqual($0 as? ExitCode, ExitCode(3)) }
+        let report = try String(contentsOfFile: folder.appendingPathComponent("runs/benchmark/eval/report.html").path, encoding: .utf8)
+        XCTAssertTrue(report.contains("quality gates missed"), "the report is written before the exit")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any]
+        XCTAssertEqual((document?["gates"] as? [[String: Any]])?.first?["passed"] as? Bool, false)
+        // A different seed for the MLPs changes their metrics: diff shows it.
+        try run(["run", pipeline, "--set", "mlp.params.seed=99", "--set", passing] + fast + common)
+        try run(["diff", first, folder.appendingPathComponent("runs/benchmark").path])
+        let diff = MetricsDiff(before: try MetricsDocument.read(first), after: try MetricsDocument.read(metrics))
+        XCTAssertTrue(diff.rows.contains { $0.variant == "vae" && $0.detector == "mlp" && ($0.change ?? 0) != 0 })
+        XCTAssertTrue(diff.rows.filter { $0.variant == "none" }.allSatisfy { $0.change == 0 }, "unchanged detectors, unchanged metrics")
+        XCTAssertThrowsError(try run(["diff", first, folder.path])) { XCTAssertTrue("\($0)".contains("holds several metrics.json") || "\($0)".contains("holds no metrics.json"), "\($0)") }
     }
 }
