@@ -29,6 +29,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Every part adds its headline figures here: (what, AnomSynth, peer, peer's name, AnomSynth / peer
+# as "better" (higher is better for AnomSynth)); `main` prints them as the one summary table.
+SUMMARY = []
 TORCH_VENV = os.path.join(ROOT, ".venv-torch")
 TORCH_PYTHON = os.path.join(TORCH_VENV, "bin", "python")
 
@@ -98,6 +101,8 @@ def cache_benchmark(anomsynth, repeats=5):
     print(f"| anomsynth run pipelines/default.json (all {stages} stages cached) | {median(our_times):.3f} |")
     print(f"| dvc repro (no-op, equivalent dvc.yaml) | {median(dvc_times):.3f} |")
     print(f"\nAnomSynth / DVC speed: {median(dvc_times) / median(our_times):.1f}x")
+    SUMMARY.append(("fully cached re-run of default.json, s", f"{median(our_times):.3f}", f"{median(dvc_times):.3f}",
+                    "dvc repro (no-op)", median(dvc_times) / median(our_times)))
 
 
 PEERS_VENV = os.path.join(ROOT, ".venv-peers")
@@ -159,6 +164,13 @@ def quality_benchmark(anomsynth, datasets):
     print(f"\nBest AnomSynth generator by mean PR-AUC: {best[1]}; it beats both scikit-learn no-augmentation and "
           f"imbalanced-learn SMOTE on PR-AUC on {wins['pr_auc']} of {len(table)} datasets, on G-mean on {wins['gmean']} of {len(table)}.")
     print("(AnomSynth's F1 and G-mean use the threshold chosen on validation rows; the peers' use predict(), i.e. 0.5.)")
+    for metric, label in (("pr_auc", "PR-AUC"), ("gmean", "G-mean")):
+        ours = mean([row[best][metric] for row in table.values()])
+        for peer in ("none", "smote"):
+            theirs = mean([row[("peer", peer)][metric] for row in table.values()])
+            SUMMARY.append((f"mean {label}, {len(table)} KEEL sets x 5 splits, MLP(64, 64) + {best[1]}", f"{ours:.3f}",
+                            f"{theirs:.3f}", "sklearn MLP" + (" + imblearn SMOTE" if peer == "smote" else ", no augmentation"),
+                            ours / theirs))
 
 
 def median(values):
@@ -221,6 +233,8 @@ def data_benchmarks(anomsynth, repeats):
         peak = median([r["peak_rss_mib"] for r in runs])
         print(f"| {name} | {megabytes / seconds:,.0f} | {seconds:.2f} | {peak:.0f} | {peak / matrix:.2f}x |")
     print(f"\nAnomSynth / pandas speed: {their_seconds / our_seconds:.2f}x")
+    SUMMARY.append(("CSV ingest, MB/s", f"{megabytes / our_seconds:,.0f}", f"{megabytes / their_seconds:,.0f}",
+                    "pandas.read_csv", their_seconds / our_seconds))
 
     archive = os.path.join(folder, "bench.tar.zst")
     npy_folder = os.path.join(folder, "npy")
@@ -244,6 +258,8 @@ def data_benchmarks(anomsynth, repeats):
     print(f"| tar --zstd of the three .npy files | {median(tar_write):.2f} | {median(tar_read):.2f} | "
           f"{os.path.getsize(tarball) / 1e6:.1f} |")
     print(f"\nAnomSynth / tar+zstd write speed: {median(tar_write) / our_write:.2f}x")
+    SUMMARY.append(("dataset archive write, s", f"{our_write:.2f}", f"{median(tar_write):.2f}", "tar --zstd",
+                    median(tar_write) / our_write))
 
 
 def last_json(output):
@@ -251,6 +267,16 @@ def last_json(output):
     if not lines:
         raise SystemExit(f"bench: no JSON in output:\n{output}")
     return json.loads(lines[-1])
+
+
+def print_summary():
+    if not SUMMARY:
+        return
+    print("\nSummary: each figure beside its peer's, measured in this run\n")
+    print("| figure | AnomSynth | peer | peer figure | AnomSynth advantage |")
+    print("|---|---|---|---|---|")
+    for what, ours, theirs, peer, ratio in SUMMARY:
+        print(f"| {what} | {ours} | {peer} | {theirs} | {ratio:.2f}x |")
 
 
 def main():
@@ -266,6 +292,13 @@ def main():
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
                         help="the folder of KEEL .dat files for the quality part")
     args = parser.parse_args()
+    try:
+        run_parts(args)
+    finally:
+        print_summary()
+
+
+def run_parts(args):
     if args.only in (None, "quality"):
         datasets = sorted(os.path.join(args.datasets, f) for f in os.listdir(args.datasets) if f.endswith(".dat"))
         quality_benchmark(args.anomsynth, datasets)
@@ -298,6 +331,8 @@ def main():
             if "sample_seconds" in ours and "sample_sec" in theirs:
                 sampling.append((model, threads, ours["sample_seconds"], theirs["sample_sec"]["median"], theirs["sample_rows"]))
             print(f"bench: {model} threads={threads}: {ratio:.2f}x PyTorch", file=sys.stderr)
+            SUMMARY.append((f"{model} training, samples/s, {threads} thread{'s' if threads > 1 else ''}",
+                            f"{ours['samples_per_second']:,.0f}", f"{theirs['samples_per_sec']['median']:,.0f}", "PyTorch", ratio))
 
     print("\nTraining speed (samples/s, median of repeats)\n")
     print("| model | threads | AnomSynth samples/s | PyTorch samples/s | ratio | peak MiB (AnomSynth / PyTorch) |")

@@ -148,6 +148,9 @@ final class EvaluationPipelineTests: XCTestCase {
                        "detector mlp_none has no validation rows to choose a threshold on; give it validation_fraction > 0")
         let (_, duplicate) = try run("benchmark.json", fast + ["autoencoder.params.model=iforest"], in: folder)
         XCTAssertTrue(duplicate.stages.first { $0.id == "eval" }?.error?.contains("give them different `name` parameters") == true)
+        let (_, negatives) = try run("benchmark.json", fast + ["iforest.params.negatives=true"], in: folder)
+        XCTAssertEqual(negatives.stages.first { $0.id == "iforest" }?.error,
+                       "negatives: true (synthetic anomalies as negatives) is supported by the autoencoder only, not by iforest")
         let (_, supervised) = try run("benchmark.json", fast + ["prep.params.train_anomalies=drop"], in: folder)
         XCTAssertTrue(supervised.stages.first { $0.id == "mlp_none" }?.error?.contains("is supervised but its training rows hold no anomalies") == true,
                       "\(supervised.stages.compactMap(\.error))")

@@ -51,6 +51,9 @@ public enum TrainDetectorStage: StageImplementation {
         guard let file = context.inputs["data"]?.first else { throw StageError("train_detector needs a `data` input") }
         let data = try DatasetArchive.read(file.path).dataset
         let model = p["model"]?.stringValue ?? "mlp"
+        if p["negatives"]?.boolValue == true, model != "autoencoder" {
+            throw StageError("negatives: true (synthetic anomalies as negatives) is supported by the autoencoder only, not by \(model)")
+        }
         let detector = try makeDetector(model, params: p)
         let (fitRows, validationRows) = try holdOut(data, fraction: p["validation_fraction"]?.numberValue ?? 0.2,
                                                     seed: UInt64(p["validation_seed"]?.integerValue ?? 0))
