@@ -16,8 +16,17 @@ public final class TabularFlow: Generator, Module {
         /// Standard deviation of the noise added to one-hot columns while training.
         public var dequantization: Float = 0.05
         public var training = TrainingSettings()
+        /// As a detector with synthetic negatives: it learns the normal rows (label 0) only,
+        /// and rows labelled anomalous must be this many nats less likely than the normal
+        /// batch's mean (a hinge on their log-likelihood).
+        public var negativeMargin: Float? = nil
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case couplings, hidden, actnorm, conditional, dequantization, training
+            case negativeMargin = "negative_margin"
+        }
     }
 
     public let kind = "flow"
@@ -58,16 +67,25 @@ public final class TabularFlow: Generator, Module {
             return x
         }
         var validationRNG = rng.derive("validation")
-        return try TrainingLoop.run(model: self, name: "flow", rows: data.rowCount, settings: config.training, using: &rng, step: { rows, rng in
+        let negatives = NegativeRows(data, enabled: config.negativeMargin != nil)
+        return try TrainingLoop.run(model: self, name: "flow", rows: negatives.learned.count, settings: config.training, using: &rng, step: { picked, rng in
             clearGradients()
-            let loss = try flow.logLikelihood(Variable(try batch(rows, noise: &rng)), condition: condition(rows.map { data.labels[$0] })).mean().scaled(by: -1)
+            let rows = picked.map { negatives.learned[$0] }
+            var loss = try flow.logLikelihood(Variable(try batch(rows, noise: &rng)), condition: condition(rows.map { data.labels[$0] })).mean().scaled(by: -1)
+            if let margin = config.negativeMargin, let anomalies = negatives.draw(rows.count, using: &rng) {
+                // relu(log p(anomaly) + NLL(normal batch) + margin): anomalies at least `margin` nats below.
+                let logLikelihood = try flow.logLikelihood(Variable(try batch(anomalies, noise: &rng)),
+                                                           condition: condition(anomalies.map { data.labels[$0] }))
+                loss = try loss + logLikelihood.shifted(by: loss.value.scalar + margin).relu().mean()
+            }
             try loss.backward()
             clipGradientNorm(namedParameters(), maxNorm: 10)
             adam.step(namedParameters())
             return Double(loss.value.scalar)
-        }, validate: { rows in
+        }, validate: { picked in
             var copy = validationRNG
             defer { validationRNG = copy }
+            let rows = picked.map { negatives.learned[$0] }
             let x = try batch(rows, noise: &copy)
             return -Double(try flow.logLikelihood(Variable(x), condition: self.condition(rows.map { data.labels[$0] })).mean().value.scalar)
         })

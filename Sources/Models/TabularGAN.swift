@@ -21,6 +21,9 @@ public final class TabularGAN: Generator, Module {
         /// fakes: spread over the data's box widened by half its width on each side, they
         /// teach it that empty space is not real (for the discriminator as a detector).
         public var noiseNegatives: Float? = nil
+        /// As a detector with synthetic negatives: the generator learns the normal rows
+        /// (label 0) only, and the discriminator sees the rows labelled anomalous as fakes.
+        public var anomalyNegatives: Bool? = nil
 
         public init() {
             training.learningRate = 2e-4
@@ -29,6 +32,7 @@ public final class TabularGAN: Generator, Module {
         enum CodingKeys: String, CodingKey {
             case hidden, noise, objective, conditional, training
             case noiseNegatives = "noise_negatives"
+            case anomalyNegatives = "anomaly_negatives"
         }
     }
 
@@ -103,7 +107,15 @@ public final class TabularGAN: Generator, Module {
                 return rng.uniform(low[j] - width / 2, high[j] + width / 2)
             })
         }
-        return try TrainingLoop.run(model: self, name: "gan", rows: data.rowCount, settings: config.training, using: &rng) { rows, rng in
+        let negatives = NegativeRows(data, enabled: config.anomalyNegatives == true)
+        /// Extra fakes for the discriminator: loss pushing its logit down on these rows.
+        func fakeLoss(_ rows: Tensor, _ c: Tensor?) throws -> Variable {
+            let score = try criticize(Variable(rows), condition: c)
+            return config.objective == .hinge ? score.shifted(by: 1).relu().mean()
+                : try Loss.binaryCrossEntropyWithLogits(score, targets: Tensor.zeros(score.shape))
+        }
+        return try TrainingLoop.run(model: self, name: "gan", rows: negatives.learned.count, settings: config.training, using: &rng) { picked, rng in
+            let rows = picked.map { negatives.learned[$0] }
             let real = Variable(try data.features.gatherRows(rows))
             let c = condition(rows.map { data.labels[$0] })
             let fake = try generate(rows.count, condition: c, using: &rng)
@@ -119,10 +131,10 @@ public final class TabularGAN: Generator, Module {
             }
             if let share = config.noiseNegatives, share > 0 {
                 let count = max(1, Int(Float(rows.count) * share))
-                let noiseScore = try criticize(Variable(try noiseRows(count, using: &rng)), condition: condition([UInt8](repeating: 0, count: count)))
-                discriminatorLoss = try discriminatorLoss + (config.objective == .hinge
-                    ? noiseScore.shifted(by: 1).relu().mean()
-                    : Loss.binaryCrossEntropyWithLogits(noiseScore, targets: Tensor.zeros(noiseScore.shape)))
+                discriminatorLoss = try discriminatorLoss + fakeLoss(try noiseRows(count, using: &rng), condition([UInt8](repeating: 0, count: count)))
+            }
+            if let anomalies = negatives.draw(rows.count, using: &rng) {
+                discriminatorLoss = try discriminatorLoss + fakeLoss(try data.features.gatherRows(anomalies), condition(anomalies.map { data.labels[$0] }))
             }
             try discriminatorLoss.backward()
             discriminatorOptimizer.step(discriminator.namedParameters())

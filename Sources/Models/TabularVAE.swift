@@ -16,12 +16,17 @@ public final class TabularVAE: Generator, Module {
         public var klWarmupEpochs = 0
         public var conditional = false
         public var training = TrainingSettings()
+        /// As a detector with synthetic negatives: it learns the normal rows (label 0) only,
+        /// and each batch of rows labelled anomalous must have a mean negative ELBO this much
+        /// above the normal batch's (a hinge).
+        public var negativeMargin: Float? = nil
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case hidden, latent, beta, conditional, training
             case klWarmupEpochs = "kl_warmup_epochs"
+            case negativeMargin = "negative_margin"
         }
     }
 
@@ -68,19 +73,25 @@ public final class TabularVAE: Generator, Module {
             return try reconstruction + Loss.klDivergenceFromStandardNormal(mean: mean, logVariance: logVariance).scaled(by: klWeight)
         }
         var validationRNG = rng.derive("validation")
-        return try TrainingLoop.run(model: self, name: "vae", rows: data.rowCount, settings: config.training, using: &rng, step: { rows, rng in
+        let negatives = NegativeRows(data, enabled: config.negativeMargin != nil)
+        return try TrainingLoop.run(model: self, name: "vae", rows: negatives.learned.count, settings: config.training, using: &rng, step: { picked, rng in
             let warm = config.klWarmupEpochs > 0 ? min(1, Float(steps / batchesPerEpoch + 1) / Float(config.klWarmupEpochs)) : 1
             steps += 1
             clearGradients()
-            let value = try loss(rows, klWeight: config.beta * warm, using: &rng)
+            var value = try loss(picked.map { negatives.learned[$0] }, klWeight: config.beta * warm, using: &rng)
+            if let margin = config.negativeMargin, let anomalies = negatives.draw(picked.count, using: &rng) {
+                // relu(normal loss + margin - anomaly loss): anomalies at least `margin` worse explained.
+                let anomalyLoss = try loss(anomalies, klWeight: config.beta * warm, using: &rng)
+                value = try value + anomalyLoss.scaled(by: -1).shifted(by: value.value.scalar + margin).relu()
+            }
             try value.backward()
             clipGradientNorm(namedParameters(), maxNorm: 10)
             adam.step(namedParameters())
             return Double(value.value.scalar)
-        }, validate: { rows in
+        }, validate: { picked in
             var copy = validationRNG
             defer { validationRNG = copy }
-            return Double(try loss(rows, klWeight: self.config.beta, using: &copy).value.scalar)
+            return Double(try loss(picked.map { negatives.learned[$0] }, klWeight: self.config.beta, using: &copy).value.scalar)
         })
     }
 

@@ -160,8 +160,9 @@ final class NeuralDetectorTests: XCTestCase {
 
     /// Normal rows in two clusters on a line through 4-D space, anomalies in the gap
     /// between them: an autoencoder with a 1-D bottleneck reconstructs the whole line, gap
-    /// included, unless synthetic anomalies from the gap push their errors up.
-    func test_syntheticNegatives_teachTheAutoencoderWhatItWouldMiss() throws {
+    /// included, unless synthetic anomalies from the gap push their errors up; the flow,
+    /// VAE and GAN discriminator separate them further with negatives too.
+    func test_syntheticNegatives_teachTheOneClassModelsWhatTheyWouldMiss() throws {
         var rng = SeededRNG(seed: 64)
         let direction: [Float] = [0.5, 0.5, 0.5, 0.5]
         let columns = (0..<4).map { Column(name: "x\($0)", kind: .numeric(integer: false)) }
@@ -202,6 +203,49 @@ final class NeuralDetectorTests: XCTestCase {
         config.negatives = true
         let normalOnly = try Dataset(features: try Tensor(rows: normal), columns: columns, labels: [UInt8](repeating: 0, count: 400))
         XCTAssertTrue(errorMessage { try AutoencoderDetector(config: config).fit(normalOnly, using: &rng) }.contains("needs anomalies"))
+
+        // The generative detectors: a margin on the flow's likelihood and the VAE's ELBO, the
+        // anomalies as extra fakes for the GAN's discriminator. Separation: how many normal
+        // standard deviations the anomalies' median score lies above the normal median.
+        let train = try Dataset(features: try Tensor(rows: normal + synthetic), columns: columns,
+                                labels: [UInt8](repeating: 0, count: 400) + [UInt8](repeating: 1, count: 100))
+        func separation(_ detector: GenerativeDetector) throws -> Double {
+            var seeded = SeededRNG(seed: 66)
+            try detector.fit(train, using: &seeded)
+            let scores = try detector.score(test).map(Double.init)
+            func median(_ label: UInt8) -> Double {
+                let values = zip(scores, test.labels).filter { $0.1 == label }.map(\.0).sorted()
+                return values[values.count / 2]
+            }
+            let normalScores = zip(scores, test.labels).filter { $0.1 == 0 }.map(\.0)
+            let mean = normalScores.reduce(0, +) / Double(normalScores.count)
+            let deviation = (normalScores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(normalScores.count)).squareRoot()
+            return (median(1) - median(0)) / deviation
+        }
+        var flow = TabularFlow.Config()
+        flow.couplings = 4
+        flow.hidden = 16
+        flow.training = training
+        var vae = TabularVAE.Config()
+        vae.hidden = [16]
+        vae.latent = 1
+        vae.training = training
+        var gan = TabularGAN.Config()
+        gan.hidden = [32, 32]
+        gan.noiseNegatives = 0.5
+        gan.training = training
+        var flowNegatives = flow, vaeNegatives = vae, ganNegatives = gan
+        flowNegatives.negativeMargin = 5
+        vaeNegatives.negativeMargin = 5
+        ganNegatives.anomalyNegatives = true
+        for (plain, negatives) in [(try GenerativeDetector(model: TabularFlow(config: flow)), try GenerativeDetector(model: TabularFlow(config: flowNegatives))),
+                                   (try GenerativeDetector(model: TabularVAE(config: vae)), try GenerativeDetector(model: TabularVAE(config: vaeNegatives))),
+                                   (try GenerativeDetector(model: TabularGAN(config: gan)), try GenerativeDetector(model: TabularGAN(config: ganNegatives)))] {
+            XCTAssertFalse(plain.usesNegatives)
+            XCTAssertTrue(negatives.usesNegatives)
+            let before = try separation(plain), after = try separation(negatives)
+            XCTAssertGreaterThan(after, before + 1, "\(plain.kind): \(before) -> \(after)")
+        }
     }
 
     func test_everyDetector_savedAndLoaded_scoresTheSame() throws {

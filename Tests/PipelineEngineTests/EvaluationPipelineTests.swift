@@ -110,6 +110,7 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(try metrics(compare)["results"] as? [[String: Any]]).count, 5)
         let oneClassOverrides = ["flow.params.epochs=2", "autoencoder.params.epochs=3", "autoencoder_typed.params.epochs=3",
                                  "autoencoder_tail.params.epochs=3", "vae.params.epochs=3", "flow_likelihood.params.epochs=2",
+                                 "flow_likelihood_typed.params.epochs=2",
                                  "discriminator.params.epochs=3", "tail.params.quantile=0.5", "eval.params.bootstrap=50"]
         let (_, oneClass) = try run("one-class.json", oneClassOverrides, in: folder)
         XCTAssertEqual(oneClass.status, "succeeded", "\(oneClass.stages.compactMap(\.error))")
@@ -117,8 +118,8 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertEqual(train.anomalyCount, 0, "no labelled anomalies at all")
         let results = try XCTUnwrap(try metrics(oneClass)["results"] as? [[String: Any]])
         XCTAssertEqual(results.map { "\($0["variant"]!)/\($0["detector"]!)" },
-                       ["none/autoencoder", "gmm/typed/autoencoder", "flow/tail/autoencoder", "none/vae", "none/flow", "none/gan",
-                        "none/iforest", "none/knn"])
+                       ["none/autoencoder", "gmm/typed/autoencoder", "flow/tail/autoencoder", "none/vae", "none/flow", "gmm/typed/flow",
+                        "none/gan", "none/iforest", "none/knn"])
         XCTAssertTrue(results.allSatisfy { ($0["threshold_rule"] as? String)?.hasPrefix("top 5") == true })
     }
 
@@ -150,7 +151,7 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertTrue(duplicate.stages.first { $0.id == "eval" }?.error?.contains("give them different `name` parameters") == true)
         let (_, negatives) = try run("benchmark.json", fast + ["iforest.params.negatives=true"], in: folder)
         XCTAssertEqual(negatives.stages.first { $0.id == "iforest" }?.error,
-                       "negatives: true (synthetic anomalies as negatives) is supported by the autoencoder only, not by iforest")
+                       "negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it")
         let (_, supervised) = try run("benchmark.json", fast + ["prep.params.train_anomalies=drop"], in: folder)
         XCTAssertTrue(supervised.stages.first { $0.id == "mlp_none" }?.error?.contains("is supervised but its training rows hold no anomalies") == true,
                       "\(supervised.stages.compactMap(\.error))")

@@ -53,20 +53,17 @@ public final class AutoencoderDetector: Detector, Module {
     }
 
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
-        let normal = data.indices(ofClass: 0), anomalies = data.indices(ofClass: 1)
-        guard normal.count >= 2 else { throw ModelError("autoencoder: needs at least 2 normal training rows, got \(normal.count)") }
-        if config.negatives, anomalies.isEmpty {
-            throw ModelError("autoencoder: negatives: true needs anomalies among the training rows (augment with synthetic ones), got none")
-        }
+        let training = try checkedTrainingRows(data, negatives: config.negatives)
+        let negatives = NegativeRows(training, enabled: config.negatives)
+        let normal = negatives.learned
         try build(inputs: data.columns.count, using: &rng)
         var adam = Adam(learningRate: config.training.learningRate)
         let heldNormal = try validation.map { try $0.rows($0.indices(ofClass: 0)) }.flatMap { $0.rowCount > 0 ? $0 : nil }
         return try TrainingLoop.run(model: self, name: kind, rows: normal.count, settings: config.training, using: &rng, step: { batch, rng in
             clearGradients()
-            var loss = try errors(try data.features.gatherRows(batch.map { normal[$0] })).mean()
-            if config.negatives {
-                let picked = (0..<min(batch.count, anomalies.count)).map { _ in anomalies[rng.index(below: anomalies.count)] }
-                let inverse = try Variable(Tensor(scalar: 1)) / errors(try data.features.gatherRows(picked)).shifted(by: 1e-3)
+            var loss = try errors(try training.features.gatherRows(batch.map { normal[$0] })).mean()
+            if let anomalies = negatives.draw(batch.count, using: &rng) {
+                let inverse = try Variable(Tensor(scalar: 1)) / errors(try training.features.gatherRows(anomalies)).shifted(by: 1e-3)
                 loss = try loss + inverse.mean().scaled(by: config.negativeWeight)
             }
             try loss.backward()
@@ -74,7 +71,7 @@ public final class AutoencoderDetector: Detector, Module {
             adam.step(namedParameters())
             return Double(loss.value.scalar)
         }, validate: { held in
-            Double(try self.errors(try data.features.gatherRows(held.map { normal[$0] })).mean().value.scalar)
+            Double(try self.errors(try training.features.gatherRows(held.map { normal[$0] })).mean().value.scalar)
         }, validateExternal: heldNormal.map { held in { Double(try self.errors(held.features).mean().value.scalar) } })
     }
 

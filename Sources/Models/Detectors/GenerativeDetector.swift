@@ -22,10 +22,19 @@ public final class GenerativeDetector: Detector {
         self.model = model
     }
 
+    /// Whether the model learns from anomalies as negatives (a flow or VAE with a
+    /// negative margin, a GAN whose discriminator sees them as fakes).
+    public var usesNegatives: Bool {
+        switch model {
+        case let vae as TabularVAE: vae.config.negativeMargin != nil
+        case let flow as TabularFlow: flow.config.negativeMargin != nil
+        case let gan as TabularGAN: gan.config.anomalyNegatives == true
+        default: false
+        }
+    }
+
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
-        let normal = data.indices(ofClass: 0)
-        guard normal.count >= 2 else { throw ModelError("\(kind): needs at least 2 normal training rows, got \(normal.count)") }
-        return try model.fit(try data.rows(normal), using: &rng)
+        try model.fit(try checkedTrainingRows(data, negatives: usesNegatives), using: &rng)
     }
 
     public func score(_ data: Dataset) throws -> [Float] {

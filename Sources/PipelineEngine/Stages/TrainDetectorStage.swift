@@ -33,9 +33,11 @@ public enum TrainDetectorStage: StageImplementation {
                       "mlp, logistic: weigh both classes equally, or every row the same."),
         ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(8), "autoencoder bottleneck; VAE latent size."),
         ParameterSpec("negatives", .boolean, default: .bool(false),
-                      "autoencoder: semi-supervised, anomalies among the training rows (e.g. synthetic) push their reconstruction error up."),
+                      "autoencoder, vae, flow, gan: semi-supervised, the anomalies among the training rows (e.g. synthetic ones) are negatives: their reconstruction error (autoencoder), negative ELBO (vae) or negative log-likelihood (flow) is pushed up; the GAN's discriminator sees them as fakes."),
         ParameterSpec("negative_weight", .number(minimum: 0, maximum: 100, exclusive: false), default: .number(1),
                       "autoencoder with negatives: weight of the anomalies' term."),
+        ParameterSpec("negative_margin", .number(minimum: 0, maximum: 1000, exclusive: true), default: .number(5),
+                      "vae, flow with negatives: how many nats worse than the normal rows the anomalies must score."),
         ParameterSpec("couplings", .integer(minimum: 1, maximum: 64), default: .number(6), "flow: affine coupling layers."),
         ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(100), "iforest: trees."),
         ParameterSpec("sample_size", .integer(minimum: 2, maximum: 1_000_000), default: .number(256), "iforest: rows per tree."),
@@ -51,8 +53,8 @@ public enum TrainDetectorStage: StageImplementation {
         guard let file = context.inputs["data"]?.first else { throw StageError("train_detector needs a `data` input") }
         let data = try DatasetArchive.read(file.path).dataset
         let model = p["model"]?.stringValue ?? "mlp"
-        if p["negatives"]?.boolValue == true, model != "autoencoder" {
-            throw StageError("negatives: true (synthetic anomalies as negatives) is supported by the autoencoder only, not by \(model)")
+        if p["negatives"]?.boolValue == true, !["autoencoder", "vae", "flow", "gan"].contains(model) {
+            throw StageError("negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; \(model) cannot use it")
         }
         let detector = try makeDetector(model, params: p)
         let (fitRows, validationRows) = try holdOut(data, fraction: p["validation_fraction"]?.numberValue ?? 0.2,
@@ -84,6 +86,7 @@ public enum TrainDetectorStage: StageImplementation {
         training.learningRate = Float(p["learning_rate"]?.numberValue ?? 1e-3)
         training.patience = p["patience"]?.integerValue ?? 20
         let width = p["hidden_units"]?.integerValue ?? 64, layers = p["hidden_layers"]?.integerValue ?? 2
+        let negatives = p["negatives"]?.boolValue ?? false, margin = Float(p["negative_margin"]?.numberValue ?? 5)
         switch model {
         case "mlp", "logistic":
             var config = NeuralClassifier.Config()
@@ -96,7 +99,7 @@ public enum TrainDetectorStage: StageImplementation {
             var config = AutoencoderDetector.Config()
             config.hidden = (0..<max(1, layers)).map { max(1, width >> $0) }
             config.bottleneck = p["latent_dim"]?.integerValue ?? 8
-            config.negatives = p["negatives"]?.boolValue ?? false
+            config.negatives = negatives
             config.negativeWeight = Float(p["negative_weight"]?.numberValue ?? 1)
             config.training = training
             return AutoencoderDetector(config: config)
@@ -104,18 +107,21 @@ public enum TrainDetectorStage: StageImplementation {
             var config = TabularVAE.Config()
             config.hidden = [Int](repeating: width, count: max(1, layers))
             config.latent = p["latent_dim"]?.integerValue ?? 8
+            config.negativeMargin = negatives ? margin : nil
             config.training = training
             return try GenerativeDetector(model: TabularVAE(config: config))
         case "flow":
             var config = TabularFlow.Config()
             config.couplings = p["couplings"]?.integerValue ?? 6
             config.hidden = width
+            config.negativeMargin = negatives ? margin : nil
             config.training = training
             return try GenerativeDetector(model: TabularFlow(config: config))
         case "gan":
             var config = TabularGAN.Config()
             config.hidden = [Int](repeating: width, count: max(1, layers))
             config.noiseNegatives = 0.5
+            config.anomalyNegatives = negatives ? true : nil
             config.training = training
             return try GenerativeDetector(model: TabularGAN(config: config))
         case "iforest":
