@@ -64,6 +64,12 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     }
 }
 
+/// Where training loops report how far they are (a fraction of their epochs), for the
+/// pipeline's progress bar: bound around a `fit` call with `$handler.withValue`.
+public enum TrainingProgress {
+    @TaskLocal public static var handler: (@Sendable (Double) -> Void)?
+}
+
 /// The training loop shared by the neural generators: shuffled mini-batches, an
 /// optional held-out part for early stopping (best weights restored), and a clear
 /// error naming the epoch when the loss stops being finite.
@@ -100,6 +106,7 @@ enum TrainingLoop {
                 batches += 1
             }
             history.trainLoss.append(total / Double(batches))
+            TrainingProgress.handler?(Double(epoch + 1) / Double(settings.epochs))
             let check: (() throws -> Double)? = validateExternal ?? validate.flatMap { validate in
                 validation.isEmpty ? nil : { try validate(validation) }
             }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Prints a line per stage (ran/cached/failed, seconds) on standard error; for long
-/// stages a live bar on a terminal, or a plain line every 10 seconds otherwise;
-/// nothing when quiet.
+/// stages a live bar on a terminal, or otherwise a plain line every 10 seconds once a
+/// stage has run for 10; nothing when quiet.
 public final class ProgressReporter: @unchecked Sendable {
     private let quiet: Bool
     private let terminal: Bool
@@ -20,6 +20,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     func stageStarted(_ id: String) {
+        lock.withLock { lastPlainLine[id] = Date() }
         if !terminal { write("run     \(id) ...\n") }
     }
 

@@ -90,7 +90,7 @@ public struct StageContext {
     /// The folder of the pipeline file, for relative paths.
     public let pipelineDirectory: URL
     /// Reports progress in [0, 1] for long stages.
-    public let progress: (Double) -> Void
+    public let progress: @Sendable (Double) -> Void
 
     /// The file of output `name` in the output folder.
     public func output(_ name: String, of stage: any StageImplementation.Type) -> URL {

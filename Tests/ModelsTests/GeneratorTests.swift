@@ -227,3 +227,29 @@ final class GaussianMixtureTests: XCTestCase {
                        "gmm: 700 components need at least as many rows, got 600")
     }
 }
+
+final class TrainingProgressTests: XCTestCase {
+    private final class Fractions: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [Double] = []
+        func append(_ value: Double) { lock.withLock { values.append(value) } }
+        var all: [Double] { lock.withLock { values } }
+    }
+
+    func test_trainingLoops_reportEachEpoch_toTheBoundHandler() throws {
+        var rng = SeededRNG(seed: 3)
+        let data = try Dataset(features: Tensor.normal([64, 3], using: &rng),
+                               columns: (0..<3).map { Column(name: "c\($0)", kind: .numeric(integer: false)) },
+                               labels: [UInt8](repeating: 0, count: 64))
+        var config = TabularVAE.Config()
+        config.hidden = [8]
+        config.training.epochs = 4
+        let fractions = Fractions()
+        try TrainingProgress.$handler.withValue({ fractions.append($0) }) {
+            _ = try TabularVAE(config: config).fit(data, using: &rng)
+        }
+        XCTAssertEqual(fractions.all, [0.25, 0.5, 0.75, 1])
+        _ = try TabularVAE(config: config).fit(data, using: &rng)
+        XCTAssertEqual(fractions.all.count, 4, "nothing reported outside the binding")
+    }
+}

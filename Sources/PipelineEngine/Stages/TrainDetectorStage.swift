@@ -65,7 +65,9 @@ public enum TrainDetectorStage: StageImplementation {
             throw StageError("\(model) is supervised but its training rows hold no anomalies; add synthetic ones (augment) or choose a one-class model (autoencoder, vae, flow, gan, iforest, knn)")
         }
         var rng = SeededRNG(seed: context.seed)
-        let history = try detector.fit(training, validation: validation, using: &rng)
+        let history = try TrainingProgress.$handler.withValue(context.progress) {
+            try detector.fit(training, validation: validation, using: &rng)
+        }
         var extras: [String: Tensor] = [:]
         if let validation {
             extras["validation_scores"] = try Tensor(shape: [validation.rowCount], scalars: try detector.score(validation))
