@@ -39,6 +39,7 @@ public struct GateSpec: Codable, Equatable, Sendable {
 
 /// What a gate found.
 public struct GateOutcome: Codable, Equatable, Sendable {
+    /// One selected result: its value (relative to the baseline, if the gate says so) and verdict.
     public struct Check: Codable, Equatable, Sendable {
         public var variant: String
         public var detector: String
@@ -53,6 +54,7 @@ public struct GateOutcome: Codable, Equatable, Sendable {
     public var message: String?
 }
 
+/// Checking quality gates against results.
 public enum Gates {
     /// Checks each gate against the results. A gate that selects no result, or meets an
     /// undefined metric, fails (with the reason), so that a typo cannot pass silently.

@@ -8,6 +8,7 @@ public enum HTMLReport {
     /// that cached reports are rebuilt.
     public static let formatVersion = 3
 
+    /// The whole page, with the stage placeholder for the runner to fill.
     public static func render(_ content: ReportContent) -> String {
         let metrics = content.metrics
         var body = "<h1>AnomSynth report: \(e(metrics.pipeline))</h1>"

@@ -2,6 +2,7 @@ import Foundation
 
 /// `report.md`: the tables of the report in Markdown (the charts are in `report.html`).
 public enum MarkdownReport {
+    /// The whole document, with the stage placeholder for the runner to fill.
     public static func render(_ content: ReportContent) -> String {
         var text = "# AnomSynth report: \(content.metrics.pipeline)\n\n"
         text += content.notes.map { "- \($0)\n" }.joined() + (content.notes.isEmpty ? "" : "\n")

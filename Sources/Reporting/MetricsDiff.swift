@@ -2,6 +2,7 @@ import Foundation
 
 /// The metric changes between two `metrics.json` documents, matched by variant and detector.
 public struct MetricsDiff: Sendable {
+    /// One metric of one variant and detector in both documents.
     public struct Row: Sendable, Equatable {
         public var variant: String
         public var detector: String
@@ -16,8 +17,10 @@ public struct MetricsDiff: Sendable {
     public var onlyBefore: [String] = []
     public var onlyAfter: [String] = []
 
+    /// The metrics compared.
     public static let metrics = ["roc_auc", "pr_auc", "f1", "precision", "recall", "gmean"]
 
+    /// Matches the results of two documents by variant and detector.
     public init(before: MetricsDocument, after: MetricsDocument) {
         func key(_ r: MetricsResult) -> String { "\(r.variant)/\(r.detector)" }
         let afterByKey = Dictionary(after.results.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
