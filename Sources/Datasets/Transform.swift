@@ -136,13 +136,51 @@ public struct Transform: Codable, Equatable, Sendable {
         }
     }
 
-    /// Maps a dataset with the input schema into model space.
+    /// How a column's values map to the fitted categories when the data was read with a
+    /// category list of its own (another file lists categories in another order, or reads
+    /// a column of number-like categories as numbers).
+    private struct CategoryTranslation {
+        /// The data's own categories (nil: it was read as numbers).
+        let given: [String]?
+        /// The fitted index of each of the data's categories (-1: not seen in training).
+        let indices: [Int]?
+        /// The fitted categories by name, for number-valued data.
+        let byName: [String: Int]
+
+        func translate(_ value: Float) -> Int {
+            if let indices { return Int(value) >= 0 && Int(value) < indices.count ? indices[Int(value)] : -1 }
+            return byName[name(value)] ?? -1
+        }
+
+        func name(_ value: Float) -> String {
+            if let given, Int(value) >= 0, Int(value) < given.count { return given[Int(value)] }
+            return value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        }
+    }
+
+    private func categoryTranslations(_ columns: [Column], source: String) throws -> [CategoryTranslation?] {
+        try zip(inputColumns, columns).map { fitted, given in
+            guard let names = fitted.categories else {
+                if given.categories != nil {
+                    throw DatasetError(source, "column '\(given.name)' is categorical here but was numeric in the training rows")
+                }
+                return nil
+            }
+            if given.categories == names { return nil }
+            let byName = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+            return CategoryTranslation(given: given.categories, indices: given.categories.map { $0.map { byName[$0] ?? -1 } }, byName: byName)
+        }
+    }
+
+    /// Maps a dataset with the input schema into model space. Categories are matched by
+    /// name, so the data may come from another file than the training rows.
     /// - Throws: `DatasetError` when the schema differs, or (with `unknown_categories: error`)
     ///   a category was not seen in training, naming the row and column.
     public func apply(_ data: Dataset, source: String = "preprocess") throws -> Dataset {
         guard data.columns.map(\.name) == inputColumns.map(\.name) else {
             throw DatasetError(source, "columns \(data.columns.map(\.name)) differ from the fitted \(inputColumns.map(\.name))")
         }
+        let translations = try categoryTranslations(data.columns, source: source)
         var keep = Array(0..<data.rowCount)
         if options.imputation == .dropRows {
             keep = keep.filter { row in (0..<inputColumns.count).allSatisfy { !data.features[row, $0].isNaN } }
@@ -159,11 +197,11 @@ public struct Transform: Codable, Equatable, Sendable {
                     values[k] = ((x.isNaN ? fill : x) - center) / scale
                     k += 1
                 case .oneHot(let categories, let fill):
-                    let category = x.isNaN ? fill : Int(x)
+                    let category = x.isNaN ? fill : translations[j].map { $0.translate(x) } ?? Int(x)
                     if let slot = categories.firstIndex(of: category) {
                         values[k + slot] = 1
                     } else if options.unknownCategories == .error {
-                        let name = inputColumns[j].categories.flatMap { category < $0.count ? $0[category] : nil } ?? String(category)
+                        let name = translations[j]?.name(x) ?? inputColumns[j].categories.flatMap { category >= 0 && category < $0.count ? $0[category] : nil } ?? String(category)
                         throw DatasetError(source, line: row + 1, "column '\(inputColumns[j].name)': category '\(name)' was not seen in the training rows")
                     }
                     k += categories.count

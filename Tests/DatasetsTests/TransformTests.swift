@@ -67,6 +67,30 @@ final class TransformTests: XCTestCase {
         XCTAssertTrue(errorMessage { try refusing.apply(test) }.contains("category '2' was not seen"), errorMessage { try refusing.apply(test) })
     }
 
+    /// A test file read on its own lists categories in its own order, and may read a
+    /// column of number-like categories as numbers: categories are matched by name.
+    func test_categoriesOfAnotherFile_areMatchedByName() throws {
+        let train = try readCSV("c,d,x\nred,2,1\nblue,5more,2\nred,2,3\n")
+        let test = try readCSV("c,d,x\nblue,2,1\nred,2,2\ngreen,2,3\n")
+        XCTAssertEqual(train.columns[0].categories, ["red", "blue"])
+        XCTAssertEqual(test.columns[0].categories, ["blue", "red", "green"])
+        XCTAssertNil(test.columns[1].categories, "read as numbers")
+        let transform = try Transform.fit(train, options: PreprocessOptions())
+        let names = transform.outputColumns.map(\.name)
+        let applied = try transform.apply(test)
+        func value(_ row: Int, _ column: String) -> Float { applied.features[row, names.firstIndex(of: column)!] }
+        XCTAssertEqual([value(0, "c=blue"), value(0, "c=red"), value(0, "d=2"), value(0, "d=5more")], [1, 0, 1, 0])
+        XCTAssertEqual([value(1, "c=blue"), value(1, "c=red")], [0, 1])
+        XCTAssertEqual([value(2, "c=blue"), value(2, "c=red")], [0, 0], "green was never seen: all zeros")
+        var strict = PreprocessOptions()
+        strict.unknownCategories = .error
+        XCTAssertEqual(errorMessage { try Transform.fit(train, options: strict).apply(test) },
+                       "preprocess:3: column 'c': category 'green' was not seen in the training rows")
+        let numericTrain = try readCSV("c,x\n1,1\n2,2\n"), categoricalTest = try readCSV("c,x\na,1\n")
+        XCTAssertEqual(errorMessage { try Transform.fit(numericTrain, options: PreprocessOptions()).apply(categoricalTest) },
+                       "preprocess: column 'c' is categorical here but was numeric in the training rows")
+    }
+
     func test_dropRows_removesRowsWithMissingValues() throws {
         var options = PreprocessOptions()
         options.imputation = .dropRows
