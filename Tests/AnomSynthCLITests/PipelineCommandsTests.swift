@@ -132,7 +132,7 @@ final class PipelineCommandsTests: XCTestCase {
 
 /// Quality gates and `diff`, through the commands.
 final class GateCommandsTests: XCTestCase {
-    private let fast = ["--set", "gen.params.epochs=2", "--set", "gen.params.hidden_units=16", "--set", "syn.params.count=200",
+    private let fast = ["--set", "gen.params.epochs=2", "--set", "gen.params.hidden_units=16", "--set", "syn.params.count=500",
                         "--set", "mlp.params.epochs=5", "--set", "mlp_none.params.epochs=5", "--set", "autoencoder.params.epochs=2",
                         "--set", "eval.params.bootstrap=20"]
 

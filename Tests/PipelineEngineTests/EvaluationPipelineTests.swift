@@ -29,7 +29,7 @@ final class EvaluationPipelineTests: XCTestCase {
     private static let contractKeys = ["variant", "detector", "roc_auc", "pr_auc", "f1", "precision", "recall", "gmean",
                                        "threshold", "n_test", "n_test_anomalies"]
 
-    private let generators = ["gen.params.epochs=3", "gen.params.hidden_units=16", "syn.params.count=200", "mlp.params.epochs=8",
+    private let generators = ["gen.params.epochs=3", "gen.params.hidden_units=16", "syn.params.count=500", "mlp.params.epochs=8",
                               "mlp_none.params.epochs=8", "eval.params.bootstrap=50"]
     private var fast: [String] { generators + ["autoencoder.params.epochs=3"] }
 
