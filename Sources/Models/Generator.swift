@@ -65,9 +65,26 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 }
 
 /// Where training loops report how far they are (a fraction of their epochs), for the
-/// pipeline's progress bar: bound around a `fit` call with `$handler.withValue`.
+/// pipeline's progress bar: a handler bound to the calling thread around a `fit` call.
+/// (Per thread rather than a `@TaskLocal`: stages run on Dispatch threads outside any
+/// task, where binding a task-local crashes in optimized builds of Swift 6.3.)
 public enum TrainingProgress {
-    @TaskLocal public static var handler: (@Sendable (Double) -> Void)?
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var handlers: [ObjectIdentifier: @Sendable (Double) -> Void] = [:]  // guarded by lock
+
+    /// Runs `body` with `handler` receiving this thread's training progress.
+    public static func reporting<R>(to handler: @escaping @Sendable (Double) -> Void, _ body: () throws -> R) rethrows -> R {
+        let thread = ObjectIdentifier(Thread.current)
+        lock.withLock { handlers[thread] = handler }
+        defer { lock.withLock { handlers[thread] = nil } }
+        return try body()
+    }
+
+    /// Reports a fraction in [0, 1] to the handler bound to this thread, if any.
+    static func report(_ fraction: Double) {
+        let thread = ObjectIdentifier(Thread.current)
+        lock.withLock { handlers[thread] }?(fraction)
+    }
 }
 
 /// The training loop shared by the neural generators: shuffled mini-batches, an
@@ -106,7 +123,7 @@ enum TrainingLoop {
                 batches += 1
             }
             history.trainLoss.append(total / Double(batches))
-            TrainingProgress.handler?(Double(epoch + 1) / Double(settings.epochs))
+            TrainingProgress.report(Double(epoch + 1) / Double(settings.epochs))
             let check: (() throws -> Double)? = validateExternal ?? validate.flatMap { validate in
                 validation.isEmpty ? nil : { try validate(validation) }
             }

@@ -8,6 +8,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let terminal: Bool
     private let lock = NSLock()
     private var lastPlainLine: [String: Date] = [:]
+    private var lastPercent: [String: Int] = [:]
 
     public init(quiet: Bool) {
         self.quiet = quiet
@@ -26,6 +27,11 @@ public final class ProgressReporter: @unchecked Sendable {
 
     func progress(_ id: String, _ fraction: Double) {
         let percent = Int((min(max(fraction, 0), 1) * 100).rounded())
+        let changed = lock.withLock { () -> Bool in
+            defer { lastPercent[id] = percent }
+            return lastPercent[id] != percent
+        }
+        guard changed else { return }
         if terminal {
             let filled = percent / 5
             write("\r\(id) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: 20 - filled))] \(percent)%")

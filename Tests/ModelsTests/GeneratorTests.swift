@@ -245,7 +245,7 @@ final class TrainingProgressTests: XCTestCase {
         config.hidden = [8]
         config.training.epochs = 4
         let fractions = Fractions()
-        try TrainingProgress.$handler.withValue({ fractions.append($0) }) {
+        try TrainingProgress.reporting(to: { fractions.append($0) }) {
             _ = try TabularVAE(config: config).fit(data, using: &rng)
         }
         XCTAssertEqual(fractions.all, [0.25, 0.5, 0.75, 1])

@@ -65,7 +65,7 @@ public enum TrainDetectorStage: StageImplementation {
             throw StageError("\(model) is supervised but its training rows hold no anomalies; add synthetic ones (augment) or choose a one-class model (autoencoder, vae, flow, gan, iforest, knn)")
         }
         var rng = SeededRNG(seed: context.seed)
-        let history = try TrainingProgress.$handler.withValue(context.progress) {
+        let history = try TrainingProgress.reporting(to: context.progress) {
             try detector.fit(training, validation: validation, using: &rng)
         }
         var extras: [String: Tensor] = [:]

@@ -95,7 +95,7 @@ public enum TrainGeneratorStage: StageImplementation {
             generator = TabularGAN(config: config)
         }
         var rng = SeededRNG(seed: context.seed)
-        let history = try TrainingProgress.$handler.withValue(context.progress) { try generator.fit(data, using: &rng) }
+        let history = try TrainingProgress.reporting(to: context.progress) { try generator.fit(data, using: &rng) }
         try GeneratorStore.save(generator, columns: data.columns, history: history, to: context.output("model", of: self).path)
     }
 }
