@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Evaluation", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ArchiveIOTests", dependencies: ["ArchiveIO", "Datasets", "TestSupport"]),
-        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "TestSupport"]),
+        .testTarget(name: "PipelineEngineTests", dependencies: ["PipelineEngine", "ArchiveIO", "Datasets", "Evaluation", "Models", "Reporting", "TensorCore", "TestSupport"]),
         .testTarget(name: "AnomSynthCLITests", dependencies: ["AnomSynthCLI", "ArchiveIO", "Datasets", "Reporting", "TestSupport"]),
     ]
 )

@@ -54,17 +54,23 @@ public enum DetectionMetrics {
         }
     }
 
-    /// The threshold with the best F1 on (validation) scores: the lowest score of the best
-    /// cut (ties taken together), found in one sweep over the sorted scores.
-    public static func bestF1Threshold(scores: [Float], labels: [UInt8]) -> Float? {
+    /// The threshold with the best F1 on (validation) scores, found in one sweep over the
+    /// sorted scores (ties taken together; between equal F1s, the lower cut).
+    /// - Parameter midpoint: false: the lowest score of the best cut; true: halfway between
+    ///   it and the next lower score — the same F1 on these scores, with the most room on
+    ///   both sides for scores not seen yet.
+    public static func bestF1Threshold(scores: [Float], labels: [UInt8], midpoint: Bool = false) -> Float? {
         let positives = labels.filter { $0 == 1 }.count
         guard !scores.isEmpty, positives > 0 else { return nil }
-        var best: (f1: Double, threshold: Float) = (-1, scores.min()!)
-        for cut in thresholdSweep(scores: scores, labels: labels) {
+        let cuts = thresholdSweep(scores: scores, labels: labels)
+        var best = (f1: -1.0, index: 0)
+        for (index, cut) in cuts.enumerated() {
             let f1 = 2 * Double(cut.truePositives) / Double(cut.predicted + positives)
-            if f1 >= best.f1 { best = (f1, cut.threshold) }  // ties: the lower threshold
+            if f1 >= best.f1 { best = (f1, index) }
         }
-        return best.threshold
+        let threshold = cuts[best.index].threshold
+        guard midpoint, best.index + 1 < cuts.count else { return threshold }
+        return threshold / 2 + cuts[best.index + 1].threshold / 2
     }
 
     /// Every distinct score as a threshold, highest first, with the rows predicted anomalous

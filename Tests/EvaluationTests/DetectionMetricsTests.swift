@@ -79,6 +79,11 @@ final class ComparisonAndCurveTests: XCTestCase {
                 return x < y || (x == y && a > b)
             }
             XCTAssertEqual(DetectionMetrics.bestF1Threshold(scores: scores, labels: labels), brute)
+            // The midpoint keeps the validation F1 and lies strictly inside the gap below the cut.
+            let middle = try! XCTUnwrap(DetectionMetrics.bestF1Threshold(scores: scores, labels: labels, midpoint: true))
+            XCTAssertEqual(DetectionMetrics.Confusion(scores: scores, labels: labels, threshold: middle).f1,
+                           DetectionMetrics.Confusion(scores: scores, labels: labels, threshold: brute!).f1)
+            if let below = scores.filter({ $0 < brute! }).max() { XCTAssertTrue(middle > below && middle < brute!) }
         }
     }
 

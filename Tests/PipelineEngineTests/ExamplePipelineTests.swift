@@ -1,4 +1,6 @@
 import ArchiveIO
+import Datasets
+import TensorCore
 import Foundation
 @testable import PipelineEngine
 import TestSupport
@@ -148,5 +150,21 @@ final class AugmentStageTests: XCTestCase {
         XCTAssertEqual(tooMany.stages.last?.error, "needs 500 synthetic rows, the synthetic inputs hold 120; synthesize more (count) or lower the target")
         let both = try run(#"{"synthetic_count": 5, "anomaly_ratio": 0.5}"#, folder: try temporaryDirectory())
         XCTAssertEqual(both.stages.last?.error, "give anomaly_ratio or synthetic_count, not both")
+    }
+}
+
+final class SynthesisFilterTests: XCTestCase {
+    /// Reference: two normal rows and one anomaly; candidates: a copy of each, a repeat, a new row.
+    func test_filters_dropCopiesOfReferenceRows_orOnlyOfNormalOnes() throws {
+        let columns = [Column(name: "a", kind: .numeric(integer: false)), Column(name: "b", kind: .numeric(integer: false))]
+        let reference = try Dataset(features: try Tensor(rows: [[0, 0], [1, 1], [5, 5]]), columns: columns, labels: [0, 0, 1])
+        let candidates = try Tensor(rows: [[0, 0], [5, 5], [5, 5], [2, 3]])
+        func kept(duplicates: Bool, normalCopies: Bool) throws -> [Int] {
+            try Filters.keep(candidates, reference: reference, clipMargin: 0.5, dropDuplicates: duplicates,
+                                     dropNormalCopies: normalCopies, rejectNormal: false)
+        }
+        XCTAssertEqual(try kept(duplicates: true, normalCopies: true), [3], "no copies of any reference row, no repeats")
+        XCTAssertEqual(try kept(duplicates: false, normalCopies: true), [1, 2, 3], "copies of the anomaly stay; the normal copy goes")
+        XCTAssertEqual(try kept(duplicates: false, normalCopies: false), [0, 1, 2, 3])
     }
 }

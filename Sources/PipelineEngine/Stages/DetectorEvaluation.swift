@@ -134,8 +134,8 @@ struct DetectorEvaluation {
         }
         let flags = labels.map { UInt8($0) }
         let anomalies = flags.filter { $0 == 1 }.count
-        if rule == "best_f1", let threshold = DetectionMetrics.bestF1Threshold(scores: scores, labels: flags) {
-            return (threshold, "best F1 on \(scores.count) validation rows (\(anomalies) anomalies)")
+        if rule == "best_f1", let threshold = DetectionMetrics.bestF1Threshold(scores: scores, labels: flags, midpoint: true) {
+            return (threshold, "best F1 on \(scores.count) validation rows (\(anomalies) anomalies), midway in its gap")
         }
         guard let threshold = DetectionMetrics.contaminationThreshold(scores: scores, contamination: contamination) else {
             throw StageError("detector \(stage): cannot place a contamination threshold on \(scores.count) validation rows")

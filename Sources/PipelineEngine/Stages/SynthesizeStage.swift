@@ -27,6 +27,8 @@ public enum SynthesizeStage: StageImplementation {
         ParameterSpec("scale", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(1), "perturb: standard deviation of the latent moves."),
         ParameterSpec("perturb_rows", .choice(["normal", "anomalies"]), default: .string("normal"), "perturb: which real rows to move."),
         ParameterSpec("drop_duplicates", .boolean, default: .bool(true), "Drop exact copies of reference rows and repeated synthetic rows."),
+        ParameterSpec("drop_normal_copies", .boolean, default: .bool(true),
+                      "Drop synthetic rows identical to a normal reference row (their anomaly label would contradict it), even with drop_duplicates: false."),
         ParameterSpec("clip_margin", .number(minimum: 0, maximum: nil, exclusive: false), default: .number(0.5),
                       "Clip numeric columns to the reference range widened by this share of it on each side."),
         ParameterSpec("reject_normal", .boolean, default: .bool(false),
@@ -65,11 +67,12 @@ public enum SynthesizeStage: StageImplementation {
             provenance = [Int32](repeating: 1, count: rows.rows)
         }
         let keep = try Filters.keep(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5),
-                                 dropDuplicates: p["drop_duplicates"]?.boolValue ?? true, rejectNormal: p["reject_normal"]?.boolValue ?? false)
+                                 dropDuplicates: p["drop_duplicates"]?.boolValue ?? true, dropNormalCopies: p["drop_normal_copies"]?.boolValue ?? true,
+                                 rejectNormal: p["reject_normal"]?.boolValue ?? false)
         rows = try Filters.clip(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5)).gatherRows(keep)
         provenance = keep.map { provenance[$0] }
         guard rows.rows > 0 else {
-            throw StageError("every synthetic row was filtered out (duplicates, or rejected as normal); loosen the filters or change the strategy")
+            throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, or rejected as normal); loosen the filters or change the strategy")
         }
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
                                     provenance: provenance, sources: sources, source: context.stageID)
@@ -216,13 +219,19 @@ enum Filters {
     }
 
     /// The rows that pass: clipped first, then without copies of reference rows or of
-    /// each other, and (optionally) not closer to a normal row than normal rows are to each other.
-    static func keep(_ rows: Tensor, reference: Dataset, clipMargin: Float, dropDuplicates: Bool, rejectNormal: Bool) throws -> [Int] {
+    /// each other (or only without copies of normal reference rows), and (optionally) not
+    /// closer to a normal row than normal rows are to each other.
+    static func keep(_ rows: Tensor, reference: Dataset, clipMargin: Float, dropDuplicates: Bool, dropNormalCopies: Bool,
+                     rejectNormal: Bool) throws -> [Int] {
         let rows = try clip(rows, reference: reference, clipMargin: clipMargin)
+        func pattern(_ data: Tensor, _ r: Int) -> [UInt32] { (0..<data.columns).map { data[r, $0].bitPattern } }
         var keep = Array(0..<rows.rows)
         if dropDuplicates {
-            var seen = Set((0..<reference.rowCount).map { r in (0..<reference.columns.count).map { reference.features[r, $0].bitPattern } })
-            keep = keep.filter { r in seen.insert((0..<rows.columns).map { rows[r, $0].bitPattern }).inserted }
+            var seen = Set((0..<reference.rowCount).map { pattern(reference.features, $0) })
+            keep = keep.filter { r in seen.insert(pattern(rows, r)).inserted }
+        } else if dropNormalCopies {
+            let normal = Set((0..<reference.rowCount).filter { reference.labels[$0] == 0 }.map { pattern(reference.features, $0) })
+            keep = keep.filter { !normal.contains(pattern(rows, $0)) }
         }
         if rejectNormal {
             let normal = try reference.features.gatherRows((0..<reference.rowCount).filter { reference.labels[$0] == 0 })

@@ -24,6 +24,8 @@ public enum TrainDetectorStage: StageImplementation {
         ParameterSpec("epochs", .integer(minimum: 1, maximum: 100_000), default: .number(200), "Training epochs (neural models)."),
         ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(128), "Rows per training step."),
         ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(1e-3), "Adam's learning rate."),
+        ParameterSpec("early_stopping", .boolean, default: .bool(true),
+                      "mlp, logistic, autoencoder: stop when the validation loss has not improved for `patience` epochs, keeping the best epoch's weights; false: train every epoch (the validation rows still set the threshold)."),
         ParameterSpec("patience", .integer(minimum: 1, maximum: 100_000), default: .number(20),
                       "Epochs without a better validation loss before stopping (best weights kept)."),
         ParameterSpec("hidden_units", .integer(minimum: 1, maximum: 4096), default: .number(64), "Width of each hidden layer."),
@@ -66,7 +68,7 @@ public enum TrainDetectorStage: StageImplementation {
         }
         var rng = SeededRNG(seed: context.seed)
         let history = try TrainingProgress.reporting(to: context.progress) {
-            try detector.fit(training, validation: validation, using: &rng)
+            try detector.fit(training, validation: p["early_stopping"]?.boolValue == false ? nil : validation, using: &rng)
         }
         var extras: [String: Tensor] = [:]
         if let validation {
