@@ -74,6 +74,23 @@ final class NeuralDetectorTests: XCTestCase {
                                    labels: [UInt8](repeating: 0, count: 300) + [UInt8](repeating: 1, count: 12)))
     }
 
+    /// Small generative models for the one-class tests.
+    private func smallModels(latent: Int) -> (vae: TabularVAE.Config, flow: TabularFlow.Config, gan: TabularGAN.Config) {
+        var vae = TabularVAE.Config()
+        vae.hidden = [16]
+        vae.latent = latent
+        vae.training = training
+        var flow = TabularFlow.Config()
+        flow.couplings = 4
+        flow.hidden = 16
+        flow.training = training
+        var gan = TabularGAN.Config()
+        gan.hidden = [32, 32]
+        gan.noiseNegatives = 0.5
+        gan.training = training
+        return (vae, flow, gan)
+    }
+
     private var training: TrainingSettings {
         var settings = TrainingSettings()
         settings.epochs = 60
@@ -132,18 +149,7 @@ final class NeuralDetectorTests: XCTestCase {
         ae.hidden = [16]
         ae.bottleneck = 1
         ae.training = training
-        var vae = TabularVAE.Config()
-        vae.hidden = [16]
-        vae.latent = 2
-        vae.training = training
-        var flow = TabularFlow.Config()
-        flow.couplings = 4
-        flow.hidden = 16
-        flow.training = training
-        var gan = TabularGAN.Config()
-        gan.hidden = [32, 32]
-        gan.noiseNegatives = 0.5
-        gan.training = training
+        let (vae, flow, gan) = smallModels(latent: 2)
         let detectors: [(any Detector, Double)] = [
             (AutoencoderDetector(config: ae), 0.9), (try GenerativeDetector(model: TabularVAE(config: vae)), 0.95),
             (try GenerativeDetector(model: TabularFlow(config: flow)), 0.95), (try GenerativeDetector(model: TabularGAN(config: gan)), 0.75),
@@ -222,18 +228,7 @@ final class NeuralDetectorTests: XCTestCase {
             let deviation = (normalScores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(normalScores.count)).squareRoot()
             return (median(1) - median(0)) / deviation
         }
-        var flow = TabularFlow.Config()
-        flow.couplings = 4
-        flow.hidden = 16
-        flow.training = training
-        var vae = TabularVAE.Config()
-        vae.hidden = [16]
-        vae.latent = 1
-        vae.training = training
-        var gan = TabularGAN.Config()
-        gan.hidden = [32, 32]
-        gan.noiseNegatives = 0.5
-        gan.training = training
+        let (vae, flow, gan) = smallModels(latent: 1)
         var flowNegatives = flow, vaeNegatives = vae, ganNegatives = gan
         flowNegatives.negativeMargin = 5
         vaeNegatives.negativeMargin = 5
