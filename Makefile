@@ -8,7 +8,7 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/anomsynth
 
-.PHONY: setup build test run bench clean
+.PHONY: setup build test run bench schema clean
 
 ## setup: install the Debian packages and the test venv, only what is missing
 setup:
@@ -38,6 +38,10 @@ run: build
 ## bench: AnomSynth's figures beside its peers' (PyTorch, pandas, tar, DVC, scikit-learn), measured in the same run
 bench: build
 	python3 scripts/bench.py --anomsynth $(RELEASE_BIN)
+
+## schema: regenerate schemas/pipeline.schema.json and the README's stage reference after changing a stage's parameters
+schema: build
+	python3 scripts/regenerate_reference.py $(RELEASE_BIN)
 
 clean:
 	rm -rf .build

@@ -6,7 +6,7 @@ import XCTest
 final class SchemaTests: XCTestCase {
     func test_committedSchema_isTheGeneratedOne() throws {
         let committed = try String(contentsOfFile: repositoryRoot.appendingPathComponent("schemas/pipeline.schema.json").path, encoding: .utf8)
-        XCTAssertEqual(committed, PipelineSchema.document.pretty() + "\n", "run `anomsynth schema > schemas/pipeline.schema.json`")
+        XCTAssertEqual(committed, PipelineSchema.document.pretty() + "\n", "run `make schema`")
     }
 
     func test_examplePipelines_passBothJSONSchemaAndSwift_andInvalidOnesFailBoth() throws {
@@ -45,6 +45,6 @@ final class ReadmeReferenceTests: XCTestCase {
         let start = try XCTUnwrap(readme.range(of: "<!-- stage-reference:start -->\n"))
         let end = try XCTUnwrap(readme.range(of: "\n<!-- stage-reference:end -->"))
         XCTAssertEqual(String(readme[start.upperBound..<end.lowerBound]), PipelineSchema.markdownReference,
-                       "run `anomsynth schema --markdown` and paste it into the README")
+                       "run `make schema` (it rewrites this README section)")
     }
 }
