@@ -159,12 +159,17 @@ final class SynthesisFilterTests: XCTestCase {
         let columns = [Column(name: "a", kind: .numeric(integer: false)), Column(name: "b", kind: .numeric(integer: false))]
         let reference = try Dataset(features: try Tensor(rows: [[0, 0], [1, 1], [5, 5]]), columns: columns, labels: [0, 0, 1])
         let candidates = try Tensor(rows: [[0, 0], [5, 5], [5, 5], [2, 3]])
-        func kept(duplicates: Bool, normalCopies: Bool) throws -> [Int] {
-            try Filters.keep(candidates, reference: reference, clipMargin: 0.5, dropDuplicates: duplicates,
-                                     dropNormalCopies: normalCopies, rejectNormal: false)
+        func kept(duplicates: Bool, normalCopies: Bool, neighbours: Int = 0) throws -> [Int] {
+            var filters = Filters()
+            filters.dropDuplicates = duplicates
+            filters.dropNormalCopies = normalCopies
+            filters.neighbourCheck = neighbours
+            return try filters.keep(candidates, reference: reference)
         }
         XCTAssertEqual(try kept(duplicates: true, normalCopies: true), [3], "no copies of any reference row, no repeats")
         XCTAssertEqual(try kept(duplicates: false, normalCopies: true), [1, 2, 3], "copies of the anomaly stay; the normal copy goes")
         XCTAssertEqual(try kept(duplicates: false, normalCopies: false), [0, 1, 2, 3])
+        // [2, 3]'s nearest reference row is the normal [1, 1]; the copies of [5, 5] sit on the anomaly.
+        XCTAssertEqual(try kept(duplicates: false, normalCopies: false, neighbours: 1), [1, 2])
     }
 }

@@ -33,6 +33,8 @@ public enum SynthesizeStage: StageImplementation {
                       "Clip numeric columns to the reference range widened by this share of it on each side."),
         ParameterSpec("reject_normal", .boolean, default: .bool(false),
                       "Drop rows that look normal: closer to a normal reference row than the median normal row is to its nearest neighbour."),
+        ParameterSpec("neighbour_check", .integer(minimum: 0, maximum: 100), default: .number(0),
+                      "k > 0: drop rows whose k nearest reference rows are mostly normal (edited nearest neighbours, as SMOTE-ENN cleans); 0: off."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
     ]
     public static let inputs = [
@@ -66,10 +68,9 @@ public enum SynthesizeStage: StageImplementation {
             rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
             provenance = [Int32](repeating: 1, count: rows.rows)
         }
-        let keep = try Filters.keep(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5),
-                                 dropDuplicates: p["drop_duplicates"]?.boolValue ?? true, dropNormalCopies: p["drop_normal_copies"]?.boolValue ?? true,
-                                 rejectNormal: p["reject_normal"]?.boolValue ?? false)
-        rows = try Filters.clip(rows, reference: reference, clipMargin: Float(p["clip_margin"]?.numberValue ?? 0.5)).gatherRows(keep)
+        let filters = Filters(p)
+        let keep = try filters.keep(rows, reference: reference)
+        rows = try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin).gatherRows(keep)
         provenance = keep.map { provenance[$0] }
         guard rows.rows > 0 else {
             throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, or rejected as normal); loosen the filters or change the strategy")
@@ -205,7 +206,25 @@ public enum SynthesizeStage: StageImplementation {
 }
 
 /// The filters applied to synthetic rows.
-enum Filters {
+struct Filters {
+    var clipMargin: Float = 0.5
+    var dropDuplicates = true
+    var dropNormalCopies = true
+    var rejectNormal = false
+    /// k of the edited-nearest-neighbours check (0: off).
+    var neighbourCheck = 0
+
+    init() {}
+
+    /// The filters a synthesize stage's parameters ask for.
+    init(_ p: JSONValue) {
+        clipMargin = Float(p["clip_margin"]?.numberValue ?? 0.5)
+        dropDuplicates = p["drop_duplicates"]?.boolValue ?? true
+        dropNormalCopies = p["drop_normal_copies"]?.boolValue ?? true
+        rejectNormal = p["reject_normal"]?.boolValue ?? false
+        neighbourCheck = p["neighbour_check"]?.integerValue ?? 0
+    }
+
     /// Clips numeric columns to the reference range widened by `clipMargin` of it on each side.
     static func clip(_ rows: Tensor, reference: Dataset, clipMargin: Float) throws -> Tensor {
         var rows = rows
@@ -219,11 +238,11 @@ enum Filters {
     }
 
     /// The rows that pass: clipped first, then without copies of reference rows or of
-    /// each other (or only without copies of normal reference rows), and (optionally) not
-    /// closer to a normal row than normal rows are to each other.
-    static func keep(_ rows: Tensor, reference: Dataset, clipMargin: Float, dropDuplicates: Bool, dropNormalCopies: Bool,
-                     rejectNormal: Bool) throws -> [Int] {
-        let rows = try clip(rows, reference: reference, clipMargin: clipMargin)
+    /// each other (or only without copies of normal reference rows), (optionally) not
+    /// closer to a normal row than normal rows are to each other, and (optionally) with at
+    /// least half of their k nearest reference rows anomalous.
+    func keep(_ rows: Tensor, reference: Dataset) throws -> [Int] {
+        let rows = try Filters.clip(rows, reference: reference, clipMargin: clipMargin)
         func pattern(_ data: Tensor, _ r: Int) -> [UInt32] { (0..<data.columns).map { data[r, $0].bitPattern } }
         var keep = Array(0..<rows.rows)
         if dropDuplicates {
@@ -245,6 +264,13 @@ enum Filters {
                     candidates.squaredDistance(row: index, to: normal, row: nearest[index][0]).squareRoot() > threshold
                 }.map(\.element)
             }
+        }
+        if neighbourCheck > 0, !keep.isEmpty, reference.rowCount >= neighbourCheck {
+            let candidates = try rows.gatherRows(keep)
+            let neighbours = try NearestNeighbors.search(candidates, in: reference.features, k: neighbourCheck)
+            keep = keep.enumerated().filter { index, _ in
+                2 * neighbours[index].filter { reference.labels[$0] == 1 }.count >= neighbours[index].count
+            }.map(\.element)
         }
         return keep
     }
