@@ -44,6 +44,16 @@ final class ValidationTests: XCTestCase {
                        ["$.stages[0].type: unknown stage type 'preproces'; did you mean 'preprocess'?; expected one of augment, evaluate, ingest, preprocess, synthesize, train_detector, train_generator"])
     }
 
+    func test_gates_areCheckedItemByItem_atTheirJSONPaths() throws {
+        let evaluate = #"{"id": "e", "type": "evaluate", "inputs": {"detectors": ["raw"], "test": "raw"}, "params": {"gates": "#
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(evaluate)[{"metric": "pr_acu", "min": 0.5}, {"metric": "f1", "mni": 1}]}}]}"#), [
+            "$.stages[1].params.gates[0].metric: expected one of 'roc_auc', 'pr_auc', 'f1', 'precision', 'recall', 'gmean', 'specificity', 'precision_at_k', got \"pr_acu\"; did you mean 'pr_auc'?",
+            "$.stages[1].params.gates[1].mni: unknown parameter 'mni'; did you mean 'min'?",
+        ])
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(evaluate){"metric": "f1"}}}]}"#),
+                       [#"$.stages[1].params.gates: expected an array of objects, got {"metric":"f1"}"#])
+    }
+
     func test_duplicateIds() throws {
         XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(ingest)]}"#), ["$.stages[1].id: duplicate stage id 'raw'"])
     }
