@@ -82,10 +82,10 @@ public enum DatasetArchive {
     /// Reads every member and checks the set of members and their checksums against the manifest.
     static func readVerified(_ path: String, maximumMemberBytes: Int) throws -> (manifest: Manifest, members: [String: [UInt8]]) {
         let reader = try TarReader(path: path, maximumMemberBytes: maximumMemberBytes)
-        var members: [String: [UInt8]] = [:]
+        var members: [String: [UInt8]] = [:], digests: [String: String] = [:]
         while let (name, size) = try reader.nextMember() {
             guard members[name] == nil else { throw ArchiveError(path, member: name, "appears twice") }
-            members[name] = try reader.readMember(name, size: size)
+            (members[name], digests[name]) = try reader.readHashedMember(name, size: size)
         }
         guard let manifestBytes = members.removeValue(forKey: manifestName) else {
             throw ArchiveError(path, members.isEmpty ? "empty archive: not a dataset archive" : "no manifest.json: not a dataset archive")
@@ -104,7 +104,7 @@ public enum DatasetArchive {
             guard let expected = manifest.members[name] else {
                 throw ArchiveError(path, member: name, "is not listed in the manifest")
             }
-            let actual = sha256Hex(bytes)
+            let actual = digests[name] ?? sha256Hex(bytes)
             guard actual == expected.sha256, bytes.count == expected.bytes else {
                 throw ArchiveError(path, member: name, "checksum mismatch: manifest says sha256 \(expected.sha256), content has \(actual)")
             }

@@ -1,4 +1,5 @@
 import CArchive
+import Crypto
 import Foundation
 
 /// Reads the members of an archive (tar, compressed or not, or zip), refusing
@@ -62,6 +63,41 @@ final class TarReader {
     }
 
     /// Reads the whole current member, refusing more than the bound.
+    /// A member's bytes with their SHA-256 (hex). With a known size the bytes are read in
+    /// place and hashed on another thread while decompression goes on; the hash then
+    /// costs almost no wall time.
+    func readHashedMember(_ name: String, size: Int?) throws -> (bytes: [UInt8], sha256: String) {
+        guard let size, size > 0 else {
+            let bytes = try readMember(name, size: size)
+            return (bytes, DatasetArchive.sha256Hex(bytes))
+        }
+        let hasher = BackgroundHasher()
+        var filled = 0
+        var failure: Error?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            defer { hasher.wait() }  // the hasher reads the buffer: let it finish before the buffer is handed over
+            do {
+                while filled < size {
+                    let chunk = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled..<min(size, filled + (1 << 20))])
+                    let got = try read(into: chunk, member: name)
+                    guard got > 0 else { break }
+                    hasher.update(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
+                    filled += got
+                }
+                // A member longer than its header says is corrupt.
+                var extra: UInt8 = 0
+                if try withUnsafeMutableBytes(of: &extra, { try read(into: $0, member: name) }) > 0 {
+                    throw ArchiveError(path, member: name, "holds more than the \(size) bytes its header gives")
+                }
+            } catch {
+                failure = error
+            }
+            count = filled
+        }
+        if let failure { throw failure }
+        return (bytes, hasher.finish())
+    }
+
     func readMember(_ name: String, size: Int?) throws -> [UInt8] {
         var bytes: [UInt8] = []
         if let size { bytes.reserveCapacity(size) }
@@ -74,5 +110,28 @@ final class TarReader {
             }
             bytes.append(contentsOf: chunk[0..<count])
         }
+    }
+}
+
+/// SHA-256 of chunks handed over one by one, computed on a serial background queue. The
+/// caller keeps each chunk's memory alive and unchanged until `wait` or `finish`.
+private final class BackgroundHasher: @unchecked Sendable {
+    /// A chunk's address, passed to the queue (the caller guarantees its lifetime).
+    private struct Chunk: @unchecked Sendable { let bytes: UnsafeRawBufferPointer }
+
+    private let queue = DispatchQueue(label: "anomsynth.archive.sha256")
+    private var hasher = SHA256()  // touched only on `queue`
+
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        let chunk = Chunk(bytes: bytes)
+        queue.async { self.hasher.update(bufferPointer: chunk.bytes) }
+    }
+
+    /// Returns once every chunk handed over so far is hashed.
+    func wait() { queue.sync {} }
+
+    /// The hex digest of everything handed over.
+    func finish() -> String {
+        queue.sync { hasher.finalize() }.map { String(format: "%02x", $0) }.joined()
     }
 }
