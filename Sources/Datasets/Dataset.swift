@@ -77,6 +77,9 @@ public struct Dataset: Equatable, Sendable {
     public var rowCount: Int { features.shape[0] }
     public var anomalyCount: Int { labels.reduce(0) { $0 + Int($1) } }
 
+    /// The indices of the rows of one class (0 normal, 1 anomaly), in order.
+    public func indices(ofClass label: UInt8) -> [Int] { (0..<rowCount).filter { labels[$0] == label } }
+
     /// Rows per source, in the order of `sources`.
     public var rowsPerSource: [Int] {
         var counts = [Int](repeating: 0, count: sources.count)

@@ -10,7 +10,7 @@ extension Dataset {
             throw DatasetError(source, "test_fraction must be between 0 and 1, got \(testFraction)")
         }
         let groups: [[Int]] = stratify
-            ? [indices(where: 0), indices(where: 1)]
+            ? [indices(ofClass: 0), indices(ofClass: 1)]
             : [Array(0..<rowCount)]
         var testRows: [Int] = []
         for group in groups where !group.isEmpty {
@@ -30,7 +30,7 @@ extension Dataset {
         guard folds >= 2, fold >= 0, fold < folds else {
             throw DatasetError(source, "split.fold must be in 0..<\(folds) and split.folds at least 2, got fold \(fold) of \(folds)")
         }
-        let groups: [[Int]] = stratify ? [indices(where: 0), indices(where: 1)] : [Array(0..<rowCount)]
+        let groups: [[Int]] = stratify ? [indices(ofClass: 0), indices(ofClass: 1)] : [Array(0..<rowCount)]
         var testRows: [Int] = [], position = 0
         for group in groups where !group.isEmpty {
             var shuffled = group
@@ -42,8 +42,6 @@ extension Dataset {
         }
         return try partition(test: testRows, source: source, setting: "\(folds) folds")
     }
-
-    private func indices(where label: UInt8) -> [Int] { (0..<rowCount).filter { labels[$0] == label } }
 
     private func partition(test testRows: [Int], source: String, setting: String) throws -> (train: Dataset, test: Dataset) {
         let inTest = Set(testRows)

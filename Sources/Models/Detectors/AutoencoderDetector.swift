@@ -52,6 +52,7 @@ public final class AutoencoderDetector: Detector, Module {
         return try (try network(Variable(x)) - Variable(x)).square().mean(axis: 1)
     }
 
+    @discardableResult
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
         let training = try checkedTrainingRows(data, negatives: config.negatives)
         let negatives = NegativeRows(training, enabled: config.negatives)

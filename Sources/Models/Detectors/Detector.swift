@@ -29,9 +29,6 @@ extension Detector {
 }
 
 extension Dataset {
-    /// The row indices of one class.
-    func indices(ofClass label: UInt8) -> [Int] { (0..<rowCount).filter { labels[$0] == label } }
-
     /// The normal rows, or every row when none is labelled normal.
     func normalRowsOrAll() throws -> Tensor {
         let normal = indices(ofClass: 0)

@@ -33,6 +33,7 @@ public final class GenerativeDetector: Detector {
         }
     }
 
+    @discardableResult
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
         try model.fit(try checkedTrainingRows(data, negatives: usesNegatives), using: &rng)
     }

@@ -35,6 +35,7 @@ public final class IsolationForest: Detector {
         return 2 * harmonic - 2 * Double(n - 1) / Double(n)
     }
 
+    @discardableResult
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
         guard trees >= 1, sampleSize >= 2 else { throw ModelError("iforest: trees must be at least 1 and sample_size at least 2") }
         let rows = try data.normalRowsOrAll()

@@ -11,6 +11,7 @@ public final class KNearestNeighbourDetector: Detector {
 
     public init(k: Int = 5) { self.k = k }
 
+    @discardableResult
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
         guard k >= 1 else { throw ModelError("knn: k must be at least 1, got \(k)") }
         let rows = try data.normalRowsOrAll()

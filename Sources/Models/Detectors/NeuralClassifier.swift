@@ -53,6 +53,7 @@ public final class NeuralClassifier: Detector, Module {
                                                      weights: try weights(labels, anomalies: anomalies, rows: rows))
     }
 
+    @discardableResult
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
         let anomalies = data.anomalyCount
         guard anomalies > 0, anomalies < data.rowCount else {

@@ -119,13 +119,9 @@ struct DetectorEvaluation {
         let gates = try (params["gates"]?.arrayValue ?? []).map { value in
             try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
         }
-        return MetricsDocument(pipeline: pipelineName, results: results, comparisons: compare(),
+        return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(),
                                gates: Gates.check(gates, results: results), warnings: warnings)
     }
-
-    /// The pipeline's name: the folder above the stage's output in `runs/<name>/<id>`
-    /// is not known to a cached stage, so the name comes from the pipeline file.
-    private var pipelineName: String { context.pipelineName }
 
     private func chooseThreshold(_ saved: DetectorStore.Saved, rule: String, contamination: Double, stage: String) throws -> (Float, String) {
         guard let scores = saved.extras["validation_scores"]?.scalars, let labels = saved.extras["validation_labels"]?.scalars,

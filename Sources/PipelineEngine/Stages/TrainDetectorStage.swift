@@ -84,11 +84,8 @@ public enum TrainDetectorStage: StageImplementation {
 
     /// The detector a stage's parameters describe.
     static func makeDetector(_ model: String, params p: JSONValue) throws -> any Detector {
-        var training = TrainingSettings()
-        training.epochs = p["epochs"]?.integerValue ?? 200
-        training.batchSize = p["batch_size"]?.integerValue ?? 128
-        training.learningRate = Float(p["learning_rate"]?.numberValue ?? 1e-3)
-        training.patience = p["patience"]?.integerValue ?? 20
+        // validation_fraction here is the stage's own hold-out of real rows, not the loop's.
+        let training = TrainingSettings(stageParameters: p)
         let width = p["hidden_units"]?.integerValue ?? 64, layers = p["hidden_layers"]?.integerValue ?? 2
         let negatives = p["negatives"]?.boolValue ?? false, margin = Float(p["negative_margin"]?.numberValue ?? 5)
         switch model {

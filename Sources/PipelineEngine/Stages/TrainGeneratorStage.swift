@@ -55,12 +55,8 @@ public enum TrainGeneratorStage: StageImplementation {
             }
             data = try data.rows(keep)
         }
-        var training = TrainingSettings()
-        training.epochs = p["epochs"]?.integerValue ?? 200
-        training.batchSize = p["batch_size"]?.integerValue ?? 128
-        training.learningRate = Float(p["learning_rate"]?.numberValue ?? 1e-3)
+        var training = TrainingSettings(stageParameters: p)
         training.validationFraction = p["validation_fraction"]?.numberValue ?? 0
-        training.patience = p["patience"]?.integerValue ?? 20
         let hidden = [Int](repeating: p["hidden_units"]?.integerValue ?? 128, count: p["hidden_layers"]?.integerValue ?? 2)
         let generator: any Generator
         switch model {
