@@ -2,7 +2,9 @@
 """The quality peers of `make bench` (run in .venv-peers): 5 stratified splits of one KEEL
 dataset, written as train/test CSVs (anomaly column `label`, 1 = anomaly) for
 `pipelines/benchmark.json`, and scikit-learn's MLPClassifier(64, 64) on the same splits
-without augmentation and with imbalanced-learn's SMOTE. Prints one JSON object."""
+without augmentation and with imbalanced-learn's SMOTE, each metric the mean over
+`SEEDS` random states (as AnomSynth's figures are the mean over as many pipeline seeds).
+Prints one JSON object."""
 import json
 import os
 import sys
@@ -11,6 +13,7 @@ import numpy as np
 import pandas as pd
 from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import Pipeline as ImbalancedPipeline
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.metrics import average_precision_score, f1_score, recall_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -45,6 +48,9 @@ def read_keel(path):
     return x, y, [n for n in x.columns if n in nominal]
 
 
+SEEDS = (0, 1, 2)
+
+
 def measure(probabilities, y):
     predicted = (probabilities >= 0.5).astype(int)
     recall = recall_score(y, predicted, zero_division=0)
@@ -68,13 +74,17 @@ def main():
             frame = x.iloc[rows].copy()
             frame["label"] = y[rows]
             frame.to_csv(os.path.join(fold, f"{part}.csv"), index=False)
-        mlp = lambda: MLPClassifier(hidden_layer_sizes=(64, 64), max_iter=500, random_state=0)
-        plain = Pipeline([("encode", encode), ("mlp", mlp())]).fit(x.iloc[train], y[train])
-        smote = ImbalancedPipeline([("encode", encode), ("smote", SMOTE(random_state=0, k_neighbors=min(5, int(y[train].sum()) - 1))),
-                                    ("mlp", mlp())]).fit(x.iloc[train], y[train])
+        runs = {"none": [], "smote": []}
+        for seed in SEEDS:
+            mlp = MLPClassifier(hidden_layer_sizes=(64, 64), max_iter=500, random_state=seed)
+            plain = Pipeline([("encode", encode), ("mlp", mlp)]).fit(x.iloc[train], y[train])
+            smote = ImbalancedPipeline([("encode", encode), ("smote", SMOTE(random_state=seed, k_neighbors=min(5, int(y[train].sum()) - 1))),
+                                        ("mlp", clone(mlp))]).fit(x.iloc[train], y[train])
+            runs["none"].append(measure(plain.predict_proba(x.iloc[test])[:, 1], y[test]))
+            runs["smote"].append(measure(smote.predict_proba(x.iloc[test])[:, 1], y[test]))
         result["folds"].append({"train": os.path.join(fold, "train.csv"), "test": os.path.join(fold, "test.csv"),
-                                "none": measure(plain.predict_proba(x.iloc[test])[:, 1], y[test]),
-                                "smote": measure(smote.predict_proba(x.iloc[test])[:, 1], y[test])})
+                                **{name: {metric: float(np.mean([run[metric] for run in measured])) for metric in measured[0]}
+                                   for name, measured in runs.items()}})
     print(json.dumps(result))
 
 

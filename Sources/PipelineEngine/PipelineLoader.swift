@@ -61,18 +61,22 @@ struct Validator {
         issues.append(PipelineIssue(file: file, path: path, line: place?.line, column: place?.column, message: message))
     }
 
-    /// Applies `--set STAGE.params.KEY=VALUE` overrides.
+    /// Applies `--set STAGE.params.KEY=VALUE` and `--set seed=N` overrides.
     mutating func applyOverrides(_ overrides: [String], to document: JSONValue) -> JSONValue {
         var document = document
         for override in overrides {
             guard let equals = override.firstIndex(of: "=") else {
-                report("--set \(override)", "expected STAGE.params.KEY=VALUE")
+                report("--set \(override)", "expected STAGE.params.KEY=VALUE or seed=N")
                 continue
             }
             let keys = override[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let value = JSONValue.fromCommandLine(String(override[override.index(after: equals)...]))
+            if keys == ["seed"] {
+                document = document.setting(["seed"], to: value)
+                continue
+            }
             guard keys.count >= 3, keys[1] == "params", !keys.contains("") else {
-                report("--set \(override)", "expected STAGE.params.KEY=VALUE (dotted keys for nested parameters)")
+                report("--set \(override)", "expected STAGE.params.KEY=VALUE (dotted keys for nested parameters) or seed=N")
                 continue
             }
             guard var stages = document["stages"]?.arrayValue,

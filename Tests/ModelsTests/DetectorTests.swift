@@ -1,6 +1,6 @@
 import Datasets
 import Evaluation
-import Models
+@testable import Models
 import TensorCore
 import TestSupport
 import XCTest
@@ -140,6 +140,33 @@ final class NeuralDetectorTests: XCTestCase {
             return DetectionMetrics.Confusion(scores: try model.score(test), labels: test.labels, threshold: 0.5).recall
         }
         XCTAssertGreaterThan(try recall(balanced: true), try recall(balanced: false) + 0.1)
+    }
+
+    /// synthetic_share: the synthetic rows of a class carry that share of the class's weight.
+    func test_syntheticShare_splitsEachClassWeightBetweenRealAndSyntheticRows() throws {
+        // 10 normal rows, 2 real anomalies, 8 synthetic anomalies (provenance 1).
+        let labels = [UInt8](repeating: 0, count: 10) + [UInt8](repeating: 1, count: 10)
+        let data = try Dataset(features: Tensor(repeating: 0, shape: [20, 2]), columns: columns, labels: labels,
+                               provenance: [Int32](repeating: 0, count: 12) + [Int32](repeating: 1, count: 8),
+                               sources: ["real", "vae/minority"])
+        func weights(balanced: Bool, share: Float?) throws -> [Float] {
+            var config = NeuralClassifier.Config()
+            config.balanced = balanced
+            config.syntheticShare = share
+            return try NeuralClassifier.RowWeights(data, config: config)
+                .tensor(labels: labels, synthetic: data.provenance.map { $0 != 0 }).scalars
+        }
+        // Balanced: each class weighs 20 / 2 = 10 in total.
+        XCTAssertEqual(try weights(balanced: true, share: nil), [Float](repeating: 1, count: 20))
+        XCTAssertEqual(try weights(balanced: true, share: 0.5), [Float](repeating: 1, count: 10) + [2.5, 2.5] + [Float](repeating: 0.625, count: 8))
+        XCTAssertEqual(try weights(balanced: true, share: 0), [Float](repeating: 1, count: 10) + [5, 5] + [Float](repeating: 0, count: 8))
+        // Unbalanced: a class weighs its row count; real rows get 1 - share of it.
+        XCTAssertEqual(try weights(balanced: false, share: 0.2), [Float](repeating: 1, count: 10) + [4, 4] + [Float](repeating: 0.25, count: 8))
+        // A class without synthetic rows (here: normal) keeps equal weights whatever the share.
+        let realOnly = NeuralClassifier.RowWeights(data, config: { var c = NeuralClassifier.Config(); c.syntheticShare = 0.9; return c }())
+        let held = try realOnly.tensor(labels: [0, 1]).scalars
+        XCTAssertEqual(held[0], 1)
+        XCTAssertEqual(held[1], 0.5, accuracy: 1e-6, "held-out rows weigh as real ones: an anomaly 10 · 0.1 / 2")
     }
 
     func test_oneClassNeuralDetectors_rankPlantedOutliersFirst() throws {

@@ -73,7 +73,8 @@ final class EvaluationPipelineTests: XCTestCase {
     /// the validation scores saved with the detector, and a different test set leaves it unchanged.
     func test_threshold_isChosenWithoutTheTestSet() throws {
         let folder = try temporaryDirectory()
-        let (_, first) = try run("benchmark.json", fast, in: folder)
+        let bestF1 = fast + ["eval.params.threshold=best_f1"]
+        let (_, first) = try run("benchmark.json", bestF1, in: folder)
         XCTAssertEqual(first.status, "succeeded", "\(first.stages.compactMap(\.error))")
         let results = try XCTUnwrap(try metrics(first)["results"] as? [[String: Any]])
         let detector = try DetectorStore.load(try XCTUnwrap(first.stages.first { $0.id == "mlp_none" }?.outputs["model"]))
@@ -82,7 +83,7 @@ final class EvaluationPipelineTests: XCTestCase {
         let none = try XCTUnwrap(results.first { $0["variant"] as? String == "none" && $0["detector"] as? String == "mlp" })
         XCTAssertEqual(none["threshold"] as? Double, Double(try XCTUnwrap(DetectionMetrics.bestF1Threshold(scores: scores, labels: labels, midpoint: true))))
         // The same detectors against other test rows (the training file): same thresholds, other metrics.
-        let other = fast + ["test.params.path=\(repositoryRoot.appendingPathComponent("data/yeast4-train.csv").path)"]
+        let other = bestF1 + ["test.params.path=\(repositoryRoot.appendingPathComponent("data/yeast4-train.csv").path)"]
         let (_, second) = try run("benchmark.json", other, in: folder)
         let again = try XCTUnwrap(try metrics(second)["results"] as? [[String: Any]])
         XCTAssertEqual(again.map { $0["threshold"] as? Double }, results.map { $0["threshold"] as? Double })
@@ -101,6 +102,16 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertEqual(Set(results.filter { $0["detector"] as? String != "mlp" }.map { "\($0["variant"]!)/\($0["detector"]!)" }),
                        ["none/autoencoder", "none/iforest"])
         XCTAssertTrue(results.allSatisfy { $0["n_test"] as? Int == 445 && $0["n_test_anomalies"] as? Int == 15 }, "no further split")
+        // threshold "decision": the MLPs cut at probability 0.5 (as scikit-learn's predict), the one-class detectors at best F1.
+        for result in results {
+            let rule = try XCTUnwrap(result["threshold_rule"] as? String)
+            if result["detector"] as? String == "mlp" {
+                XCTAssertEqual(result["threshold"] as? Double, 0.5)
+                XCTAssertEqual(rule, "the classifier's own boundary: probability 0.5")
+            } else {
+                XCTAssertTrue(rule.hasPrefix("best F1") && rule.hasSuffix("(no boundary of its own)"), rule)
+            }
+        }
     }
 
     func test_compareGenerators_andOneClass_run() throws {

@@ -101,6 +101,15 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(pipeline.stage("p")?.params["split"]?["test_fraction"], .number(0.25))
         XCTAssertEqual(pipeline.stage("p")?.params["scale"], .string("minmax"))
         XCTAssertEqual(try issues(json, overrides: ["q.params.scale=minmax"]), ["--set q.params.scale=minmax: no stage with id 'q'"])
-        XCTAssertEqual(try issues(json, overrides: ["p.scale=minmax"]), ["--set p.scale=minmax: expected STAGE.params.KEY=VALUE (dotted keys for nested parameters)"])
+        XCTAssertEqual(try issues(json, overrides: ["p.scale=minmax"]), ["--set p.scale=minmax: expected STAGE.params.KEY=VALUE (dotted keys for nested parameters) or seed=N"])
+    }
+
+    func test_setSeed_replacesThePipelineSeed_andIsValidated() throws {
+        let json = #"{"name": "x", "seed": 1, "stages": [\#(ingest)]}"#
+        XCTAssertEqual(try issues(json, overrides: ["seed=7"]), [])
+        XCTAssertEqual(try PipelineLoader.load(folder.appendingPathComponent("p.json").path, overrides: ["seed=7"]).seed, 7)
+        let bad = try issues(json, overrides: ["seed=-1"])
+        XCTAssertEqual(bad.count, 1)
+        XCTAssertTrue(bad.first?.hasPrefix("$.seed: expected an integer >= 0") == true, "\(bad)")
     }
 }

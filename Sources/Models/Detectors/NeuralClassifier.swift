@@ -14,6 +14,9 @@ public final class NeuralClassifier: Detector, Module {
         /// Weighs each class by `rows / (2 · rows of the class)`, so both count equally.
         public var balanced = true
         public var weightDecay: Float = 1e-4
+        /// The share of each class's weight its synthetic rows (provenance other than real)
+        /// carry together, the real rows the rest; nil: every row of a class weighs the same.
+        public var syntheticShare: Float?
         public var training = TrainingSettings()
 
         public init() {}
@@ -21,6 +24,7 @@ public final class NeuralClassifier: Detector, Module {
         enum CodingKeys: String, CodingKey {
             case hidden, balanced, training
             case weightDecay = "weight_decay"
+            case syntheticShare = "synthetic_share"
         }
     }
 
@@ -39,18 +43,35 @@ public final class NeuralClassifier: Detector, Module {
         network = Sequential(perceptronLayers([inputs] + config.hidden + [1], using: &rng))
     }
 
-    /// Per-row class weights for labels.
-    private func weights(_ labels: [UInt8], anomalies: Int, rows: Int) throws -> Tensor {
-        guard config.balanced else { return Tensor(repeating: 1, shape: [labels.count, 1]) }
-        let positive = Float(rows) / Float(2 * anomalies), negative = Float(rows) / Float(2 * (rows - anomalies))
-        return try Tensor(shape: [labels.count, 1], scalars: labels.map { $0 == 1 ? positive : negative })
+    /// The loss weight of a row by its class and origin.
+    struct RowWeights {
+        /// `[class][synthetic ? 1 : 0]`.
+        private var table: [[Float]]
+
+        init(_ data: Dataset, config: Config) {
+            let rows = Float(data.rowCount)
+            table = [0, 1].map { (label: UInt8) -> [Float] in
+                let members = data.indices(ofClass: label)
+                let synthetic = Float(members.count(where: { data.provenance[$0] != 0 })), real = Float(members.count) - synthetic
+                let total = config.balanced ? rows / 2 : Float(members.count)
+                guard let share = config.syntheticShare, synthetic > 0, real > 0 else {
+                    let each = total / max(1, Float(members.count))
+                    return [each, each]
+                }
+                return [total * (1 - share) / real, total * share / synthetic]
+            }
+        }
+
+        /// Weights for rows with these labels and origins (real when `synthetic` is nil).
+        func tensor(labels: [UInt8], synthetic: [Bool]? = nil) throws -> Tensor {
+            try Tensor(shape: [labels.count, 1], scalars: labels.indices.map { table[Int(labels[$0])][synthetic?[$0] == true ? 1 : 0] })
+        }
     }
 
-    private func loss(_ x: Tensor, _ labels: [UInt8], anomalies: Int, rows: Int) throws -> Variable {
+    private func loss(_ x: Tensor, _ labels: [UInt8], weights: Tensor) throws -> Variable {
         guard let network else { throw ModelError("\(kind): used before fit") }
         let targets = try Tensor(shape: [labels.count, 1], scalars: labels.map(Float.init))
-        return try Loss.binaryCrossEntropyWithLogits(try network(Variable(x)), targets: targets,
-                                                     weights: try weights(labels, anomalies: anomalies, rows: rows))
+        return try Loss.binaryCrossEntropyWithLogits(try network(Variable(x)), targets: targets, weights: weights)
     }
 
     @discardableResult
@@ -61,19 +82,24 @@ public final class NeuralClassifier: Detector, Module {
         }
         try build(inputs: data.columns.count, using: &rng)
         var adam = Adam(learningRate: config.training.learningRate, weightDecay: config.weightDecay)
-        let rows = data.rowCount
+        let weights = RowWeights(data, config: config)
+        let synthetic = data.provenance.map { $0 != 0 }
+        func batchLoss(_ batch: [Int]) throws -> Variable {
+            let labels = batch.map { data.labels[$0] }
+            return try loss(try data.features.gatherRows(batch), labels, weights: try weights.tensor(labels: labels, synthetic: batch.map { synthetic[$0] }))
+        }
         let external = validation.flatMap { held -> (() throws -> Double)? in
             guard held.rowCount > 0 else { return nil }
-            return { Double(try self.loss(held.features, held.labels, anomalies: anomalies, rows: rows).value.scalar) }
+            return { Double(try self.loss(held.features, held.labels, weights: try weights.tensor(labels: held.labels)).value.scalar) }
         }
-        return try TrainingLoop.run(model: self, name: kind, rows: rows, settings: config.training, using: &rng, step: { batch, _ in
+        return try TrainingLoop.run(model: self, name: kind, rows: data.rowCount, settings: config.training, using: &rng, step: { batch, _ in
             clearGradients()
-            let value = try loss(try data.features.gatherRows(batch), batch.map { data.labels[$0] }, anomalies: anomalies, rows: rows)
+            let value = try batchLoss(batch)
             try value.backward()
             adam.step(namedParameters())
             return Double(value.value.scalar)
         }, validate: { held in
-            Double(try self.loss(try data.features.gatherRows(held), held.map { data.labels[$0] }, anomalies: anomalies, rows: rows).value.scalar)
+            Double(try batchLoss(held).value.scalar)
         }, validateExternal: external)
     }
 

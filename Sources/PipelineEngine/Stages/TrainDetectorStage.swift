@@ -33,6 +33,8 @@ public enum TrainDetectorStage: StageImplementation {
         ParameterSpec("weight_decay", .number(minimum: 0, maximum: 1, exclusive: false), default: .number(1e-4), "mlp, logistic: L2 weight decay."),
         ParameterSpec("class_weight", .choice(["balanced", "none"]), default: .string("balanced"),
                       "mlp, logistic: weigh both classes equally, or every row the same."),
+        ParameterSpec("synthetic_share", .number(minimum: 0, maximum: 1, exclusive: false),
+                      "mlp, logistic: the share of each class's weight its synthetic rows carry together (e.g. 0.5: the synthetic anomalies weigh as much as the real ones); default: every row of a class weighs the same."),
         ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(8), "autoencoder bottleneck; VAE latent size."),
         ParameterSpec("negatives", .boolean, default: .bool(false),
                       "autoencoder, vae, flow, gan: semi-supervised, the anomalies among the training rows (e.g. synthetic ones) are negatives: their reconstruction error (autoencoder), negative ELBO (vae) or negative log-likelihood (flow) is pushed up; the GAN's discriminator sees them as fakes."),
@@ -94,6 +96,7 @@ public enum TrainDetectorStage: StageImplementation {
             config.hidden = model == "logistic" ? [] : [Int](repeating: width, count: layers)
             config.balanced = p["class_weight"]?.stringValue != "none"
             config.weightDecay = Float(p["weight_decay"]?.numberValue ?? 1e-4)
+            config.syntheticShare = p["synthetic_share"]?.numberValue.map(Float.init)
             config.training = training
             return NeuralClassifier(config: config)
         case "autoencoder":
