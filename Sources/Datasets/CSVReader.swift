@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TensorCore
 
 /// Options for reading delimited text.
@@ -89,10 +90,13 @@ public enum CSVReader {
         let tokenizer = CSVTokenizer(delimiter: delimiter, source: name, chunkSize: options.blockBytes)
         let fields = CSVTokenizer.FieldList()
         var scratch: [UInt8] = []
+        var forks: [RowConverter] = []  // made once, reused by every block
         let block: CSVTokenizer.BlockHandler = { base, start, end, atEnd, line in
-            if let converter, converter.isNumericOnly, options.threads > 1, let columns = header?.count,
-               let result = try parseInParallel(tokenizer, base, start, end, atEnd, line, converter, columns, parts: options.threads) {
-                return result
+            if let converter, converter.isNumericOnly, options.threads > 1, let columns = header?.count {
+                if forks.isEmpty { forks = (0..<options.threads).map { _ in converter.fork() } }
+                if let result = try parseInParallel(tokenizer, base, start, end, atEnd, line, converter, columns, forks: forks) {
+                    return result
+                }
             }
             return try tokenizer.parseRecords(base, from: start, to: end, atEnd: atEnd, line: line, fields: fields, scratch: &scratch, handle)
         }
@@ -117,21 +121,22 @@ public enum CSVReader {
         }
     }
 
-    /// Parses the complete lines of a block in `parts` pieces at once, each into a fork
-    /// of the converter, merged in order. Only for blocks without quotes (a line break
-    /// then always ends a record) and numeric columns (no categories to number).
+    /// Parses the complete lines of a block in pieces at once, each into one of `forks`
+    /// (empty forks of the converter), merged in order. Only for blocks without quotes (a
+    /// line break then always ends a record) and numeric columns (no categories to number).
     /// - Returns: nil when the block does not qualify; else the consumed offset and lines.
     private static func parseInParallel(
         _ tokenizer: CSVTokenizer, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ atEnd: Bool, _ line: Int,
-        _ converter: RowConverter, _ columns: Int, parts: Int
+        _ converter: RowConverter, _ columns: Int, forks: [RowConverter]
     ) throws -> (consumed: Int, lines: Int)? {
+        let parts = forks.count
         var regionEnd = end
         if !atEnd {
             guard let last = (start..<end).last(where: { base[$0] == CSVTokenizer.newline }) else { return nil }
             regionEnd = last + 1
         }
         let length = regionEnd - start
-        guard length >= 1 << 12, memchr(base + start, Int32(CSVTokenizer.quote), length) == nil else { return nil }
+        guard length >= 1 << 12 else { return nil }
         var bounds = [start]
         for part in 1..<parts {
             var cut = start + length * part / parts
@@ -139,8 +144,10 @@ public enum CSVReader {
             bounds.append(max(cut, bounds[bounds.count - 1]))
         }
         bounds.append(regionEnd)
-        let forks = (0..<parts).map { _ in converter.fork() }
         var results = [Result<Int, Error>](repeating: .success(0), count: parts)
+        // Each part looks for quotes in its own bytes (on its own core, bringing them into
+        // its cache) and stops if any part found one: the block is then parsed sequentially.
+        let quoted = AtomicFlag()
         results.withUnsafeMutableBufferPointer { results in
             Parallelism.run(parts: parts) { part in
                 let fork = forks[part]
@@ -149,6 +156,8 @@ public enum CSVReader {
                 results[part] = Result {
                     var position = bounds[part], line = 1
                     let end = bounds[part + 1]
+                    if memchr(base + position, Int32(CSVTokenizer.quote), end - position) != nil { quoted.set() }
+                    guard !quoted.isSet else { return 0 }
                     while position < end {
                         if let next = fork.appendPlainNumbers(base, from: position, to: end, delimiter: tokenizer.delimiter) {
                             position = next
@@ -169,6 +178,10 @@ public enum CSVReader {
                     return line - 1
                 }
             }
+        }
+        if quoted.isSet {
+            forks.forEach { $0.discardRows() }
+            return nil
         }
         var lines = 0
         for (part, result) in results.enumerated() {
@@ -198,4 +211,12 @@ extension String {
         while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
         return String(scalars)
     }
+}
+
+/// A flag any thread may raise and read.
+private final class AtomicFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func set() { raised.store(true, ordering: .relaxed) }
+    var isSet: Bool { raised.load(ordering: .relaxed) }
 }

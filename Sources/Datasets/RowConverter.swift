@@ -79,15 +79,24 @@ final class RowConverter {
         RowConverter(source: source, names: names, kinds: kinds, label: label, labelIndex: labelIndex, missing: missingTexts)
     }
 
-    /// Appends the rows of a part converted by a fork, in order.
+    /// Appends the rows of a part converted by a fork, in order, and empties the fork
+    /// (keeping its storage, so the next part reuses it).
     func absorb(_ part: RowConverter) {
         features.append(contentsOf: part.features)
         labels.append(contentsOf: part.labels)
+        part.discardRows()
         for (k, seen) in part.positiveSeen.enumerated() where seen { positiveSeen[k] = true }
         for value in part.labelValuesSeen where labelValuesSeen.count < 20 && !labelValuesSeen.contains(value) {
             labelValuesSeen.append(value)
         }
         for j in integral.indices where !part.integral[j] { integral[j] = false }
+    }
+
+    /// Forgets the converted rows, keeping the storage (the columns' flags stay: the same
+    /// rows are converted again, or were merged).
+    func discardRows() {
+        features.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
     }
 
     /// Reserves room for about `rows` rows.

@@ -115,7 +115,7 @@ public final class Runner: @unchecked Sendable {
                 defer { try? FileManager.default.removeItem(at: folder) }
                 var context = StageContext(stageID: stage.id, params: stage.params, seed: stage.seed,
                                            inputs: inputFiles(stage), outputDirectory: folder, pipelineDirectory: pipeline.directory,
-                                           progress: { [reporter = options.reporter] in reporter.progress(stage.id, $0) })
+                                           progress: { [reporter = options.reporter, id = stage.id] in reporter.progress(id, $0) })
                 context.pipelineName = pipeline.name
                 context.origins = stage.inputs.mapValues { references in
                     references.map { InputOrigin(stage: $0.stage, output: $0.output, assignments: pipeline.stage($0.stage)?.assignments ?? []) }

@@ -148,6 +148,8 @@ final class ParallelCSVTests: XCTestCase {
             case 9000: return ""                          // blank line
             case 12000: return "1.5, 2 ,3e1, yes"         // spaces
             case 15000: return "0.000001234567,7,1,no"    // long mantissa
+            // A quoted label over 20,001 lines (40 kB): a block's parts split inside it.
+            case 20000: return "1,2,3,\"" + String(repeating: "x\n", count: 20_000) + "no\""
             default: return nil
             }
         }
@@ -159,6 +161,7 @@ final class ParallelCSVTests: XCTestCase {
         }
         XCTAssertEqual(sequential.rowCount, 39_999)
         XCTAssertEqual(sequential.labels[11_999], 1, "' yes' is trimmed")
+        XCTAssertEqual(sequential.features.scalars[19_998 * 3 ..< 19_999 * 3], [1, 2, 3], "the quoted record is one row")
     }
 
     func test_errorInAParallelBlock_namesTheAbsoluteLine() throws {
