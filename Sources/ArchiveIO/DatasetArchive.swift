@@ -11,6 +11,7 @@ public enum DatasetArchive {
     /// Default bound on one member's decompressed size when reading.
     public static let defaultMaximumMemberBytes = 16 << 30
 
+    static let featuresName = "features.npy"
     static let manifestName = "manifest.json"
     static let transformName = "transform.json"
 
@@ -18,26 +19,29 @@ public enum DatasetArchive {
     /// - Throws: `ArchiveError` when the file cannot be written.
     public static func write(_ data: Dataset, transform: Transform? = nil, to path: String,
                              compression: ArchiveCompression = .zstd) throws {
-        var members: [String: [UInt8]] = [
-            "features.npy": NPY.encode(data.features),
-            "labels.npy": NPY.encode(data.labels),
-            "provenance.npy": NPY.encode(data.provenance),
-        ]
+        var members: [String: [UInt8]] = ["labels.npy": NPY.encode(data.labels), "provenance.npy": NPY.encode(data.provenance)]
         if let transform { members[transformName] = try canonicalJSON(transform) }
-        // Members are written in name order and manifest.json comes third: hash and
-        // compute statistics on another core while the first members are written.
-        let manifest = BackgroundWork { [members, data] in
-            Manifest(describing: data, members: members.mapValues { Manifest.Member(bytes: $0.count, sha256: sha256Hex($0)) })
-        }
-        let writer = try TarWriter(path: path, compression: compression)
-        for name in (members.keys + [manifestName]).sorted() {
-            if name == manifestName {
-                try writer.add(name, try canonicalJSON(manifest.result()))
-            } else {
-                try writer.add(name, members[name]!)
+        // features.npy goes out from the tensor's own memory, without a copy.
+        try NPY.withEncoded(data.features) { features in
+            // Members are written in name order and manifest.json comes third: hash and
+            // compute statistics on another core while the first members are written.
+            let borrowed = BorrowedBytes(parts: features)
+            let manifest = BackgroundWork { [members, data] in
+                var described = members.mapValues { Manifest.Member(bytes: $0.count, sha256: sha256Hex($0)) }
+                described[featuresName] = Manifest.Member(bytes: borrowed.count, sha256: sha256Hex(parts: borrowed.parts))
+                return Manifest(describing: data, members: described)
             }
+            defer { _ = manifest.result() }  // it reads `features`: done before they go out of scope
+            let writer = try TarWriter(path: path, compression: compression)
+            for name in (members.keys + [featuresName, manifestName]).sorted() {
+                switch name {
+                case manifestName: try writer.add(name, try canonicalJSON(manifest.result()))
+                case featuresName: try writer.add(name, parts: features)
+                default: try writer.add(name, members[name]!)
+                }
+            }
+            try writer.finish()
         }
-        try writer.finish()
     }
 
     /// Reads a dataset archive, verifying every member against the manifest.
@@ -51,10 +55,10 @@ public enum DatasetArchive {
                 throw ArchiveError(path, member: name, error.message)
             }
         }
-        let features = try array("features.npy"), labels = try array("labels.npy"), provenance = try array("provenance.npy")
+        let features = try array(featuresName), labels = try array("labels.npy"), provenance = try array("provenance.npy")
         let columns = try manifest.datasetColumns(archive: path)
         guard features.shape == [manifest.rows, columns.count] else {
-            throw ArchiveError(path, member: "features.npy", "shape \(describe(features.shape)) differs from the manifest's \(manifest.rows) x \(columns.count)")
+            throw ArchiveError(path, member: featuresName, "shape \(describe(features.shape)) differs from the manifest's \(manifest.rows) x \(columns.count)")
         }
         let dataset: Dataset
         do {
@@ -97,7 +101,7 @@ public enum DatasetArchive {
         guard manifest.format == Manifest.formatName, manifest.formatVersion <= Manifest.currentVersion else {
             throw ArchiveError(path, member: manifestName, "format \(manifest.format) version \(manifest.formatVersion) is not supported")
         }
-        for name in ["features.npy", "labels.npy", "provenance.npy"] where members[name] == nil {
+        for name in [featuresName, "labels.npy", "provenance.npy"] where members[name] == nil {
             throw ArchiveError(path, member: name, "is missing")
         }
         for (name, bytes) in members {
@@ -137,7 +141,20 @@ public enum DatasetArchive {
 
     /// Lowercase hex SHA-256.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        bytes.withUnsafeBytes { sha256Hex(parts: [$0]) }
+    }
+
+    /// The SHA-256 of `parts` one after the other, in hex.
+    static func sha256Hex(parts: [UnsafeRawBufferPointer]) -> String {
+        var hasher = SHA256()
+        for part in parts { hasher.update(bufferPointer: part) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Memory another thread reads while its owner waits for that thread to finish.
+    struct BorrowedBytes: @unchecked Sendable {
+        let parts: [UnsafeRawBufferPointer]
+        var count: Int { parts.reduce(0) { $0 + $1.count } }
     }
 
     static func canonicalJSON<T: Encodable>(_ value: T) throws -> [UInt8] {

@@ -54,23 +54,28 @@ final class TarWriter {
 
     /// Adds one regular file.
     func add(_ name: String, _ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try add(name, parts: [$0]) }
+    }
+
+    /// Adds one regular file whose content is `parts` one after the other.
+    func add(_ name: String, parts: [UnsafeRawBufferPointer]) throws {
         guard let entry = archive_entry_new() else { throw ArchiveError(path, member: name, "cannot create an entry") }
         defer { archive_entry_free(entry) }
         archive_entry_set_pathname(entry, name)
-        archive_entry_set_size(entry, la_int64_t(bytes.count))
+        archive_entry_set_size(entry, la_int64_t(parts.reduce(0) { $0 + $1.count }))
         archive_entry_set_filetype(entry, archive_regular_file_type)
         archive_entry_set_perm(entry, 0o644)
         archive_entry_set_mtime(entry, 0, 0)
         archive_entry_set_uid(entry, 0)
         archive_entry_set_gid(entry, 0)
         try check(archive_write_header(handle, entry), "writing the header", member: name)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { raw in
-                archive_write_data(handle, raw.baseAddress! + offset, min(1 << 22, bytes.count - offset))
+        for part in parts {
+            var offset = 0
+            while offset < part.count {
+                let written = archive_write_data(handle, part.baseAddress! + offset, min(1 << 22, part.count - offset))
+                guard written > 0 else { throw ArchiveError.libarchive(handle, path, member: name, "writing data") }
+                offset += written
             }
-            guard written > 0 else { throw ArchiveError.libarchive(handle, path, member: name, "writing data") }
-            offset += written
         }
     }
 

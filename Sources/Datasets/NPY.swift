@@ -16,6 +16,19 @@ public enum NPY {
         tensor.withUnsafeBufferPointer { withHeader(descr: "<f4", shape: tensor.shape, values: $0) }
     }
 
+    /// Calls `body` with the `.npy` encoding of `tensor` in parts, the header and then the
+    /// values, without copying the values (on little-endian machines; elsewhere one part).
+    public static func withEncoded<R>(_ tensor: Tensor, _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+        #if _endian(little)
+        let head = header(descr: "<f4", shape: tensor.shape)
+        return try head.withUnsafeBytes { head in
+            try tensor.withUnsafeBufferPointer { values in try body([head, UnsafeRawBufferPointer(values)]) }
+        }
+        #else
+        return try encode(tensor).withUnsafeBytes { try body([$0]) }
+        #endif
+    }
+
     /// The header followed by the values' bytes, little-endian.
     private static func withHeader<T: FixedWidthInteger>(descr: String, shape: [Int], integers values: UnsafeBufferPointer<T>) -> [UInt8] {
         var bytes = header(descr: descr, shape: shape)
