@@ -155,9 +155,12 @@ final class EvaluationPipelineTests: XCTestCase {
 
     func test_evaluateErrors_areClear() throws {
         let folder = try temporaryDirectory()
-        let (_, noValidation) = try run("benchmark.json", fast + ["mlp_none.params.validation_fraction=0"], in: folder)
+        let (_, noValidation) = try run("benchmark.json", fast + ["mlp_none.params.validation_fraction=0", "eval.params.threshold=best_f1"], in: folder)
         XCTAssertEqual(noValidation.stages.first { $0.id == "eval" }?.error,
                        "detector mlp_none has no validation rows to choose a threshold on; give it validation_fraction > 0")
+        // A classifier's own boundary needs no validation rows.
+        let (_, decision) = try run("benchmark.json", fast + ["mlp_none.params.validation_fraction=0"], in: folder)
+        XCTAssertEqual(decision.status, "succeeded", "\(decision.stages.compactMap(\.error))")
         let (_, duplicate) = try run("benchmark.json", fast + ["autoencoder.params.model=iforest"], in: folder)
         XCTAssertTrue(duplicate.stages.first { $0.id == "eval" }?.error?.contains("give them different `name` parameters") == true)
         let (_, negatives) = try run("benchmark.json", fast + ["iforest.params.negatives=true"], in: folder)

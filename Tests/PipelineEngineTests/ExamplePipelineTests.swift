@@ -172,4 +172,29 @@ final class SynthesisFilterTests: XCTestCase {
         // [2, 3]'s nearest reference row is the normal [1, 1]; the copies of [5, 5] sit on the anomaly.
         XCTAssertEqual(try kept(duplicates: false, normalCopies: false, neighbours: 1), [1, 2])
     }
+
+    /// Model space: a numeric column and two one-hot groups (colour: red/blue, size: s/m/l).
+    func test_categoricalCombinations_keepOnlyThoseOfRealAnomalies() throws {
+        func oneHot(_ category: String, of original: String) -> Column {
+            Column(name: "\(original)=\(category)", kind: .numeric(integer: false), originalName: original)
+        }
+        let columns = [Column(name: "x", kind: .numeric(integer: false)), oneHot("red", of: "colour"), oneHot("blue", of: "colour"),
+                       oneHot("s", of: "size"), oneHot("m", of: "size"), oneHot("l", of: "size")]
+        // Anomalies are (red, s) and (blue, l); the normal row (red, m) is a combination no anomaly has.
+        let reference = try Dataset(features: try Tensor(rows: [[0, 1, 0, 1, 0, 0], [3, 0, 1, 0, 0, 1], [1, 1, 0, 0, 1, 0]]),
+                                    columns: columns, labels: [1, 1, 0])
+        // Soft scores as a generator may leave them: the largest column of a group is its category.
+        let candidates = try Tensor(rows: [[9, 0.9, 0.1, 0.7, 0.2, 0.1],   // red, s: an anomaly's
+                                           [2, 0.2, 0.8, 0.1, 0.1, 0.8],   // blue, l: an anomaly's
+                                           [0, 0.6, 0.4, 0.1, 0.8, 0.1],   // red, m: only the normal row's
+                                           [5, 0.1, 0.9, 0.9, 0.0, 0.1]])  // blue, s: nobody's
+        var filters = Filters()
+        filters.dropDuplicates = false
+        XCTAssertEqual(try filters.keep(candidates, reference: reference), [0, 1, 2, 3], "off by default")
+        filters.seenCategoricalCombinations = true
+        XCTAssertEqual(try filters.keep(candidates, reference: reference), [0, 1])
+        // Without categorical columns there is nothing to check.
+        let numeric = try Dataset(features: try Tensor(rows: [[0], [1]]), columns: [columns[0]], labels: [1, 0])
+        XCTAssertEqual(try filters.keep(try Tensor(rows: [[7], [8]]), reference: numeric), [0, 1])
+    }
 }

@@ -35,6 +35,8 @@ public enum SynthesizeStage: StageImplementation {
                       "Drop rows that look normal: closer to a normal reference row than the median normal row is to its nearest neighbour."),
         ParameterSpec("neighbour_check", .integer(minimum: 0, maximum: 100), default: .number(0),
                       "k > 0: drop rows whose k nearest reference rows are mostly normal (edited nearest neighbours, as SMOTE-ENN cleans); 0: off."),
+        ParameterSpec("categorical_combinations", .choice(["any", "anomalies"]), default: .string("any"),
+                      "anomalies: keep only rows whose categorical values occur together in a real anomaly of the reference (where a label is a rule of the categories, an unseen combination is as likely normal); any: no check."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
     ]
     public static let inputs = [
@@ -73,7 +75,7 @@ public enum SynthesizeStage: StageImplementation {
         rows = try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin).gatherRows(keep)
         provenance = keep.map { provenance[$0] }
         guard rows.rows > 0 else {
-            throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, or rejected as normal); loosen the filters or change the strategy")
+            throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy")
         }
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
                                     provenance: provenance, sources: sources, source: context.stageID)
@@ -213,6 +215,8 @@ struct Filters {
     var rejectNormal = false
     /// k of the edited-nearest-neighbours check (0: off).
     var neighbourCheck = 0
+    /// Keep only rows whose categorical values occur together in a real anomaly.
+    var seenCategoricalCombinations = false
 
     init() {}
 
@@ -223,6 +227,7 @@ struct Filters {
         dropNormalCopies = p["drop_normal_copies"]?.boolValue ?? true
         rejectNormal = p["reject_normal"]?.boolValue ?? false
         neighbourCheck = p["neighbour_check"]?.integerValue ?? 0
+        seenCategoricalCombinations = p["categorical_combinations"]?.stringValue == "anomalies"
     }
 
     /// Clips numeric columns to the reference range widened by `clipMargin` of it on each side.
@@ -240,11 +245,21 @@ struct Filters {
     /// The rows that pass: clipped first, then without copies of reference rows or of
     /// each other (or only without copies of normal reference rows), (optionally) not
     /// closer to a normal row than normal rows are to each other, and (optionally) with at
-    /// least half of their k nearest reference rows anomalous.
+    /// least half of their k nearest reference rows anomalous, and (optionally) with a
+    /// combination of categories that a real anomaly has.
     func keep(_ rows: Tensor, reference: Dataset) throws -> [Int] {
         let rows = try Filters.clip(rows, reference: reference, clipMargin: clipMargin)
         func pattern(_ data: Tensor, _ r: Int) -> [UInt32] { (0..<data.columns).map { data[r, $0].bitPattern } }
         var keep = Array(0..<rows.rows)
+        let groups = ColumnGroups(reference.columns).oneHotGroups
+        if seenCategoricalCombinations, !groups.isEmpty {
+            // The category of each one-hot group: its largest column.
+            func categories(_ data: Tensor, _ r: Int) -> [Int] {
+                groups.map { group in group.max { data[r, $0] < data[r, $1] }! - group.lowerBound }
+            }
+            let seen = Set(reference.indices(ofClass: 1).map { categories(reference.features, $0) })
+            keep = keep.filter { seen.contains(categories(rows, $0)) }
+        }
         if dropDuplicates {
             var seen = Set((0..<reference.rowCount).map { pattern(reference.features, $0) })
             keep = keep.filter { r in seen.insert(pattern(rows, r)).inserted }
