@@ -147,7 +147,10 @@ final class AugmentStageTests: XCTestCase {
         let augmented = try DatasetArchive.read(try XCTUnwrap(counted.stages.last?.outputs["data"])).dataset
         XCTAssertEqual(augmented.rowsPerSource, [135, 100])
         let tooMany = try run(#"{"synthetic_count": 500}"#, folder: try temporaryDirectory())
-        XCTAssertEqual(tooMany.stages.last?.error, "needs 500 synthetic rows, the synthetic inputs hold 120; synthesize more (count) or lower the target")
+        XCTAssertEqual(tooMany.stages.last?.error, "needs 500 synthetic rows, the synthetic inputs hold 120; synthesize more (count), lower the target or set shortfall: use_available")
+        let available = try run(#"{"synthetic_count": 500, "shortfall": "use_available"}"#, folder: try temporaryDirectory())
+        let all = try DatasetArchive.read(try XCTUnwrap(available.stages.last?.outputs["data"])).dataset
+        XCTAssertEqual(all.rowsPerSource, [135, 120], "every synthetic row they hold")
         let both = try run(#"{"synthetic_count": 5, "anomaly_ratio": 0.5}"#, folder: try temporaryDirectory())
         XCTAssertEqual(both.stages.last?.error, "give anomaly_ratio or synthetic_count, not both")
     }

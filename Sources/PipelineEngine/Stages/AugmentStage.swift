@@ -13,6 +13,8 @@ public enum AugmentStage: StageImplementation {
         ParameterSpec("anomaly_ratio", .number(minimum: 0, maximum: 1, exclusive: true),
                       "Add synthetic anomalies until this share of the rows are anomalies (not with synthetic_count)."),
         ParameterSpec("synthetic_count", .integer(minimum: 0, maximum: nil), "Add this many synthetic rows (not with anomaly_ratio)."),
+        ParameterSpec("shortfall", .choice(["error", "use_available"]), default: .string("error"),
+                      "When the synthetic inputs hold fewer rows than the target needs (filters dropped many): fail, or add every row they hold (`anomsynth inspect` shows the rows per source)."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
     ]
     public static let inputs = [
@@ -41,8 +43,11 @@ public enum AugmentStage: StageImplementation {
         } else if let count = p["synthetic_count"]?.integerValue {
             wanted = count
         }
-        guard wanted <= available else {
-            throw StageError("needs \(wanted) synthetic rows, the synthetic inputs hold \(available); synthesize more (count) or lower the target")
+        if wanted > available {
+            guard p["shortfall"]?.stringValue == "use_available" else {
+                throw StageError("needs \(wanted) synthetic rows, the synthetic inputs hold \(available); synthesize more (count), lower the target or set shortfall: use_available")
+            }
+            wanted = available
         }
         var rng = SeededRNG(seed: context.seed)
         // Equal shares across sets, the remainder to the first ones, capped by what each holds.
