@@ -122,7 +122,7 @@ def mean(values):
 QUALITY_SEEDS = (1, 2, 3)
 
 
-def quality_benchmark(anomsynth, datasets):
+def quality_benchmark(anomsynth, datasets, overrides=()):
     """Per dataset and split, each metric is the mean over `QUALITY_SEEDS` pipeline seeds
     (`--set seed=N`: generators, synthetic rows and detectors all change) and, for the
     peers, over as many random states; then the mean over the 5 splits."""
@@ -140,6 +140,7 @@ def quality_benchmark(anomsynth, datasets):
     def ours(name, k, fold, seed):
         run = subprocess.run([anomsynth, "run", pipeline, "--set", f"train.params.path={fold['train']}",
                               "--set", f"test.params.path={fold['test']}", "--set", f"seed={seed}", "--quiet", "--json",
+                              *[argument for override in overrides for argument in ("--set", override)],
                               "--cache-dir", os.path.join(folder, "cache"), "--out", os.path.join(folder, "runs", f"{name}-{k}-seed{seed}")],
                              capture_output=True, text=True)
         summary = last_json(run.stdout)
@@ -323,6 +324,8 @@ def main():
     parser.add_argument("--only", choices=["nn", "data", "cache", "quality"], help="run one part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
                         help="the folder of KEEL .dat files for the quality part")
+    parser.add_argument("--set", action="append", default=[], metavar="STAGE.params.KEY=VALUE",
+                        help="quality part: an override for pipelines/benchmark.json (repeatable)")
     args = parser.parse_args()
     args.anomsynth = os.path.abspath(args.anomsynth)  # the DVC stages run in another folder
     try:
@@ -334,7 +337,7 @@ def main():
 def run_parts(args):
     if args.only in (None, "quality"):
         datasets = sorted(os.path.join(args.datasets, f) for f in os.listdir(args.datasets) if f.endswith(".dat"))
-        quality_benchmark(args.anomsynth, datasets)
+        quality_benchmark(args.anomsynth, datasets, args.set)
     if args.only == "quality":
         return
     if args.only in (None, "cache"):
