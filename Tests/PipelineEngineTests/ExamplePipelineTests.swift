@@ -98,7 +98,9 @@ final class GeneratorStageErrorTests: XCTestCase {
               {"id": "vae", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "vae", "epochs": 1}},
               {"id": "smote", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "smote", "train_on": "all"}},
               {"id": "gmm", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "gmm", "train_on": "normal", "components": 2}},
-              {"id": "wrong", "type": "synthesize", "inputs": {"model": "gmm", "reference": "prep.train"}, "params": {"strategy": "perturb"}}
+              {"id": "wrong", "type": "synthesize", "inputs": {"model": "gmm", "reference": "prep.train"}, "params": {"strategy": "perturb"}},
+              {"id": "combos", "type": "synthesize", "inputs": {"model": "gmm", "reference": "prep.train"},
+               "params": {"strategy": "typed", "count": 20, "categorical_combinations": "anomalies"}}
             ]}
             """.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
         let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
@@ -109,6 +111,7 @@ final class GeneratorStageErrorTests: XCTestCase {
         XCTAssertEqual(errors["vae"], "train_on: anomalies leaves 0 rows; the data has 0 anomalies of 42 rows")
         XCTAssertEqual(errors["smote"], "smote: needs at least 2 anomalies in the training data, found 0")
         XCTAssertEqual(errors["wrong"], "perturb needs a VAE, got gmm")
+        XCTAssertEqual(errors["combos"], "categorical_combinations: anomalies keeps rows whose categories occur together in a real anomaly, but the reference rows hold no anomalies; use any")
     }
 }
 

@@ -71,6 +71,9 @@ public enum SynthesizeStage: StageImplementation {
             provenance = [Int32](repeating: 1, count: rows.rows)
         }
         let filters = Filters(p)
+        if filters.seenCategoricalCombinations, reference.anomalyCount == 0 {
+            throw StageError("categorical_combinations: anomalies keeps rows whose categories occur together in a real anomaly, but the reference rows hold no anomalies; use any")
+        }
         let keep = try filters.keep(rows, reference: reference)
         rows = try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin).gatherRows(keep)
         provenance = keep.map { provenance[$0] }
