@@ -164,6 +164,32 @@ final class ParallelCSVTests: XCTestCase {
         XCTAssertEqual(Array(sequential.features.scalars[19_999 * 3 ..< 20_000 * 3]), [1, 2, 3], "the quoted record is one row (after one blank line)")
     }
 
+    /// The one-pass path for plain numbers (digits read eight bytes at a time) against
+    /// Swift's parser, on every digit count the path takes and the ones it hands on.
+    func test_plainNumbers_inParallelBlocks_matchSwiftsParser() throws {
+        var rng = SeededRNG(seed: 23)
+        var lines = ["a,b,c,label"]
+        let fixed = ["0", "7", "-0.0", "1234567", "12345678", "0.1234567", "0.12345678", "-12.5", "7.", ".25", "00012.5",
+                     "99999.99", "0.000001", "123.4567", "8388609", "16777217", "1e3"]
+        for r in 0..<12_000 {
+            var fields: [String] = []
+            for _ in 0..<3 {
+                let digits = 1 + rng.index(below: 9), point = rng.index(below: digits + 1)
+                var text = (0..<digits).map { _ in String(rng.index(below: 10)) }.joined()
+                if point < digits { text.insert(".", at: text.index(text.startIndex, offsetBy: point)) }
+                fields.append(r % 50 == 0 ? fixed[rng.index(below: fixed.count)] : (rng.uniform() < 0.3 ? "-" : "") + text)
+            }
+            lines.append(fields.joined(separator: ",") + (r % 7 == 0 ? ",yes" : ",no"))
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        let parallel = try read(text, threads: 2)
+        let expected = lines.dropFirst().flatMap { $0.split(separator: ",").prefix(3).map { Float(String($0))! } }
+        XCTAssertEqual(parallel.features.scalars.map(\.bitPattern), expected.map(\.bitPattern))
+        // The last number ends within eight bytes of the end of the text.
+        let short = try read(text + "1.5,2,3.25,no\n", threads: 2)
+        XCTAssertEqual(Array(short.features.scalars.suffix(3)), [1.5, 2, 3.25])
+    }
+
     func test_errorInAParallelBlock_namesTheAbsoluteLine() throws {
         let text = bigText(rows: 30_000) { $0 == 25_000 ? "1,2,oops,no" : nil }
         XCTAssertTrue(errorMessage { try readMapped(text, threads: 2) }.contains(":25002: column 'c': 'oops' is not a number"),
