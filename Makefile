@@ -26,10 +26,14 @@ setup:
 build: setup
 	swift build -c release --product anomsynth
 
-## test: the whole test suite (debug build; the executable too, for the tests that run it)
+## test: the whole test suite (debug build; the executable too, for the tests that run it), then the
+## default pipeline from a release build with an empty cache (faults that only optimized code shows)
 test: setup
 	swift build --build-tests
 	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing
+	swift build -c release --product anomsynth
+	rm -rf .build/release-smoke
+	$(RELEASE_BIN) run pipelines/default.json --out .build/release-smoke/runs --cache-dir .build/release-smoke/cache --quiet
 
 ## run: the main job: the default pipeline on the shipped yeast data (a second run comes from the cache)
 run: build
