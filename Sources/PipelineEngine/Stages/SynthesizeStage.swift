@@ -74,8 +74,9 @@ public enum SynthesizeStage: StageImplementation {
         if filters.seenCategoricalCombinations, reference.anomalyCount == 0 {
             throw StageError("categorical_combinations: anomalies keeps rows whose categories occur together in a real anomaly, but the reference rows hold no anomalies; use any")
         }
-        let keep = try filters.keep(rows, reference: reference)
-        rows = try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin).gatherRows(keep)
+        let clipped = try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin)
+        let keep = try filters.keep(clipped: clipped, reference: reference)
+        rows = try clipped.gatherRows(keep)
         provenance = keep.map { provenance[$0] }
         guard rows.rows > 0 else {
             throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy")
@@ -251,11 +252,14 @@ struct Filters {
     /// least half of their k nearest reference rows anomalous, and (optionally) with a
     /// combination of categories that a real anomaly has.
     func keep(_ rows: Tensor, reference: Dataset) throws -> [Int] {
-        let rows = try Filters.clip(rows, reference: reference, clipMargin: clipMargin)
+        try keep(clipped: Filters.clip(rows, reference: reference, clipMargin: clipMargin), reference: reference)
+    }
+
+    /// `keep` for rows already clipped by `clip` with `clipMargin`.
+    func keep(clipped rows: Tensor, reference: Dataset) throws -> [Int] {
         func pattern(_ data: Tensor, _ r: Int) -> [UInt32] { (0..<data.columns).map { data[r, $0].bitPattern } }
         var keep = Array(0..<rows.rows)
-        let groups = ColumnGroups(reference.columns).oneHotGroups
-        if seenCategoricalCombinations, !groups.isEmpty {
+        if seenCategoricalCombinations, case let groups = ColumnGroups(reference.columns).oneHotGroups, !groups.isEmpty {
             // The category of each one-hot group: its largest column.
             func categories(_ data: Tensor, _ r: Int) -> [Int] {
                 groups.map { group in group.max { data[r, $0] < data[r, $1] }! - group.lowerBound }
