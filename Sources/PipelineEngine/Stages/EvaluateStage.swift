@@ -13,8 +13,9 @@ import TensorCore
 /// averaged and compared with a paired Wilcoxon test against the baseline variant.
 public enum EvaluateStage: StageImplementation {
     public static let type = "evaluate"
-    /// The stage's own version and the report format's (a cached report is rebuilt when either changes).
-    public static let version = 1_000 + HTMLReport.formatVersion
+    /// The stage's own version (thousands; 2: the best-F1 threshold midway in its gap) and
+    /// the report format's: a cached result is rebuilt when either changes.
+    public static let version = 2_000 + HTMLReport.formatVersion
     public static let gathersVariants = true
     public static let summary = "Score detectors on the test rows with thresholds chosen on validation rows; compare variants; write metrics.json, report.md and report.html; check quality gates."
     public static let parameters: [ParameterSpec] = [
