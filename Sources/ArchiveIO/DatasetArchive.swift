@@ -49,13 +49,13 @@ public enum DatasetArchive {
     ///   member past the size bound, a missing or unexpected member, a checksum
     ///   mismatch, a corrupt or truncated archive, an inconsistent manifest.
     public static func read(_ path: String, maximumMemberBytes: Int = defaultMaximumMemberBytes) throws -> (dataset: Dataset, transform: Transform?) {
-        let (manifest, members) = try readVerified(path, maximumMemberBytes: maximumMemberBytes)
+        let (manifest, members, features) = try readVerified(path, maximumMemberBytes: maximumMemberBytes)
         func array(_ name: String) throws -> NPY.Array {
             do { return try NPY.decode(members[name]!, source: name) } catch let error as DatasetError {
                 throw ArchiveError(path, member: name, error.message)
             }
         }
-        let features = try array(featuresName), labels = try array("labels.npy"), provenance = try array("provenance.npy")
+        let labels = try array("labels.npy"), provenance = try array("provenance.npy")
         let columns = try manifest.datasetColumns(archive: path)
         guard features.shape == [manifest.rows, columns.count] else {
             throw ArchiveError(path, member: featuresName, "shape \(describe(features.shape)) differs from the manifest's \(manifest.rows) x \(columns.count)")
@@ -83,16 +83,23 @@ public enum DatasetArchive {
         try readVerified(path, maximumMemberBytes: maximumMemberBytes).manifest
     }
 
-    /// Reads every member and checks the set of members and their checksums against the manifest.
-    static func readVerified(_ path: String, maximumMemberBytes: Int) throws -> (manifest: Manifest, members: [String: [UInt8]]) {
+    /// Reads every member and checks the set of members and their checksums against the
+    /// manifest. `features.npy` comes decoded (straight from the archive into its array).
+    static func readVerified(_ path: String, maximumMemberBytes: Int) throws -> (manifest: Manifest, members: [String: [UInt8]], features: NPY.Array) {
         let reader = try TarReader(path: path, maximumMemberBytes: maximumMemberBytes)
-        var members: [String: [UInt8]] = [:], digests: [String: String] = [:]
+        var members: [String: [UInt8]] = [:], features: NPY.Array?, found: [String: Manifest.Member] = [:]
         while let (name, size) = try reader.nextMember() {
-            guard members[name] == nil else { throw ArchiveError(path, member: name, "appears twice") }
-            (members[name], digests[name]) = try reader.readHashedMember(name, size: size)
+            guard found[name] == nil else { throw ArchiveError(path, member: name, "appears twice") }
+            if name == featuresName {
+                let (array, member) = try reader.readNPYMember(name, size: size)
+                (features, found[name]) = (array, member)
+            } else {
+                let (bytes, digest) = try reader.readHashedMember(name, size: size)
+                (members[name], found[name]) = (bytes, Manifest.Member(bytes: bytes.count, sha256: digest))
+            }
         }
         guard let manifestBytes = members.removeValue(forKey: manifestName) else {
-            throw ArchiveError(path, members.isEmpty ? "empty archive: not a dataset archive" : "no manifest.json: not a dataset archive")
+            throw ArchiveError(path, found.isEmpty ? "empty archive: not a dataset archive" : "no manifest.json: not a dataset archive")
         }
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: Data(manifestBytes)) } catch {
@@ -101,22 +108,21 @@ public enum DatasetArchive {
         guard manifest.format == Manifest.formatName, manifest.formatVersion <= Manifest.currentVersion else {
             throw ArchiveError(path, member: manifestName, "format \(manifest.format) version \(manifest.formatVersion) is not supported")
         }
-        for name in [featuresName, "labels.npy", "provenance.npy"] where members[name] == nil {
+        for name in [featuresName, "labels.npy", "provenance.npy"] where found[name] == nil {
             throw ArchiveError(path, member: name, "is missing")
         }
-        for (name, bytes) in members {
+        for (name, actual) in found where name != manifestName {
             guard let expected = manifest.members[name] else {
                 throw ArchiveError(path, member: name, "is not listed in the manifest")
             }
-            let actual = digests[name] ?? sha256Hex(bytes)
-            guard actual == expected.sha256, bytes.count == expected.bytes else {
-                throw ArchiveError(path, member: name, "checksum mismatch: manifest says sha256 \(expected.sha256), content has \(actual)")
+            guard actual == expected else {
+                throw ArchiveError(path, member: name, "checksum mismatch: manifest says sha256 \(expected.sha256), content has \(actual.sha256)")
             }
         }
-        if let missing = manifest.members.keys.sorted().first(where: { members[$0] == nil }) {
+        if let missing = manifest.members.keys.sorted().first(where: { found[$0] == nil }) {
             throw ArchiveError(path, member: missing, "is listed in the manifest but missing")
         }
-        return (manifest, members)
+        return (manifest, members, features!)
     }
 
     /// A computation started on another thread whose result is collected later.

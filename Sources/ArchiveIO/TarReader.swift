@@ -62,40 +62,16 @@ final class TarReader {
         return count
     }
 
-    /// Reads the whole current member, refusing more than the bound.
-    /// A member's bytes with their SHA-256 (hex). With a known size the bytes are read in
-    /// place and hashed on another thread while decompression goes on; the hash then
-    /// costs almost no wall time.
+    /// The current member's bytes with their SHA-256 (hex). With a known size the bytes are
+    /// read in place and hashed on another core while decompression goes on.
     func readHashedMember(_ name: String, size: Int?) throws -> (bytes: [UInt8], sha256: String) {
         guard let size, size > 0 else {
             let bytes = try readMember(name, size: size)
             return (bytes, DatasetArchive.sha256Hex(bytes))
         }
-        let hasher = BackgroundHasher()
-        var filled = 0
-        var failure: Error?
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            defer { hasher.wait() }  // the hasher reads the buffer: let it finish before the buffer is handed over
-            do {
-                while filled < size {
-                    let chunk = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled..<min(size, filled + (1 << 20))])
-                    let got = try read(into: chunk, member: name)
-                    guard got > 0 else { break }
-                    hasher.update(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
-                    filled += got
-                }
-                // A member longer than its header says is corrupt.
-                var extra: UInt8 = 0
-                if try withUnsafeMutableBytes(of: &extra, { try read(into: $0, member: name) }) > 0 {
-                    throw ArchiveError(path, member: name, "holds more than the \(size) bytes its header gives")
-                }
-            } catch {
-                failure = error
-            }
-            count = filled
-        }
-        if let failure { throw failure }
-        return (bytes, hasher.finish())
+        let stream = HashedMemberStream(self, member: name, size: size)
+        let bytes = try stream.bytes(size)
+        return (bytes, try stream.finish())
     }
 
     func readMember(_ name: String, size: Int?) throws -> [UInt8] {
@@ -110,6 +86,67 @@ final class TarReader {
             }
             bytes.append(contentsOf: chunk[0..<count])
         }
+    }
+}
+
+/// The current member read into memory its caller provides, piece by piece, and hashed on
+/// another core as the pieces arrive (the hash then costs almost no wall time).
+final class HashedMemberStream {
+    private let reader: TarReader
+    let member: String
+    /// Bytes the member's header gives.
+    let size: Int
+    /// Bytes read so far.
+    private(set) var position = 0
+    private let hasher = BackgroundHasher()
+
+    init(_ reader: TarReader, member: String, size: Int) {
+        self.reader = reader
+        self.member = member
+        self.size = size
+    }
+
+    /// Fills `buffer` with the member's next bytes. The buffer must stay alive and unchanged
+    /// until `wait()` or `finish()`: the hasher reads it later.
+    /// - Throws: `ArchiveError` when the member ends first or its data are corrupt.
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) throws {
+        var offset = 0
+        while offset < buffer.count {
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<min(buffer.count, offset + (1 << 20))])
+            let got = try reader.read(into: chunk, member: member)
+            guard got > 0 else {
+                throw ArchiveError(reader.path, member: member, "ends after \(position) of the \(size) bytes its header gives (truncated archive?)")
+            }
+            hasher.update(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
+            offset += got
+            position += got
+        }
+    }
+
+    /// The member's next `count` bytes in a new array.
+    func bytes(_ count: Int) throws -> [UInt8] {
+        var failure: Error?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            defer { hasher.wait() }  // the hasher reads the buffer: done before the array owns it
+            do { try fill(UnsafeMutableRawBufferPointer(buffer)) } catch { failure = error }
+            initialized = failure == nil ? count : 0
+        }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Returns once every byte filled so far is hashed.
+    func wait() { hasher.wait() }
+
+    /// Checks that the member ends where its header says and returns its SHA-256 (hex).
+    /// - Throws: `ArchiveError` when it holds more.
+    func finish() throws -> String {
+        var extra: UInt8 = 0
+        if try withUnsafeMutableBytes(of: &extra, { try reader.read(into: $0, member: member) }) > 0 {
+            hasher.wait()
+            throw ArchiveError(reader.path, member: member, "holds more than the \(size) bytes its header gives")
+        }
+        return hasher.finish()
     }
 }
 

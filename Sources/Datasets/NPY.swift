@@ -9,6 +9,12 @@ public enum NPY {
         /// numpy's type string, e.g. `<f4`, `|u1`.
         public var descr: String
         public var values: [Float]
+
+        public init(shape: [Int], descr: String, values: [Float]) {
+            self.shape = shape
+            self.descr = descr
+            self.values = values
+        }
     }
 
     /// Encodes a float32 tensor (any rank) as `<f4`, C order.
@@ -69,20 +75,53 @@ public enum NPY {
         return bytes + Swift.Array(dict.utf8)
     }
 
-    /// Decodes a `.npy` file of float, integer or bool elements in C order.
-    /// - Throws: `DatasetError` naming the file: a bad magic string or header, Fortran
-    ///   order, an unsupported dtype, or data shorter or longer than the shape says.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> Array {
+    /// What a `.npy` header says: the element type, the shape and where the data starts.
+    public struct Header: Equatable, Sendable {
+        /// numpy's type string, e.g. `<f4`, `|u1`.
+        public var descr: String
+        public var shape: [Int]
+        /// Bytes before the data: magic string, version, header length and header dict.
+        public var dataOffset: Int
+        /// Bytes of one element.
+        public var width: Int
+        /// Elements in the array.
+        public var count: Int { shape.reduce(1, *) }
+        /// Bytes of data the shape and type call for.
+        public var dataBytes: Int { count * width }
+        /// Whether the data are float32 in this machine's byte order: a `[Float]`'s bytes as they are.
+        public var isNativeFloat32: Bool {
+            #if _endian(little)
+            return descr == "<f4" || descr == "=f4"
+            #else
+            return descr == ">f4" || descr == "=f4"
+            #endif
+        }
+    }
+
+    /// Bytes that give a header's length (`headerLength(_:source:)`): magic, version and length field.
+    public static let preambleBytes = 12
+
+    /// The length of the whole header (magic string to the end of the dict) from the file's
+    /// first `preambleBytes` bytes (or all of a shorter file).
+    /// - Throws: `DatasetError` for a bad magic string or an unsupported version.
+    public static func headerLength(_ bytes: some RandomAccessCollection<UInt8>, source: String) throws -> Int {
+        let bytes = Swift.Array(bytes.prefix(preambleBytes))
         guard bytes.count >= 10, bytes[0] == 0x93, Swift.Array(bytes[1..<6]) == Swift.Array("NUMPY".utf8) else {
             throw DatasetError(source, "not a .npy file (no \\x93NUMPY magic string)")
         }
         let major = bytes[6]
         let lengthBytes = major == 1 ? 2 : 4
         guard major >= 1, major <= 3, bytes.count >= 8 + lengthBytes else { throw DatasetError(source, ".npy version \(major) is not supported") }
-        let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-        let dataStart = 8 + lengthBytes + headerLength
+        return 8 + lengthBytes + (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+    }
+
+    /// Parses the header at the start of `bytes` (at least `headerLength` of them).
+    /// - Throws: `DatasetError` naming the file: a bad magic string or header, Fortran
+    ///   order, an unsupported dtype, a truncated header.
+    public static func header(_ bytes: [UInt8], source: String) throws -> Header {
+        let dataStart = try headerLength(bytes, source: source)
         guard dataStart <= bytes.count else { throw DatasetError(source, "truncated .npy header") }
-        let dict = String(decoding: bytes[(8 + lengthBytes)..<dataStart], as: UTF8.self)
+        let dict = String(decoding: bytes[(bytes[6] == 1 ? 10 : 12)..<dataStart], as: UTF8.self)
         guard let descr = value(of: "descr", in: dict).map({ $0.trimmingCharacters(in: "'\"") }),
               let order = value(of: "fortran_order", in: dict), let shapeText = value(of: "shape", in: dict) else {
             throw DatasetError(source, ".npy header lacks descr, fortran_order or shape: \(dict.trimmingSpaces)")
@@ -93,27 +132,42 @@ public enum NPY {
             guard let extent = Int(part), extent >= 0 else { throw DatasetError(source, ".npy shape \(shapeText) is not a tuple of sizes") }
             return extent
         }
-        guard let (width, convert) = converter(for: descr) else {
+        guard let (width, _) = converter(for: descr) else {
             throw DatasetError(source, ".npy dtype \(descr) is not supported (float, int, uint or bool)")
         }
-        let count = shape.reduce(1, *)
-        let expected = count * width
-        guard bytes.count - dataStart == expected else {
-            throw DatasetError(source, ".npy data is \(bytes.count - dataStart) bytes, shape \(describe(shape)) of \(descr) needs \(expected)"
-                + (bytes.count - dataStart < expected ? " (truncated file)" : ""))
+        return Header(descr: descr, shape: shape, dataOffset: dataStart, width: width)
+    }
+
+    /// Checks that `dataBytes` bytes follow the header, as its shape and type call for.
+    public static func checkDataLength(_ dataBytes: Int, _ header: Header, source: String) throws {
+        guard dataBytes == header.dataBytes else {
+            throw DatasetError(source, ".npy data is \(dataBytes) bytes, shape \(describe(header.shape)) of \(header.descr) needs \(header.dataBytes)"
+                + (dataBytes < header.dataBytes ? " (truncated file)" : ""))
         }
-        let values = bytes.withUnsafeBytes { raw -> [Float] in
-            #if _endian(little)
-            if descr == "<f4" || descr == "=f4" {
-                return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[dataStart...]))
-                    initialized = count
-                }
+    }
+
+    /// The data after `header`, widened or narrowed to float32.
+    /// - Precondition: `data` holds `header.dataBytes` bytes.
+    public static func values(_ data: UnsafeRawBufferPointer, header: Header) -> [Float] {
+        let count = header.count
+        if header.isNativeFloat32 {
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: data)
+                initialized = count
             }
-            #endif
-            return (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: raw[(dataStart + $0 * width)..<(dataStart + ($0 + 1) * width)])) }
         }
-        return Array(shape: shape, descr: descr, values: values)
+        let (width, convert) = converter(for: header.descr)!
+        return (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: data[($0 * width)..<(($0 + 1) * width)])) }
+    }
+
+    /// Decodes a `.npy` file of float, integer or bool elements in C order.
+    /// - Throws: `DatasetError` naming the file: a bad magic string or header, Fortran
+    ///   order, an unsupported dtype, or data shorter or longer than the shape says.
+    public static func decode(_ bytes: [UInt8], source: String) throws -> Array {
+        let header = try Self.header(bytes, source: source)
+        try checkDataLength(bytes.count - header.dataOffset, header, source: source)
+        let decoded = bytes.withUnsafeBytes { values(UnsafeRawBufferPointer(rebasing: $0[header.dataOffset...]), header: header) }
+        return Array(shape: header.shape, descr: header.descr, values: decoded)
     }
 
     /// The text of `key`'s value in a Python dict literal (up to the next top-level comma).

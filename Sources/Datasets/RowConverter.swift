@@ -103,13 +103,9 @@ final class RowConverter {
     /// once so that its page faults are not taken one by one later, while rows are merged.
     func reserve(rows: Int, threads: Int = 1) {
         guard features.isEmpty, rows * width > features.capacity else { return }
-        let count = rows * width, parts = max(1, min(threads, count >> 20))
+        let count = rows * width
         features = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let chunk = (count + parts - 1) / parts, base = buffer.baseAddress!
-            Parallelism.run(parts: parts) { part in
-                let start = part * chunk, end = min(count, start + chunk)
-                if start < end { prefault(UnsafeMutableRawPointer(base + start), (end - start) * MemoryLayout<Float>.stride) }
-            }
+            Prefault.pages(of: UnsafeMutableRawBufferPointer(buffer), threads: threads)
             initialized = 0  // touched, not filled: the rows are appended as before
         }
         labels.reserveCapacity(rows)
@@ -249,15 +245,4 @@ final class RowConverter {
         features = []
         return try Dataset(features: tensor, columns: columns, labels: labels, rowShape: rowShape, source: source)
     }
-}
-
-/// Maps the pages of a fresh allocation before it is written: in one system call where
-/// Linux offers it (MADV_POPULATE_WRITE, 5.14+), else by writing zeros.
-private func prefault(_ start: UnsafeMutableRawPointer, _ bytes: Int) {
-    #if os(Linux)
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    let first = (Int(bitPattern: start) + page - 1) & ~(page - 1), last = (Int(bitPattern: start) + bytes) & ~(page - 1)
-    if last > first, madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, 23 /* MADV_POPULATE_WRITE */) == 0 { return }
-    #endif
-    memset(start, 0, bytes)
 }

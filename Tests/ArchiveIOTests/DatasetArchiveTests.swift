@@ -92,6 +92,32 @@ final class DatasetArchiveTests: XCTestCase {
                        folder.appendingPathComponent("none.tar").path + ": no such file")
     }
 
+    func test_featuresOfAnotherDtype_areRead_andABadNPYHeaderNamesTheMember() throws {
+        let folder = try temporaryDirectory().path
+        let data = try sample()
+        try DatasetArchive.write(data, to: "\(folder)/d.tar", compression: .none)
+        // features.npy rewritten as float64 (and as a header that is not .npy), the manifest's
+        // checksums updated: read as any numpy user would save it.
+        _ = try runPython("""
+            import tarfile, io, json, hashlib, numpy as np
+            src = tarfile.open('\(folder)/d.tar'); m = {n: src.extractfile(n).read() for n in src.getnames()}
+            def save(path, features):
+                members = dict(m, **{'features.npy': features}); manifest = json.loads(members['manifest.json'])
+                manifest['members']['features.npy'] = {'bytes': len(features), 'sha256': hashlib.sha256(features).hexdigest()}
+                members['manifest.json'] = json.dumps(manifest).encode()
+                with tarfile.open(path, 'w') as t:
+                    for name, content in sorted(members.items()):
+                        info = tarfile.TarInfo(name); info.size = len(content); t.addfile(info, io.BytesIO(content))
+            out = io.BytesIO(); np.save(out, np.load(io.BytesIO(m['features.npy'])).astype(np.float64))
+            save('\(folder)/f8.tar', out.getvalue())
+            save('\(folder)/bad.tar', b'NOTNPY' + m['features.npy'][6:])
+            """)
+        let (f8, _) = try DatasetArchive.read("\(folder)/f8.tar")
+        XCTAssertEqual(f8.features.scalars.map { $0.isNaN ? -999 : $0 }, data.features.scalars.map { $0.isNaN ? -999 : $0 })
+        XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/bad.tar") },
+                       "\(folder)/bad.tar: member 'features.npy': not a .npy file (no \\x93NUMPY magic string)")
+    }
+
     func test_unsafeMembers_areRefused() throws {
         let folder = try temporaryDirectory().path
         _ = try runPython("""
