@@ -46,15 +46,19 @@ public enum CSVReader {
         var sample: InferenceSample?
         var converter: RowConverter?
         let expectedSize = source.expectedSize
+        var reserved: [Float] = []  // room for the features, reserved once the header is read
+        var headerDone = false
+        func takeReserved() -> [Float] {
+            defer { reserved = [] }  // the converter's copy is then the only one: appending does not copy it
+            return reserved
+        }
 
         func startConverting() throws {
             guard let header, let sample else { return }
             let kinds = sample.kinds(names: header, declared: options.columnTypes, missing: options.missingValues)
             let made = RowConverter(source: name, names: header, kinds: kinds, label: label, labelIndex: labelIndex,
                                     missing: options.missingValues)
-            if let expectedSize, sample.bytesPerRow > 0 {
-                made.reserve(rows: Int(Double(expectedSize) / sample.bytesPerRow * 1.02) + 16, threads: options.threads)
-            }
+            made.adopt(takeReserved())
             try sample.replay(into: made)
             converter = made
         }
@@ -92,15 +96,37 @@ public enum CSVReader {
         var scratch: [UInt8] = []
         var forks: [RowConverter] = []  // made once, reused by every block
         let block: CSVTokenizer.BlockHandler = { base, start, end, atEnd, line in
+            // The header and the sample that decides the columns' types, a record at a time:
+            // the rest of the block can then go to the parallel parser.
+            var position = start, lines = 0
+            while converter == nil, position < end {
+                if let header, !headerDone {
+                    headerDone = true
+                    let width = header.count - (labelIndex == nil ? 0 : 1)
+                    if let expectedSize { reserved = reserveFeatures(width: width, base, position, end, expectedSize: expectedSize) }
+                    if sample == nil, let (made, next, rows) = convertPlainSample(base, position, end, atEnd, names: header, label: label,
+                                                                                  labelIndex: labelIndex, options: options, source: name) {
+                        made.adopt(takeReserved())
+                        (converter, position, lines) = (made, next, lines + rows)
+                        break
+                    }
+                }
+                let (next, spanned) = try tokenizer.parseRecords(base, from: position, to: end, atEnd: atEnd, line: line + lines, fields: fields,
+                                                                 scratch: &scratch, oneRecord: true, handle)
+                if next == position { return (position, lines) }  // a record cut off by the block's end
+                (position, lines) = (next, lines + spanned)
+            }
             if let converter, converter.isNumericOnly, options.threads > 1, let columns = header?.count {
                 // Several pieces per core, taken by the cores as they finish: one slow piece (a
                 // core lent to another process) then holds the block up less.
                 if forks.isEmpty { forks = (0..<options.threads * piecesPerThread).map { _ in converter.fork() } }
-                if let result = try parseInParallel(tokenizer, base, start, end, atEnd, line, converter, columns, forks: forks) {
-                    return result
+                if let (next, spanned) = try parseInParallel(tokenizer, base, position, end, atEnd, line + lines, converter, columns, forks: forks) {
+                    return (next, lines + spanned)
                 }
             }
-            return try tokenizer.parseRecords(base, from: start, to: end, atEnd: atEnd, line: line, fields: fields, scratch: &scratch, handle)
+            let (next, spanned) = try tokenizer.parseRecords(base, from: position, to: end, atEnd: atEnd, line: line + lines, fields: fields,
+                                                             scratch: &scratch, handle)
+            return (next, lines + spanned)
         }
         if let file = source as? FileByteSource, let mapped = MappedFile(file) {
             try tokenizer.stream(mapped: mapped, block: block)
@@ -121,6 +147,46 @@ public enum CSVReader {
         for name in names where !seen.insert(name).inserted {
             throw DatasetError(source, line: line, "column name '\(name)' appears twice in the header")
         }
+    }
+
+    /// An empty array with room for the features of the rows `expectedSize` bytes hold
+    /// (guessed from the line breaks in the next MiB of text, with 2% to spare), its pages
+    /// mapped on another thread while reading goes on. Empty for small files.
+    private static func reserveFeatures(width: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, expectedSize: Int) -> [Float] {
+        guard expectedSize >= 1 << 22, width > 0 else { return [] }
+        let window = min(end, start + (1 << 20))
+        var lines = 0, scanned = start
+        while let found = memchr(base + scanned, Int32(CSVTokenizer.newline), window - scanned) {
+            lines += 1
+            scanned = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
+        }
+        guard lines >= 16 else { return [] }
+        let rows = Int(Double(expectedSize) / (Double(scanned - start) / Double(lines)) * 1.02) + 16
+        return [Float](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
+            Prefault.pagesInBackground(of: UnsafeMutableRawBufferPointer(buffer))
+            initialized = 0
+        }
+    }
+
+    /// The first `inferenceRows` rows converted the fast way when they are all plain numbers
+    /// (the sample would find every column numeric): nothing to keep, infer and replay.
+    /// - Returns: the converter, the offset after those rows and the lines they span; nil
+    ///   when a row is not plain numbers or the block ends first (the rows are then sampled).
+    private static func convertPlainSample(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ atEnd: Bool, names: [String], label: LabelSpec?,
+        labelIndex: Int?, options: CSVOptions, source: String
+    ) -> (RowConverter, consumed: Int, lines: Int)? {
+        guard !options.columnTypes.values.contains(.categorical), let delimiter = options.delimiter.asciiValue else { return nil }
+        let converter = RowConverter(source: source, names: names, kinds: names.map { _ in .numeric(integer: true) }, label: label,
+                                     labelIndex: labelIndex, missing: options.missingValues)
+        var position = start, rows = 0
+        while rows < options.inferenceRows, position < end,
+              let next = converter.appendPlainNumbers(base, from: position, to: end, delimiter: delimiter) {
+            position = next
+            rows += 1
+        }
+        guard rows > 0, rows == options.inferenceRows || (atEnd && position == end) else { return nil }
+        return (converter, position, rows)
     }
 
     /// Pieces each core parses of a block (`CSVOptions.blockBytes`), at most.

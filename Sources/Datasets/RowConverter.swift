@@ -99,16 +99,12 @@ final class RowConverter {
         labels.removeAll(keepingCapacity: true)
     }
 
-    /// Reserves room for about `rows` rows, touching the new memory on `threads` cores at
-    /// once so that its page faults are not taken one by one later, while rows are merged.
-    func reserve(rows: Int, threads: Int = 1) {
-        guard features.isEmpty, rows * width > features.capacity else { return }
-        let count = rows * width
-        features = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            Prefault.pages(of: UnsafeMutableRawBufferPointer(buffer), threads: threads)
-            initialized = 0  // touched, not filled: the rows are appended as before
-        }
-        labels.reserveCapacity(rows)
+    /// Moves the features into `storage` (empty, with room reserved for the rows to come).
+    func adopt(_ storage: consuming [Float]) {
+        guard storage.isEmpty, storage.capacity > features.capacity else { return }
+        storage.append(contentsOf: features)
+        features = storage
+        labels.reserveCapacity(features.capacity / max(width, 1))
     }
 
     @inline(__always)

@@ -190,6 +190,30 @@ final class ParallelCSVTests: XCTestCase {
         XCTAssertEqual(Array(short.features.scalars.suffix(3)), [1.5, 2, 3.25])
     }
 
+    /// First rows of plain numbers skip the sample (converted straight away); a quote in
+    /// the first row sends the same data through the sample. Rows that grow longer after
+    /// the first MiB outrun the room reserved from it. All readings agree.
+    func test_plainFirstRows_convertedStraightAway_equalTheSampledReading() throws {
+        var rng = SeededRNG(seed: 31)
+        var rows: [String] = []
+        for r in 0..<240_000 {
+            let b = r == 150_000 ? "2.5" : String(rng.index(below: 1000))  // integral in the first rows only
+            rows.append(String(format: r < 100_000 ? "%.1f,%@,%.1f,%@,%d" : "%.6f,%@,%.6f,%@,%d",
+                               Double(rng.normal()), b, Double(rng.uniform()), r % 97 == 0 ? "yes" : "no", r % 7))
+        }
+        let plain = "a,b,c,label,d\n" + rows.joined(separator: "\n") + "\n"
+        let first = rows[0].split(separator: ",", maxSplits: 1)
+        let quoted = "a,b,c,label,d\n\"\(first[0])\",\(first[1])\n" + rows.dropFirst().joined(separator: "\n") + "\n"
+        let sampled = try readMapped(quoted, threads: 1)
+        XCTAssertEqual(sampled.columns.map(\.kind), [.numeric(integer: false), .numeric(integer: false), .numeric(integer: false), .numeric(integer: true)])
+        XCTAssertEqual(sampled.rowCount, 240_000)
+        for candidate in [try readMapped(plain, threads: 1), try readMapped(plain, threads: 2), try read(plain, threads: 2)] {
+            XCTAssertEqual(candidate.labels, sampled.labels)
+            XCTAssertEqual(candidate.columns, sampled.columns)
+            XCTAssertEqual(candidate.features.scalars.map(\.bitPattern), sampled.features.scalars.map(\.bitPattern))
+        }
+    }
+
     func test_errorInAParallelBlock_namesTheAbsoluteLine() throws {
         let text = bigText(rows: 30_000) { $0 == 25_000 ? "1,2,oops,no" : nil }
         XCTAssertTrue(errorMessage { try readMapped(text, threads: 2) }.contains(":25002: column 'c': 'oops' is not a number"),
