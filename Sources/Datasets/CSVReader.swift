@@ -179,12 +179,7 @@ public enum CSVReader {
         guard !options.columnTypes.values.contains(.categorical), let delimiter = options.delimiter.asciiValue else { return nil }
         let converter = RowConverter(source: source, names: names, kinds: names.map { _ in .numeric(integer: true) }, label: label,
                                      labelIndex: labelIndex, missing: options.missingValues)
-        var position = start, rows = 0
-        while rows < options.inferenceRows, position < end,
-              let next = converter.appendPlainNumbers(base, from: position, to: end, delimiter: delimiter) {
-            position = next
-            rows += 1
-        }
+        let (position, rows) = converter.appendPlainRecords(base, from: start, to: end, delimiter: delimiter, limit: options.inferenceRows)
         guard rows > 0, rows == options.inferenceRows || (atEnd && position == end) else { return nil }
         return (converter, position, rows)
     }
@@ -230,11 +225,9 @@ public enum CSVReader {
                     if memchr(base + position, Int32(CSVTokenizer.quote), end - position) != nil { quoted.set() }
                     guard !quoted.isSet else { return 0 }
                     while position < end {
-                        if let next = fork.appendPlainNumbers(base, from: position, to: end, delimiter: tokenizer.delimiter) {
-                            position = next
-                            line += 1
-                            continue
-                        }
+                        let (plainEnd, records) = fork.appendPlainRecords(base, from: position, to: end, delimiter: tokenizer.delimiter)
+                        (position, line) = (plainEnd, line + records)
+                        guard position < end else { break }
                         // Anything but plain numbers (blank lines, missing values, exponents, CRLF): one record the general way.
                         let (next, lines) = try tokenizer.parseRecords(base, from: position, to: end, atEnd: true, line: line,
                                                                        fields: fields, scratch: &scratch, oneRecord: true) { fields, line in

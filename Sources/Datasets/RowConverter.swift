@@ -37,6 +37,9 @@ final class RowConverter {
     private(set) var features: [Float] = []
     private(set) var labels: [UInt8] = []
     private var row: UnsafeMutablePointer<Float>
+    /// Plain records waiting to be appended (`appendPlainRecords`), and their labels.
+    private let staging: UnsafeMutablePointer<Float>
+    private let stagedLabels: UnsafeMutablePointer<UInt8>
     private let width: Int
 
     /// - Parameters:
@@ -67,9 +70,15 @@ final class RowConverter {
         }
         width = kinds.count - (labelIndex == nil ? 0 : 1)
         row = .allocate(capacity: max(width, 1))
+        staging = .allocate(capacity: max(width, 1) * Self.stagedRecords)
+        stagedLabels = .allocate(capacity: Self.stagedRecords)
     }
 
-    deinit { row.deallocate() }
+    deinit {
+        row.deallocate()
+        staging.deallocate()
+        stagedLabels.deallocate()
+    }
 
     /// Whether every feature is numeric (rows can then be converted in parallel and merged).
     var isNumericOnly: Bool { !roles.contains(.categorical) }
@@ -152,16 +161,48 @@ final class RowConverter {
         labels.append(label)
     }
 
-    /// Converts one record of plain numbers (no quotes, spaces or missing values) in a
-    /// single pass over its bytes, without splitting it into fields first.
-    /// - Returns: the offset after the record's line break, or nil when the record is
-    ///   not of that simple form (the caller then takes the general path).
+    /// Converts records of plain numbers (no quotes, spaces or missing values), each in a
+    /// single pass over its bytes without splitting it into fields first, until `limit`
+    /// records, the end, or a record not of that simple form (the caller then takes the
+    /// general path for that one).
+    /// - Returns: the offset after the last record converted, and how many were.
+    func appendPlainRecords(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8,
+                            limit: Int = .max) -> (next: Int, records: Int) {
+        if missingLooksNumeric { return (start, 0) }
+        var position = start, records = 0, staged = 0
+        let width = width
+        func flush() {
+            features.append(contentsOf: UnsafeBufferPointer(start: staging, count: staged * width))
+            labels.append(contentsOf: UnsafeBufferPointer(start: stagedLabels, count: staged))
+            staged = 0
+        }
+        roles.withUnsafeBufferPointer { roles in
+            integral.withUnsafeMutableBufferPointer { integral in
+                while records < limit, position < end,
+                      let next = plainRecord(base, from: position, to: end, delimiter: delimiter, roles: roles, integral: integral,
+                                             into: staging + staged * width, label: stagedLabels + staged) {
+                    position = next
+                    records += 1
+                    staged += 1
+                    if staged == Self.stagedRecords { flush() }
+                }
+            }
+        }
+        flush()
+        return (position, records)
+    }
+
+    /// Records converted into `staging` between appends to `features`.
+    private static let stagedRecords = 256
+
+    /// One record of plain numbers into `values` and `label`; nil when it is not of that form.
     @inline(__always)
-    func appendPlainNumbers(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8) -> Int? {
-        if missingLooksNumeric { return nil }
+    private func plainRecord(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8,
+                             roles: UnsafeBufferPointer<Role>, integral: UnsafeMutableBufferPointer<Bool>,
+                             into values: UnsafeMutablePointer<Float>, label: UnsafeMutablePointer<UInt8>) -> Int? {
         var p = start
         var k = 0
-        var label: UInt8 = 0
+        label.pointee = 0
         let fieldCount = roles.count
         for j in 0..<fieldCount {
             let terminator = j == fieldCount - 1 ? CSVTokenizer.newline : delimiter
@@ -170,32 +211,33 @@ final class RowConverter {
                 while q < end, base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
                 guard q < end, base[q] == terminator, q > p,
                       base[p] != 0x20, base[p] != 0x09, base[q - 1] != 0x20, base[q - 1] != 0x09, base[q - 1] != 0x0D else { return nil }
-                var matched = false
-                for (index, value) in positive.enumerated() where value.count == q - p {
-                    if value.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base + p, q - p) == 0 }) {
-                        positiveSeen[index] = true
-                        matched = true
-                        break
-                    }
-                }
-                if !matched, labelValuesSeen.count < 20 {
-                    let text = String(decoding: UnsafeBufferPointer(start: base + p, count: q - p), as: UTF8.self)
-                    if !labelValuesSeen.contains(text) { labelValuesSeen.append(text) }
-                }
-                label = matched ? 1 : 0
+                label.pointee = plainLabel(base + p, q - p)
                 p = q + 1
                 continue
             }
             guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, to: end, powersOfTen: powers, inversePowersOfTen: inversePowers),
                   next < end, base[next] == terminator else { return nil }
             if integral[j], value != value.rounded() { integral[j] = false }
-            row[k] = value
+            values[k] = value
             k += 1
             p = next + 1
         }
-        features.append(contentsOf: UnsafeBufferPointer(start: row, count: width))
-        labels.append(label)
         return p
+    }
+
+    /// 1 for an anomaly value of the label, else 0 (noting the values seen, for error messages).
+    private func plainLabel(_ start: UnsafePointer<UInt8>, _ count: Int) -> UInt8 {
+        for (index, value) in positive.enumerated() where value.count == count {
+            if value.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, count) == 0 }) {
+                positiveSeen[index] = true
+                return 1
+            }
+        }
+        if labelValuesSeen.count < 20 {
+            let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+            if !labelValuesSeen.contains(text) { labelValuesSeen.append(text) }
+        }
+        return 0
     }
 
     private func category(_ j: Int, _ start: UnsafePointer<UInt8>, _ count: Int, line: Int) throws -> Float {
@@ -212,17 +254,7 @@ final class RowConverter {
 
     private func labelValue(_ start: UnsafePointer<UInt8>, _ count: Int, line: Int) throws -> UInt8 {
         guard count > 0 else { throw DatasetError(source, line: line, "the label column '\(names[labelIndex!])' is empty") }
-        for (k, value) in positive.enumerated() where value.count == count {
-            if value.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, count) == 0 }) {
-                positiveSeen[k] = true
-                return 1
-            }
-        }
-        if labelValuesSeen.count < 20 {
-            let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
-            if !labelValuesSeen.contains(text) { labelValuesSeen.append(text) }
-        }
-        return 0
+        return plainLabel(start, count)
     }
 
     /// The finished dataset.
