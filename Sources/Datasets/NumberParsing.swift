@@ -80,13 +80,6 @@ enum PowersOfTen {
         for exponent in 0...22 { table[exponent] = Foundation.pow(10, Double(exponent)) }
         return UnsafePointer(table)
     }()
-
-    /// 10^-0 ... 10^-22, each the double nearest to it.
-    nonisolated(unsafe) static let inverseTable: UnsafePointer<Double> = {
-        let table = UnsafeMutablePointer<Double>.allocate(capacity: 23)
-        for exponent in 0...22 { table[exponent] = 1 / Foundation.pow(10, Double(exponent)) }
-        return UnsafePointer(table)
-    }()
 }
 
 /// `strtof` on a null-terminated copy; nil unless it consumes the whole text.
@@ -104,43 +97,36 @@ private func slowParse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
 
 /// Reads a plain decimal `[-]digits[.digits]` of at most 7 significant digits that
 /// ends at the first byte that is not part of it, in one pass.
-/// - Returns: the value (correctly rounded) and the offset
-///   after it; nil for anything else (exponents, long mantissas, text), which the
-///   general parser handles.
+///
+/// - Precondition: a byte that is not a digit (the record's line break) follows `start`
+///   within readable memory; the digits are read up to it without bounds checks.
+/// - Returns: the value (correctly rounded) and the offset after it; nil for anything else
+///   (exponents, long mantissas, text), which the general parser handles.
 @inline(__always)
-func parsePlainNumber(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, powersOfTen: UnsafePointer<Double>,
-                      inversePowersOfTen: UnsafePointer<Double>) -> (Float, Int)? {
-    var i = start
-    let negative = i < end && base[i] == UInt8(ascii: "-")
-    if negative { i += 1 }
+func parsePlainNumber(_ base: UnsafePointer<UInt8>, from start: Int, powersOfTen: UnsafePointer<Double>) -> (Float, Int)? {
+    let negative = base[start] == UInt8(ascii: "-")
+    var i = start &+ (negative ? 1 : 0)
     var mantissa: UInt32 = 0
     let digitsStart = i
-    while i < end, base[i] &- 0x30 < 10 {
+    while base[i] &- 0x30 < 10 {
         mantissa = mantissa &* 10 &+ UInt32(base[i] &- 0x30)
         i += 1
     }
-    var integerDigits = i - digitsStart
+    var digits = i - digitsStart
     var fraction = 0
-    if i < end, base[i] == UInt8(ascii: ".") {
+    if base[i] == UInt8(ascii: ".") {
         i += 1
         let fractionStart = i
-        while i < end, base[i] &- 0x30 < 10 {
+        while base[i] &- 0x30 < 10 {
             mantissa = mantissa &* 10 &+ UInt32(base[i] &- 0x30)
             i += 1
         }
         fraction = i - fractionStart
     }
-    integerDigits += fraction
-    guard integerDigits > 0, integerDigits <= 7, fraction <= 10 else { return nil }
-    if i < end, base[i] | 0x20 == UInt8(ascii: "e") { return nil }
-    var magnitude = Float(mantissa)
-    if fraction > 0 {
-        // A multiplication in double is within 1.5 double ulps of the exact quotient, so
-        // rounding it to float is exact unless it lies that close to a float midpoint;
-        // then the exactly rounded float division decides.
-        let product = Double(mantissa) * inversePowersOfTen[fraction]
-        let low = product.bitPattern & 0x1FFF_FFFF
-        magnitude = low &- 0x0FFF_FFFE <= 4 ? Float(mantissa) / Float(powersOfTen[fraction]) : Float(product)
-    }
+    digits += fraction
+    guard digits > 0, digits <= 7, base[i] | 0x20 != UInt8(ascii: "e") else { return nil }
+    // The mantissa (below 10^7) and 10^fraction (at most 10^7) are exact in float, so one
+    // IEEE division rounds the quotient correctly.
+    let magnitude = fraction > 0 ? Float(mantissa) / Float(powersOfTen[fraction]) : Float(mantissa)
     return (negative ? -magnitude : magnitude, i)
 }

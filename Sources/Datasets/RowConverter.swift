@@ -33,7 +33,6 @@ final class RowConverter {
     /// Whether some missing-value token also reads as a number (then it is checked first).
     private let missingLooksNumeric: Bool
     private let powers = PowersOfTen.table
-    private let inversePowers = PowersOfTen.inverseTable
     private(set) var features: [Float] = []
     private(set) var labels: [UInt8] = []
     private var row: UnsafeMutablePointer<Float>
@@ -168,7 +167,10 @@ final class RowConverter {
     /// - Returns: the offset after the last record converted, and how many were.
     func appendPlainRecords(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8,
                             limit: Int = .max) -> (next: Int, records: Int) {
-        if missingLooksNumeric { return (start, 0) }
+        // Records end at a line break: up to the last one in range, the parser needs no bounds checks.
+        var stop = end
+        while stop > start, base[stop - 1] != CSVTokenizer.newline { stop -= 1 }
+        if missingLooksNumeric || delimiter == CSVTokenizer.newline { return (start, 0) }
         var position = start, records = 0, staged = 0
         let width = width
         func flush() {
@@ -178,8 +180,8 @@ final class RowConverter {
         }
         roles.withUnsafeBufferPointer { roles in
             integral.withUnsafeMutableBufferPointer { integral in
-                while records < limit, position < end,
-                      let next = plainRecord(base, from: position, to: end, delimiter: delimiter, roles: roles, integral: integral,
+                while records < limit, position < stop,
+                      let next = plainRecord(base, from: position, delimiter: delimiter, roles: roles, integral: integral,
                                              into: staging + staged * width, label: stagedLabels + staged) {
                     position = next
                     records += 1
@@ -196,8 +198,9 @@ final class RowConverter {
     private static let stagedRecords = 256
 
     /// One record of plain numbers into `values` and `label`; nil when it is not of that form.
+    /// - Precondition: a line break follows `start` (the record reads up to it, no further).
     @inline(__always)
-    private func plainRecord(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8,
+    private func plainRecord(_ base: UnsafePointer<UInt8>, from start: Int, delimiter: UInt8,
                              roles: UnsafeBufferPointer<Role>, integral: UnsafeMutableBufferPointer<Bool>,
                              into values: UnsafeMutablePointer<Float>, label: UnsafeMutablePointer<UInt8>) -> Int? {
         var p = start
@@ -208,15 +211,15 @@ final class RowConverter {
             let terminator = j == fieldCount - 1 ? CSVTokenizer.newline : delimiter
             if roles[j] == .label {
                 var q = p
-                while q < end, base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
-                guard q < end, base[q] == terminator, q > p,
+                while base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
+                guard base[q] == terminator, q > p,
                       base[p] != 0x20, base[p] != 0x09, base[q - 1] != 0x20, base[q - 1] != 0x09, base[q - 1] != 0x0D else { return nil }
                 label.pointee = plainLabel(base + p, q - p)
                 p = q + 1
                 continue
             }
-            guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, to: end, powersOfTen: powers, inversePowersOfTen: inversePowers),
-                  next < end, base[next] == terminator else { return nil }
+            guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, powersOfTen: powers),
+                  base[next] == terminator else { return nil }
             if integral[j], value != value.rounded() { integral[j] = false }
             values[k] = value
             k += 1

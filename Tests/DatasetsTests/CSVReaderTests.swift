@@ -164,8 +164,9 @@ final class ParallelCSVTests: XCTestCase {
         XCTAssertEqual(Array(sequential.features.scalars[19_999 * 3 ..< 20_000 * 3]), [1, 2, 3], "the quoted record is one row (after one blank line)")
     }
 
-    /// The one-pass path for plain numbers (digits read eight bytes at a time) against
-    /// Swift's parser, on every digit count the path takes and the ones it hands on.
+    /// The one-pass path for plain numbers (read up to the line break without bounds checks,
+    /// one float division) against Swift's parser, on every digit count the path takes and
+    /// the ones it hands on.
     func test_plainNumbers_inParallelBlocks_matchSwiftsParser() throws {
         var rng = SeededRNG(seed: 23)
         var lines = ["a,b,c,label"]
@@ -185,9 +186,12 @@ final class ParallelCSVTests: XCTestCase {
         let parallel = try read(text, threads: 2)
         let expected = lines.dropFirst().flatMap { $0.split(separator: ",").prefix(3).map { Float(String($0))! } }
         XCTAssertEqual(parallel.features.scalars.map(\.bitPattern), expected.map(\.bitPattern))
-        // The last number ends within eight bytes of the end of the text.
-        let short = try read(text + "1.5,2,3.25,no\n", threads: 2)
-        XCTAssertEqual(Array(short.features.scalars.suffix(3)), [1.5, 2, 3.25])
+        // The last record ends the text, with and without a line break.
+        for end in ["\n", ""] {
+            let short = try read(text + "1.5,2,3.25,no" + end, threads: 2)
+            XCTAssertEqual(Array(short.features.scalars.suffix(3)), [1.5, 2, 3.25])
+            XCTAssertEqual(short.rowCount, 12_001)
+        }
     }
 
     /// First rows of plain numbers skip the sample (converted straight away); a quote in
