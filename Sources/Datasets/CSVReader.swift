@@ -177,8 +177,10 @@ public enum CSVReader {
         labelIndex: Int?, options: CSVOptions, source: String
     ) -> (RowConverter, consumed: Int, lines: Int)? {
         guard !options.columnTypes.values.contains(.categorical), let delimiter = options.delimiter.asciiValue else { return nil }
-        let converter = RowConverter(source: source, names: names, kinds: names.map { _ in .numeric(integer: true) }, label: label,
-                                     labelIndex: labelIndex, missing: options.missingValues)
+        // As the sample would type them: numeric unless declared otherwise, integer while every value is whole.
+        let kinds = names.map { options.columnTypes[$0].map(InferenceSample.kind(declared:)) ?? .numeric(integer: true) }
+        let converter = RowConverter(source: source, names: names, kinds: kinds, label: label, labelIndex: labelIndex,
+                                     missing: options.missingValues)
         let (position, rows) = converter.appendPlainRecords(base, from: start, to: end, delimiter: delimiter, limit: options.inferenceRows)
         guard rows > 0, rows == options.inferenceRows || (atEnd && position == end) else { return nil }
         return (converter, position, rows)

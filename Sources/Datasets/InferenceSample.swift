@@ -33,12 +33,7 @@ final class InferenceSample {
         let missingBytes = missing.map { Array($0.utf8) }
         return bytes.withUnsafeBufferPointer { buffer in
             names.enumerated().map { j, name in
-                switch declared[name] {
-                case .categorical: return .categorical(categories: [])
-                case .numeric: return .numeric(integer: false)
-                case .integer: return .numeric(integer: true)
-                case nil: break
-                }
+                if let type = declared[name] { return Self.kind(declared: type) }
                 var integer = true
                 for row in 0..<rowCount {
                     let span = spans[row * width + j]
@@ -55,6 +50,15 @@ final class InferenceSample {
                 }
                 return .numeric(integer: integer)
             }
+        }
+    }
+
+    /// The kind of a column whose type is declared.
+    static func kind(declared type: DeclaredType) -> ColumnKind {
+        switch type {
+        case .categorical: return .categorical(categories: [])
+        case .numeric: return .numeric(integer: false)
+        case .integer: return .numeric(integer: true)
         }
     }
 

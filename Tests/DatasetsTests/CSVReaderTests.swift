@@ -38,6 +38,9 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(declared.columns[3].kind, .categorical(categories: ["7", "8"]))
         XCTAssertEqual(declared.columns[0].kind, .numeric(integer: false))
         XCTAssertEqual(declared.features[1, 1], -2000)
+        // The same for plain numbers (read without a sample).
+        options.columnTypes = ["a": .numeric]
+        XCTAssertEqual(try readCSV("a,b\n1,2\n3,4\n", options: options).columns.map(\.kind), [.numeric(integer: false), .numeric(integer: true)])
     }
 
     func test_numberParsing_matchesSwiftsParserOnManyValues() throws {
