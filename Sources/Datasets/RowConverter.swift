@@ -194,6 +194,8 @@ final class RowConverter {
         return (position, records)
     }
 
+    private let carriageReturn = UInt8(ascii: "\r")
+
     /// Records converted into `staging` between appends to `features`.
     private static let stagedRecords = 256
 
@@ -208,18 +210,22 @@ final class RowConverter {
         label.pointee = 0
         let fieldCount = roles.count
         for j in 0..<fieldCount {
-            let terminator = j == fieldCount - 1 ? CSVTokenizer.newline : delimiter
+            let last = j == fieldCount - 1
+            let terminator = last ? CSVTokenizer.newline : delimiter
             if roles[j] == .label {
                 var q = p
                 while base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
-                guard base[q] == terminator, q > p,
-                      base[p] != 0x20, base[p] != 0x09, base[q - 1] != 0x20, base[q - 1] != 0x09, base[q - 1] != 0x0D else { return nil }
-                label.pointee = plainLabel(base + p, q - p)
+                guard base[q] == terminator else { return nil }
+                let valueEnd = last && q > p && base[q - 1] == carriageReturn ? q - 1 : q  // before a CRLF line break
+                guard valueEnd > p, base[p] != 0x20, base[p] != 0x09,
+                      base[valueEnd - 1] != 0x20, base[valueEnd - 1] != 0x09, base[valueEnd - 1] != carriageReturn else { return nil }
+                label.pointee = plainLabel(base + p, valueEnd - p)
                 p = q + 1
                 continue
             }
-            guard roles[j] == .numeric, let (value, next) = parsePlainNumber(base, from: p, powersOfTen: powers),
-                  base[next] == terminator else { return nil }
+            guard roles[j] == .numeric, let (value, end) = parsePlainNumber(base, from: p, powersOfTen: powers) else { return nil }
+            let next = last && base[end] == carriageReturn ? end + 1 : end  // past the CR of a CRLF line break
+            guard base[next] == terminator else { return nil }
             if integral[j], value != value.rounded() { integral[j] = false }
             values[k] = value
             k += 1

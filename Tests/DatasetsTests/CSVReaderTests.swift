@@ -199,7 +199,8 @@ final class ParallelCSVTests: XCTestCase {
 
     /// First rows of plain numbers skip the sample (converted straight away); a quote in
     /// the first row sends the same data through the sample. Rows that grow longer after
-    /// the first MiB outrun the room reserved from it. All readings agree.
+    /// the first MiB outrun the room reserved from it. CRLF line breaks take the same
+    /// path as LF. All readings agree.
     func test_plainFirstRows_convertedStraightAway_equalTheSampledReading() throws {
         var rng = SeededRNG(seed: 31)
         var rows: [String] = []
@@ -214,7 +215,9 @@ final class ParallelCSVTests: XCTestCase {
         let sampled = try readMapped(quoted, threads: 1)
         XCTAssertEqual(sampled.columns.map(\.kind), [.numeric(integer: false), .numeric(integer: false), .numeric(integer: false), .numeric(integer: true)])
         XCTAssertEqual(sampled.rowCount, 240_000)
-        for candidate in [try readMapped(plain, threads: 1), try readMapped(plain, threads: 2), try read(plain, threads: 2)] {
+        let crlf = plain.replacingOccurrences(of: "\n", with: "\r\n")
+        for candidate in [try readMapped(plain, threads: 1), try readMapped(plain, threads: 2), try read(plain, threads: 2),
+                          try readMapped(crlf, threads: 2)] {
             XCTAssertEqual(candidate.labels, sampled.labels)
             XCTAssertEqual(candidate.columns, sampled.columns)
             XCTAssertEqual(candidate.features.scalars.map(\.bitPattern), sampled.features.scalars.map(\.bitPattern))
