@@ -111,7 +111,8 @@ public enum DatasetArchive {
         for name in [featuresName, "labels.npy", "provenance.npy"] where found[name] == nil {
             throw ArchiveError(path, member: name, "is missing")
         }
-        for (name, actual) in found where name != manifestName {
+        for name in found.keys.sorted() where name != manifestName {
+            let actual = found[name]!
             guard let expected = manifest.members[name] else {
                 throw ArchiveError(path, member: name, "is not listed in the manifest")
             }

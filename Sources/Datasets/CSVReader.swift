@@ -230,7 +230,7 @@ public enum CSVReader {
                         let (plainEnd, records) = fork.appendPlainRecords(base, from: position, to: end, delimiter: tokenizer.delimiter)
                         (position, line) = (plainEnd, line + records)
                         guard position < end else { break }
-                        // Anything but plain numbers (blank lines, missing values, exponents, CRLF): one record the general way.
+                        // Anything but plain numbers (blank lines, missing values, exponents, spaces): one record the general way.
                         let (next, lines) = try tokenizer.parseRecords(base, from: position, to: end, atEnd: true, line: line,
                                                                        fields: fields, scratch: &scratch, oneRecord: true) { fields, line in
                             guard fields.count == columns else {

@@ -46,7 +46,7 @@ struct CSVTokenizer {
     let source: String
     static let quote = UInt8(ascii: "\"")
     static let newline = UInt8(ascii: "\n")
-    private static let carriageReturn = UInt8(ascii: "\r")
+    static let carriageReturn = UInt8(ascii: "\r")
     /// Bytes handed to a block handler at a time (more for a longer record).
     let chunkSize: Int
 

@@ -167,10 +167,10 @@ final class RowConverter {
     /// - Returns: the offset after the last record converted, and how many were.
     func appendPlainRecords(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8,
                             limit: Int = .max) -> (next: Int, records: Int) {
+        if missingLooksNumeric || delimiter == CSVTokenizer.newline { return (start, 0) }
         // Records end at a line break: up to the last one in range, the parser needs no bounds checks.
         var stop = end
         while stop > start, base[stop - 1] != CSVTokenizer.newline { stop -= 1 }
-        if missingLooksNumeric || delimiter == CSVTokenizer.newline { return (start, 0) }
         var position = start, records = 0, staged = 0
         let width = width
         func flush() {
@@ -194,8 +194,6 @@ final class RowConverter {
         return (position, records)
     }
 
-    private let carriageReturn = UInt8(ascii: "\r")
-
     /// Records converted into `staging` between appends to `features`.
     private static let stagedRecords = 256
 
@@ -216,15 +214,15 @@ final class RowConverter {
                 var q = p
                 while base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
                 guard base[q] == terminator else { return nil }
-                let valueEnd = last && q > p && base[q - 1] == carriageReturn ? q - 1 : q  // before a CRLF line break
+                let valueEnd = last && q > p && base[q - 1] == CSVTokenizer.carriageReturn ? q - 1 : q  // before a CRLF line break
                 guard valueEnd > p, base[p] != 0x20, base[p] != 0x09,
-                      base[valueEnd - 1] != 0x20, base[valueEnd - 1] != 0x09, base[valueEnd - 1] != carriageReturn else { return nil }
+                      base[valueEnd - 1] != 0x20, base[valueEnd - 1] != 0x09, base[valueEnd - 1] != CSVTokenizer.carriageReturn else { return nil }
                 label.pointee = plainLabel(base + p, valueEnd - p)
                 p = q + 1
                 continue
             }
             guard roles[j] == .numeric, let (value, end) = parsePlainNumber(base, from: p, powersOfTen: powers) else { return nil }
-            let next = last && base[end] == carriageReturn ? end + 1 : end  // past the CR of a CRLF line break
+            let next = last && base[end] == CSVTokenizer.carriageReturn ? end + 1 : end  // past the CR of a CRLF line break
             guard base[next] == terminator else { return nil }
             if integral[j], value != value.rounded() { integral[j] = false }
             values[k] = value
