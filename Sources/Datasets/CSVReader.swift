@@ -116,7 +116,7 @@ public enum CSVReader {
                 if next == position { return (position, lines) }  // a record cut off by the block's end
                 (position, lines) = (next, lines + spanned)
             }
-            if let converter, converter.isNumericOnly, options.threads > 1, let columns = header?.count {
+            if let converter, options.threads > 1, let columns = header?.count {
                 // Several pieces per core, taken by the cores as they finish: one slow piece (a
                 // core lent to another process) then holds the block up less.
                 if forks.isEmpty { forks = (0..<options.threads * piecesPerThread).map { _ in converter.fork() } }
@@ -190,8 +190,8 @@ public enum CSVReader {
     static let piecesPerThread = 8
 
     /// Parses the complete lines of a block in pieces at once, each into one of `forks`
-    /// (empty forks of the converter), merged in order. Only for blocks without quotes (a
-    /// line break then always ends a record) and numeric columns (no categories to number).
+    /// (empty forks of the converter, given its categories), merged in order. Only for
+    /// blocks without quotes (a line break then always ends a record).
     /// - Returns: nil when the block does not qualify; else the consumed offset and lines.
     private static func parseInParallel(
         _ tokenizer: CSVTokenizer, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ atEnd: Bool, _ line: Int,
@@ -216,6 +216,7 @@ public enum CSVReader {
         // Each part looks for quotes in its own bytes (on its own core, bringing them into
         // its cache) and stops if any part found one: the block is then parsed sequentially.
         let quoted = AtomicFlag()
+        for fork in forks { fork.shareCategories(from: converter) }
         results.withUnsafeMutableBufferPointer { results in
             Parallelism.run(parts: parts) { part in
                 let fork = forks[part]

@@ -12,7 +12,8 @@ final class RowConverter {
     private enum Role: UInt8 { case numeric, categorical, label }
 
     private let source: String
-    private var kinds: [ColumnKind]
+    /// The kinds the converter started with (categories as declared or sampled).
+    private let kinds: [ColumnKind]
     /// Whether every value so far of each numeric column was whole (kept apart from
     /// `kinds` so that the hot loop touches a plain array, not enum payloads).
     private var integral: [Bool]
@@ -27,7 +28,14 @@ final class RowConverter {
     /// Categorical columns whose categories were declared up front (ARFF/KEEL nominal
     /// attributes) reject other values; the others gain categories as they appear.
     private let declaredCategories: [Bool]
+    /// Each categorical column's categories in the order first seen (declared ones first),
+    /// and the index of each.
+    private var categoryNames: [[String]]
     private var categoryIndex: [[String: Int]]
+    /// Per column, how many categories this converter had when it last took the main
+    /// converter's (`shareCategories`): a fork numbers the ones it adds itself, and `absorb`
+    /// renumbers them.
+    private var sharedCategoryCount: [Int]
     private let missingTexts: [String]
     private let missing: [[UInt8]]
     /// Whether some missing-value token also reads as a number (then it is checked first).
@@ -63,10 +71,9 @@ final class RowConverter {
         self.missingLooksNumeric = self.missing.contains { token in
             token.withUnsafeBufferPointer { $0.baseAddress.flatMap { parseFloat($0, token.count) }.map { !$0.isNaN } ?? false }
         }
-        self.categoryIndex = kinds.map { kind in
-            guard case .categorical(let categories) = kind else { return [:] }
-            return Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        }
+        self.categoryNames = kinds.map { $0.categories ?? [] }
+        self.categoryIndex = categoryNames.map { Dictionary($0.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
+        self.sharedCategoryCount = categoryNames.map(\.count)
         width = kinds.count - (labelIndex == nil ? 0 : 1)
         row = .allocate(capacity: max(width, 1))
         staging = .allocate(capacity: max(width, 1) * Self.stagedRecords)
@@ -79,17 +86,35 @@ final class RowConverter {
         stagedLabels.deallocate()
     }
 
-    /// Whether every feature is numeric (rows can then be converted in parallel and merged).
-    var isNumericOnly: Bool { !roles.contains(.categorical) }
-
-    /// An empty converter with the same columns, for a parallel part of the input.
+    /// An empty converter with the same columns, for a parallel part of the input; it takes
+    /// this converter's categories before each part (`shareCategories`).
     func fork() -> RowConverter {
         RowConverter(source: source, names: names, kinds: kinds, label: label, labelIndex: labelIndex, missing: missingTexts)
     }
 
+    /// Takes the categories `main` has now, before converting a part for it.
+    func shareCategories(from main: RowConverter) {
+        for j in roles.indices where roles[j] == .categorical {
+            categoryNames[j] = main.categoryNames[j]
+            categoryIndex[j] = main.categoryIndex[j]
+            sharedCategoryCount[j] = categoryNames[j].count
+        }
+    }
+
     /// Appends the rows of a part converted by a fork, in order, and empties the fork
-    /// (keeping its storage, so the next part reuses it).
+    /// (keeping its storage, so the next part reuses it). Categories the part met first
+    /// are numbered after those of the parts before it: as if read in one go.
     func absorb(_ part: RowConverter) {
+        for j in roles.indices where roles[j] == .categorical && part.categoryNames[j].count > part.sharedCategoryCount[j] {
+            let shared = part.sharedCategoryCount[j]
+            let renumbered = part.categoryNames[j][shared...].map { Float(categoryIndex[j][$0] ?? addCategory(j, $0)) }
+            let column = j - (labelIndex.map { $0 < j ? 1 : 0 } ?? 0)
+            part.features.withUnsafeMutableBufferPointer { values in
+                for at in stride(from: column, to: values.count, by: width) where values[at] >= Float(shared) {
+                    values[at] = renumbered[Int(values[at]) - shared]
+                }
+            }
+        }
         features.append(contentsOf: part.features)
         labels.append(contentsOf: part.labels)
         part.discardRows()
@@ -210,18 +235,21 @@ final class RowConverter {
         for j in 0..<fieldCount {
             let last = j == fieldCount - 1
             let terminator = last ? CSVTokenizer.newline : delimiter
-            if roles[j] == .label {
-                var q = p
-                while base[q] != terminator, base[q] != CSVTokenizer.newline { q += 1 }
-                guard base[q] == terminator else { return nil }
-                let valueEnd = last && q > p && base[q - 1] == CSVTokenizer.carriageReturn ? q - 1 : q  // before a CRLF line break
-                guard valueEnd > p, base[p] != 0x20, base[p] != 0x09,
-                      base[valueEnd - 1] != 0x20, base[valueEnd - 1] != 0x09, base[valueEnd - 1] != CSVTokenizer.carriageReturn else { return nil }
-                label.pointee = plainLabel(base + p, valueEnd - p)
-                p = q + 1
+            if roles[j] != .numeric {
+                guard let (valueEnd, next) = plainText(base, from: p, terminator: terminator, last: last) else { return nil }
+                let count = valueEnd - p
+                if roles[j] == .label {
+                    guard count > 0 else { return nil }
+                    label.pointee = plainLabel(base + p, count)
+                } else {
+                    guard let value = isMissing(base + p, count, quoted: false) ? .nan : knownOrNewCategory(j, base + p, count) else { return nil }
+                    values[k] = value
+                    k += 1
+                }
+                p = next
                 continue
             }
-            guard roles[j] == .numeric, let (value, end) = parsePlainNumber(base, from: p, powersOfTen: powers) else { return nil }
+            guard let (value, end) = parsePlainNumber(base, from: p, powersOfTen: powers) else { return nil }
             let next = last && base[end] == CSVTokenizer.carriageReturn ? end + 1 : end  // past the CR of a CRLF line break
             guard base[next] == terminator else { return nil }
             if integral[j], value != value.rounded() { integral[j] = false }
@@ -230,6 +258,20 @@ final class RowConverter {
             p = next + 1
         }
         return p
+    }
+
+    /// The unquoted text field at `start`: where its value ends (before the CR of a CRLF
+    /// line break) and where the next field starts; nil when it holds a quote, starts or
+    /// ends with a space or tab, or the line ends before its terminator.
+    @inline(__always)
+    private func plainText(_ base: UnsafePointer<UInt8>, from start: Int, terminator: UInt8, last: Bool) -> (end: Int, next: Int)? {
+        var q = start
+        while base[q] != terminator, base[q] != CSVTokenizer.newline, base[q] != CSVTokenizer.quote { q += 1 }
+        guard base[q] == terminator else { return nil }
+        let end = last && q > start && base[q - 1] == CSVTokenizer.carriageReturn ? q - 1 : q
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == CSVTokenizer.carriageReturn }
+        if end > start, isBlank(base[start]) || isBlank(base[end - 1]) { return nil }
+        return (end, q + 1)
     }
 
     /// 1 for an anomaly value of the label, else 0 (noting the values seen, for error messages).
@@ -248,15 +290,23 @@ final class RowConverter {
     }
 
     private func category(_ j: Int, _ start: UnsafePointer<UInt8>, _ count: Int, line: Int) throws -> Float {
+        if let value = knownOrNewCategory(j, start, count) { return value }
+        let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+        throw DatasetError(source, line: line, "column '\(names[j])': '\(text)' is not one of its declared values \(categoryNames[j])")
+    }
+
+    /// The index of a category, added if new; nil for a value a declared column does not have.
+    private func knownOrNewCategory(_ j: Int, _ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
         let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
         if let index = categoryIndex[j][text] { return Float(index) }
-        guard case .categorical(let categories) = kinds[j], !declaredCategories[j] else {
-            throw DatasetError(source, line: line,
-                               "column '\(names[j])': '\(text)' is not one of its declared values \(kinds[j].categories ?? [])")
-        }
-        categoryIndex[j][text] = categories.count
-        kinds[j] = .categorical(categories: categories + [text])
-        return Float(categories.count)
+        return declaredCategories[j] ? nil : Float(addCategory(j, text))
+    }
+
+    /// Numbers a new category of column `j`.
+    private func addCategory(_ j: Int, _ text: String) -> Int {
+        categoryIndex[j][text] = categoryNames[j].count
+        categoryNames[j].append(text)
+        return categoryNames[j].count - 1
     }
 
     private func labelValue(_ start: UnsafePointer<UInt8>, _ count: Int, line: Int) throws -> UInt8 {
@@ -273,8 +323,8 @@ final class RowConverter {
             throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(labelValuesSeen.joined(separator: ", "))); if the file has no anomalies, say so (label.may_be_absent: true)")
         }
         var columns: [Column] = []
-        for (j, kind) in kinds.enumerated() where j != labelIndex {
-            columns.append(Column(name: names[j], kind: kind.categories == nil ? .numeric(integer: integral[j]) : kind))
+        for j in roles.indices where roles[j] != .label {
+            columns.append(Column(name: names[j], kind: roles[j] == .categorical ? .categorical(categories: categoryNames[j]) : .numeric(integer: integral[j])))
         }
         let tensor = try Tensor(shape: [labels.count, columns.count], scalars: features)
         features = []

@@ -224,6 +224,34 @@ final class ParallelCSVTests: XCTestCase {
         }
     }
 
+    /// Categorical columns in parallel blocks: each piece numbers the categories it meets
+    /// first, and the merge renumbers them in file order, as one sequential pass would.
+    func test_categoricalColumns_inParallelBlocks_equalSequentialReading() throws {
+        var rng = SeededRNG(seed: 41)
+        var lines = ["x,proto,service,label"]
+        for r in 0..<30_000 {
+            // Services appear over the file (new ones in every block and piece), protocols
+            // from the start; some values missing, some lines CRLF.
+            let service = r % 11 == 0 ? "" : (r % 13 == 0 ? "?" : "svc\(rng.index(below: 3 + r / 400))")
+            let line = String(format: "%.3f,%@,%@,%@", Double(rng.normal()), ["tcp", "udp", "icmp"][rng.index(below: 3)], service, r % 97 == 0 ? "yes" : "no")
+            lines.append(line + (r % 5 == 0 ? "\r" : ""))
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        var firstSeen: [String] = []
+        for line in lines.dropFirst() {
+            let service = String(line.split(separator: ",", omittingEmptySubsequences: false)[2])
+            if service != "", service != "?", !firstSeen.contains(service) { firstSeen.append(service) }
+        }
+        let sequential = try read(text, threads: 1)
+        XCTAssertEqual(sequential.columns[2].categories, firstSeen)
+        XCTAssertGreaterThan(firstSeen.count, 70)
+        for candidate in [try read(text, threads: 2), try readMapped(text, threads: 3)] {
+            XCTAssertEqual(candidate.columns, sequential.columns)
+            XCTAssertEqual(candidate.labels, sequential.labels)
+            XCTAssertEqual(candidate.features.scalars.map(\.bitPattern), sequential.features.scalars.map(\.bitPattern))
+        }
+    }
+
     func test_errorInAParallelBlock_namesTheAbsoluteLine() throws {
         let text = bigText(rows: 30_000) { $0 == 25_000 ? "1,2,oops,no" : nil }
         XCTAssertTrue(errorMessage { try readMapped(text, threads: 2) }.contains(":25002: column 'c': 'oops' is not a number"),
