@@ -6,7 +6,8 @@
   warm-up and repeats, one after the other.
 - csv: a generated 1,000,000 x 30 numeric CSV (about 255 MB) read by
   `anomsynth bench csv` and by `pandas.read_csv(dtype=float32)`, each in a fresh
-  process (peak memory is the process's), median of 5.
+  process (peak memory is the process's), median of 5; then a mixed one (25 numeric, 3
+  categorical columns and a text label) against pandas with those columns as categories.
 - archive: the same data written as a dataset archive (tar + zstd) by
   `anomsynth bench archive`, and as the same three .npy files packed by
   `tar --zstd` (and unpacked), each writing a new file, median of 5.
@@ -208,11 +209,25 @@ def median(values):
 PANDAS_READ = """
 import json, resource, sys, time
 import pandas as pd
+# Numbers as float32 and text columns as pandas categories: the same result as ours.
+mixed = {"proto": "category", "service": "category", "flag": "category", "label": "category"}
 start = time.perf_counter()
-frame = pd.read_csv(sys.argv[1], dtype="float32")
+frame = pd.read_csv(sys.argv[1], dtype=mixed if sys.argv[2] == "mixed" else "float32")
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "rows": frame.shape[0]}))
+"""
+
+MAKE_MIXED_CSV = """
+import sys, numpy as np, pandas as pd
+rng = np.random.default_rng(1)
+n = 1_000_000
+frame = pd.DataFrame(rng.standard_normal((n, 25)).astype(np.float32), columns=[f"f{i}" for i in range(25)])
+frame["proto"] = rng.choice(["tcp", "udp", "icmp"], n)
+frame["service"] = rng.choice([f"svc{i}" for i in range(60)], n)
+frame["flag"] = rng.choice(["SF", "S0", "REJ", "RSTO"], n)
+frame["label"] = np.where(rng.random(n) < 0.05, "attack", "normal")
+frame.to_csv(sys.argv[1], index=False, float_format="%.5f")
 """
 
 MAKE_CSV = """
@@ -238,31 +253,40 @@ def timed(command):
     return time.perf_counter() - start
 
 
-def data_benchmarks(anomsynth, repeats):
-    folder = os.path.join(ROOT, ".bench")
-    os.makedirs(folder, exist_ok=True)
-    csv = os.path.join(folder, "numeric-1m-x30.csv")
-    if not os.path.exists(csv):
-        print("bench: generating a 1,000,000 x 30 CSV", file=sys.stderr)
-        subprocess.run([TORCH_PYTHON, "-c", MAKE_CSV, csv], check=True)
+def csv_benchmark(anomsynth, csv, kind, repeats):
+    """Our reader and pandas on one CSV, alternately in fresh processes; prints the table."""
     megabytes = os.path.getsize(csv) / 1e6
     ours, theirs = [], []
     for _ in range(repeats):
         ours.append(last_json(subprocess.run([anomsynth, "bench", "csv", csv, "--json"], check=True,
                                              capture_output=True, text=True).stdout))
-        theirs.append(last_json(subprocess.run([TORCH_PYTHON, "-c", PANDAS_READ, csv], check=True,
+        theirs.append(last_json(subprocess.run([TORCH_PYTHON, "-c", PANDAS_READ, csv, kind], check=True,
                                                capture_output=True, text=True).stdout))
     our_seconds, their_seconds = median([r["seconds"] for r in ours]), median([r["seconds"] for r in theirs])
     matrix = ours[0]["matrix_mib"]
-    print(f"\nCSV ingest, {megabytes:.0f} MB, 1,000,000 x 30 numeric (median of {repeats}; float32 matrix {matrix:.0f} MiB)\n")
+    what = "25 numeric + 3 categorical columns and a text label" if kind == "mixed" else "30 numeric columns"
+    print(f"\nCSV ingest, {megabytes:.0f} MB, 1,000,000 rows of {what} (median of {repeats}; float32 matrix {matrix:.0f} MiB)\n")
     print("| reader | MB/s | seconds | peak MiB | peak / matrix |")
     print("|---|---|---|---|---|")
-    for name, seconds, runs in (("anomsynth bench csv", our_seconds, ours), ("pandas.read_csv(dtype=float32)", their_seconds, theirs)):
+    pandas = "pandas.read_csv(dtype=float32" + (" / category)" if kind == "mixed" else ")")
+    for name, seconds, runs in (("anomsynth bench csv", our_seconds, ours), (pandas, their_seconds, theirs)):
         peak = median([r["peak_rss_mib"] for r in runs])
         print(f"| {name} | {megabytes / seconds:,.0f} | {seconds:.2f} | {peak:.0f} | {peak / matrix:.2f}x |")
     print(f"\nAnomSynth / pandas speed: {their_seconds / our_seconds:.2f}x")
-    SUMMARY.append(("CSV ingest, MB/s", f"{megabytes / our_seconds:,.0f}", f"{megabytes / their_seconds:,.0f}",
+    SUMMARY.append((f"CSV ingest ({kind}), MB/s", f"{megabytes / our_seconds:,.0f}", f"{megabytes / their_seconds:,.0f}",
                     "pandas.read_csv", their_seconds / our_seconds))
+
+
+def data_benchmarks(anomsynth, repeats):
+    folder = os.path.join(ROOT, ".bench")
+    os.makedirs(folder, exist_ok=True)
+    csv, mixed = os.path.join(folder, "numeric-1m-x30.csv"), os.path.join(folder, "mixed-1m.csv")
+    for path, script in ((csv, MAKE_CSV), (mixed, MAKE_MIXED_CSV)):
+        if not os.path.exists(path):
+            print(f"bench: generating {os.path.basename(path)}", file=sys.stderr)
+            subprocess.run([TORCH_PYTHON, "-c", script, path], check=True)
+    csv_benchmark(anomsynth, csv, "numeric", repeats)
+    csv_benchmark(anomsynth, mixed, "mixed", repeats)
 
     archive = os.path.join(folder, "bench.tar.zst")
     npy_folder = os.path.join(folder, "npy")
