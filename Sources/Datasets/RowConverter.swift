@@ -32,6 +32,8 @@ final class RowConverter {
     /// and the index of each.
     private var categoryNames: [[String]]
     private var categoryIndex: [[String: Int]]
+    /// The same indices for short values, keyed by their bytes (filled as values are looked up).
+    private var shortCategoryIndex: [ShortKeyTable]
     /// Per column, how many categories this converter had when it last took the main
     /// converter's (`shareCategories`): a fork numbers the ones it adds itself, and `absorb`
     /// renumbers them.
@@ -74,6 +76,7 @@ final class RowConverter {
         self.categoryNames = kinds.map { $0.categories ?? [] }
         self.categoryIndex = categoryNames.map { Dictionary($0.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }) }
         self.sharedCategoryCount = categoryNames.map(\.count)
+        self.shortCategoryIndex = kinds.map { _ in ShortKeyTable() }
         width = kinds.count - (labelIndex == nil ? 0 : 1)
         row = .allocate(capacity: max(width, 1))
         staging = .allocate(capacity: max(width, 1) * Self.stagedRecords)
@@ -97,6 +100,7 @@ final class RowConverter {
         for j in roles.indices where roles[j] == .categorical {
             categoryNames[j] = main.categoryNames[j]
             categoryIndex[j] = main.categoryIndex[j]
+            shortCategoryIndex[j] = main.shortCategoryIndex[j]
             sharedCategoryCount[j] = categoryNames[j].count
         }
     }
@@ -297,9 +301,12 @@ final class RowConverter {
 
     /// The index of a category, added if new; nil for a value a declared column does not have.
     private func knownOrNewCategory(_ j: Int, _ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
+        let key = ShortKeyTable.key(start, count)
+        if let key, let index = shortCategoryIndex[j].value(key) { return Float(index) }
         let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
-        if let index = categoryIndex[j][text] { return Float(index) }
-        return declaredCategories[j] ? nil : Float(addCategory(j, text))
+        guard let index = categoryIndex[j][text] ?? (declaredCategories[j] ? nil : addCategory(j, text)) else { return nil }
+        if let key { shortCategoryIndex[j].insert(key, index) }
+        return Float(index)
     }
 
     /// Numbers a new category of column `j`.

@@ -245,6 +245,9 @@ final class ParallelCSVTests: XCTestCase {
         let sequential = try read(text, threads: 1)
         XCTAssertEqual(sequential.columns[2].categories, firstSeen)
         XCTAssertGreaterThan(firstSeen.count, 70)
+        let code = Dictionary(uniqueKeysWithValues: firstSeen.enumerated().map { ($1, Float($0)) })
+        let expected = lines.dropFirst().map { code[String($0.split(separator: ",", omittingEmptySubsequences: false)[2])] ?? -1 }
+        XCTAssertEqual((0..<sequential.rowCount).map { sequential.features[$0, 2].isNaN ? -1 : sequential.features[$0, 2] }, expected)
         for candidate in [try read(text, threads: 2), try readMapped(text, threads: 3)] {
             XCTAssertEqual(candidate.columns, sequential.columns)
             XCTAssertEqual(candidate.labels, sequential.labels)
