@@ -38,6 +38,10 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(declared.columns[3].kind, .categorical(categories: ["7", "8"]))
         XCTAssertEqual(declared.columns[0].kind, .numeric(integer: false))
         XCTAssertEqual(declared.features[1, 1], -2000)
+        // Rows read without a sample are typed by the first one; a later row that
+        // disagrees sends them through the sample after all.
+        XCTAssertEqual(try readCSV("a,b\n1,2\n3,x\n").columns.map(\.kind), [.numeric(integer: true), .categorical(categories: ["2", "x"])])
+        XCTAssertEqual(try readCSV("a,b\n1,x\n2.5,3\n").columns.map(\.kind), [.numeric(integer: false), .categorical(categories: ["x", "3"])])
         // The same for plain numbers (read without a sample).
         options.columnTypes = ["a": .numeric]
         XCTAssertEqual(try readCSV("a,b\n1,2\n3,4\n", options: options).columns.map(\.kind), [.numeric(integer: false), .numeric(integer: true)])
@@ -232,7 +236,7 @@ final class ParallelCSVTests: XCTestCase {
         for r in 0..<30_000 {
             // Services appear over the file (new ones in every block and piece), protocols
             // from the start; some values missing, some lines CRLF.
-            let service = r % 11 == 0 ? "" : (r % 13 == 0 ? "?" : "svc\(rng.index(below: 3 + r / 400))")
+            let service = r % 11 == 10 ? "" : (r % 13 == 12 ? "?" : "svc\(rng.index(below: 3 + r / 400))")
             let line = String(format: "%.3f,%@,%@,%@", Double(rng.normal()), ["tcp", "udp", "icmp"][rng.index(below: 3)], service, r % 97 == 0 ? "yes" : "no")
             lines.append(line + (r % 5 == 0 ? "\r" : ""))
         }
@@ -248,7 +252,10 @@ final class ParallelCSVTests: XCTestCase {
         let code = Dictionary(uniqueKeysWithValues: firstSeen.enumerated().map { ($1, Float($0)) })
         let expected = lines.dropFirst().map { code[String($0.split(separator: ",", omittingEmptySubsequences: false)[2])] ?? -1 }
         XCTAssertEqual((0..<sequential.rowCount).map { sequential.features[$0, 2].isNaN ? -1 : sequential.features[$0, 2] }, expected)
-        for candidate in [try read(text, threads: 2), try readMapped(text, threads: 3)] {
+        // The same rows with a quote in the first: typed by the sample instead of the first row.
+        let first = lines[1].split(separator: ",", maxSplits: 1)
+        let quoted = ([lines[0], "\"\(first[0])\",\(first[1])"] + lines.dropFirst(2)).joined(separator: "\n") + "\n"
+        for candidate in [try read(text, threads: 2), try readMapped(text, threads: 3), try read(quoted, threads: 2)] {
             XCTAssertEqual(candidate.columns, sequential.columns)
             XCTAssertEqual(candidate.labels, sequential.labels)
             XCTAssertEqual(candidate.features.scalars.map(\.bitPattern), sequential.features.scalars.map(\.bitPattern))
