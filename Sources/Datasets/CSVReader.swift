@@ -1,6 +1,4 @@
 import Foundation
-import Synchronization
-import TensorCore
 
 /// Options for reading delimited text.
 public struct CSVOptions: Equatable, Sendable {
@@ -14,9 +12,9 @@ public struct CSVOptions: Equatable, Sendable {
     public var inferenceRows = 10_000
     /// Whether the first row names the columns; without a header they are `c0, c1, ...`.
     public var hasHeader = true
-    /// Cores used to parse large all-numeric files (the result does not depend on it).
+    /// Cores used to parse large files without quotes (the result does not depend on it).
     public var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
-    /// Bytes of text per block: a block of plain numbers is parsed in `threads` x 8 pieces at once.
+    /// Bytes of text per block: a block without quotes is parsed in `threads` x 8 pieces at once.
     public var blockBytes = 1 << 23
 
     public init() {}
@@ -148,156 +146,6 @@ public enum CSVReader {
             throw DatasetError(source, line: line, "column name '\(name)' appears twice in the header")
         }
     }
-
-    /// An empty array with room for the features of the rows `expectedSize` bytes hold
-    /// (guessed from the line breaks in the next MiB of text, with 2% to spare), its pages
-    /// mapped on another thread while reading goes on. Empty for small files.
-    private static func reserveFeatures(width: Int, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, expectedSize: Int) -> [Float] {
-        guard expectedSize >= 1 << 22, width > 0 else { return [] }
-        let window = min(end, start + (1 << 20))
-        var lines = 0, scanned = start
-        while let found = memchr(base + scanned, Int32(CSVTokenizer.newline), window - scanned) {
-            lines += 1
-            scanned = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base + 1
-        }
-        guard lines >= 16 else { return [] }
-        let rows = Int(Double(expectedSize) / (Double(scanned - start) / Double(lines)) * 1.02) + 16
-        return [Float](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
-            Prefault.pagesInBackground(of: UnsafeMutableRawBufferPointer(buffer))
-            initialized = 0
-        }
-    }
-
-    /// The first `inferenceRows` rows converted the fast way when they are plain numbers and
-    /// unquoted text: nothing to keep, infer and replay. Columns are typed by the first row
-    /// (numeric where its value is a number, else categorical; declared types first), which
-    /// is what the sample would find unless a later row disagrees; such a row (text in a
-    /// column typed numeric) is not plain, and the rows are then sampled as usual.
-    /// - Returns: the converter, the offset after those rows and the lines they span; nil
-    ///   when a row is not plain or the block ends first.
-    private static func convertPlainSample(
-        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ atEnd: Bool, names: [String], label: LabelSpec?,
-        labelIndex: Int?, options: CSVOptions, source: String
-    ) -> (RowConverter, consumed: Int, lines: Int)? {
-        guard let delimiter = options.delimiter.asciiValue,
-              let kinds = firstRowKinds(base, start, end, names: names, delimiter: delimiter, options: options) else { return nil }
-        let converter = RowConverter(source: source, names: names, kinds: kinds, label: label, labelIndex: labelIndex,
-                                     missing: options.missingValues)
-        let (position, rows) = converter.appendPlainRecords(base, from: start, to: end, delimiter: delimiter, limit: options.inferenceRows)
-        guard rows > 0, rows == options.inferenceRows || (atEnd && position == end) else { return nil }
-        return (converter, position, rows)
-    }
-
-    /// Each column's kind as the record at `start` suggests it (integer while every value is
-    /// whole, as the sample types them); nil when that record has a quote, a missing value
-    /// or a value with spaces around it, or does not end before `end`.
-    private static func firstRowKinds(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, names: [String], delimiter: UInt8,
-                                      options: CSVOptions) -> [ColumnKind]? {
-        guard let found = memchr(base + start, Int32(CSVTokenizer.newline), end - start) else { return nil }
-        let lineEnd = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
-        guard memchr(base + start, Int32(CSVTokenizer.quote), lineEnd - start) == nil else { return nil }
-        let missing = options.missingValues.map { Array($0.utf8) }
-        var kinds: [ColumnKind] = [], p = start
-        for name in names {
-            var q = min(p, lineEnd)
-            while q < lineEnd, base[q] != delimiter { q += 1 }
-            let count = q - p - (q == lineEnd && q > p && base[q - 1] == CSVTokenizer.carriageReturn ? 1 : 0)
-            if let declared = options.columnTypes[name] {
-                kinds.append(InferenceSample.kind(declared: declared))
-            } else {
-                guard count > 0, ![base[p], base[p + count - 1]].contains(where: { $0 == 0x20 || $0 == 0x09 }),
-                      !missing.contains(where: { $0.count == count && $0.withUnsafeBufferPointer { memcmp($0.baseAddress!, base + p, count) == 0 } })
-                else { return nil }
-                let number = parseFloat(base + p, count).map { !$0.isNaN } ?? false
-                kinds.append(number ? .numeric(integer: true) : .categorical(categories: []))
-            }
-            p = q + 1
-        }
-        return kinds
-    }
-
-    /// Pieces each core parses of a block (`CSVOptions.blockBytes`), at most.
-    static let piecesPerThread = 8
-
-    /// Parses the complete lines of a block in pieces at once, each into one of `forks`
-    /// (empty forks of the converter, given its categories), merged in order. Only for
-    /// blocks without quotes (a line break then always ends a record).
-    /// - Returns: nil when the block does not qualify; else the consumed offset and lines.
-    private static func parseInParallel(
-        _ tokenizer: CSVTokenizer, _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ atEnd: Bool, _ line: Int,
-        _ converter: RowConverter, _ columns: Int, forks: [RowConverter]
-    ) throws -> (consumed: Int, lines: Int)? {
-        let parts = forks.count
-        var regionEnd = end
-        if !atEnd {
-            guard let last = (start..<end).last(where: { base[$0] == CSVTokenizer.newline }) else { return nil }
-            regionEnd = last + 1
-        }
-        let length = regionEnd - start
-        guard length >= 1 << 12 else { return nil }
-        var bounds = [start]
-        for part in 1..<parts {
-            var cut = start + length * part / parts
-            while cut < regionEnd, base[cut - 1] != CSVTokenizer.newline { cut += 1 }
-            bounds.append(max(cut, bounds[bounds.count - 1]))
-        }
-        bounds.append(regionEnd)
-        var results = [Result<Int, Error>](repeating: .success(0), count: parts)
-        // Each part looks for quotes in its own bytes (on its own core, bringing them into
-        // its cache) and stops if any part found one: the block is then parsed sequentially.
-        let quoted = AtomicFlag()
-        for fork in forks { fork.shareCategories(from: converter) }
-        results.withUnsafeMutableBufferPointer { results in
-            Parallelism.run(parts: parts) { part in
-                let fork = forks[part]
-                let fields = CSVTokenizer.FieldList()
-                var scratch: [UInt8] = []
-                results[part] = Result {
-                    var position = bounds[part], line = 1
-                    let end = bounds[part + 1]
-                    if memchr(base + position, Int32(CSVTokenizer.quote), end - position) != nil { quoted.set() }
-                    guard !quoted.isSet else { return 0 }
-                    while position < end {
-                        let (plainEnd, records) = fork.appendPlainRecords(base, from: position, to: end, delimiter: tokenizer.delimiter)
-                        (position, line) = (plainEnd, line + records)
-                        guard position < end else { break }
-                        // Anything but plain numbers (blank lines, missing values, exponents, spaces): one record the general way.
-                        let (next, lines) = try tokenizer.parseRecords(base, from: position, to: end, atEnd: true, line: line,
-                                                                       fields: fields, scratch: &scratch, oneRecord: true) { fields, line in
-                            guard fields.count == columns else {
-                                throw DatasetError(tokenizer.source, line: line, "\(fields.count) fields, header has \(columns)")
-                            }
-                            try fork.append(fields, line: line)
-                        }
-                        position = next
-                        line += lines
-                    }
-                    return line - 1
-                }
-            }
-        }
-        if quoted.isSet {
-            forks.forEach { $0.discardRows() }
-            return nil
-        }
-        var lines = 0
-        for (part, result) in results.enumerated() {
-            switch result {
-            case .success(let spanned):
-                converter.absorb(forks[part])
-                lines += spanned
-            case .failure(var error as DatasetError):
-                // Lines were counted from 1 within the part: make them absolute.
-                let before = (start..<bounds[part]).reduce(0) { $0 + (base[$1] == CSVTokenizer.newline ? 1 : 0) }
-                error.line = error.line.map { line + before + $0 - 1 }
-                throw error
-            case .failure(let error):
-                throw error
-            }
-        }
-        return (regionEnd, lines)
-    }
-
 }
 
 extension String {
@@ -308,12 +156,4 @@ extension String {
         while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
         return String(scalars)
     }
-}
-
-/// A flag any thread may raise and read.
-private final class AtomicFlag: Sendable {
-    private let raised = Atomic<Bool>(false)
-
-    func set() { raised.store(true, ordering: .relaxed) }
-    var isSet: Bool { raised.load(ordering: .relaxed) }
 }
