@@ -189,10 +189,10 @@ final class RowConverter {
         labels.append(label)
     }
 
-    /// Converts records of plain numbers (no quotes, spaces or missing values), each in a
-    /// single pass over its bytes without splitting it into fields first, until `limit`
-    /// records, the end, or a record not of that simple form (the caller then takes the
-    /// general path for that one).
+    /// Converts plain records — numbers without exponents or missing values, unquoted text
+    /// with no spaces around it — each in a single pass over its bytes without splitting it
+    /// into fields first, until `limit` records, the end, or a record not of that simple
+    /// form (the caller then takes the general path for that one).
     /// - Returns: the offset after the last record converted, and how many were.
     func appendPlainRecords(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, delimiter: UInt8,
                             limit: Int = .max) -> (next: Int, records: Int) {
@@ -226,7 +226,7 @@ final class RowConverter {
     /// Records converted into `staging` between appends to `features`.
     private static let stagedRecords = 256
 
-    /// One record of plain numbers into `values` and `label`; nil when it is not of that form.
+    /// One plain record into `values` and `label`; nil when it is not of that form.
     /// - Precondition: a line break follows `start` (the record reads up to it, no further).
     @inline(__always)
     private func plainRecord(_ base: UnsafePointer<UInt8>, from start: Int, delimiter: UInt8,
