@@ -108,7 +108,8 @@ public enum DatasetArchive {
         guard manifest.format == Manifest.formatName, manifest.formatVersion <= Manifest.currentVersion else {
             throw ArchiveError(path, member: manifestName, "format \(manifest.format) version \(manifest.formatVersion) is not supported")
         }
-        for name in [featuresName, "labels.npy", "provenance.npy"] where found[name] == nil {
+        guard let features else { throw ArchiveError(path, member: featuresName, "is missing") }
+        for name in ["labels.npy", "provenance.npy"] where found[name] == nil {
             throw ArchiveError(path, member: name, "is missing")
         }
         for name in found.keys.sorted() where name != manifestName {
@@ -123,7 +124,7 @@ public enum DatasetArchive {
         if let missing = manifest.members.keys.sorted().first(where: { found[$0] == nil }) {
             throw ArchiveError(path, member: missing, "is listed in the manifest but missing")
         }
-        return (manifest, members, features!)
+        return (manifest, members, features)
     }
 
     /// A computation started on another thread whose result is collected later.
