@@ -15,8 +15,6 @@ final class InferenceSample {
     init(width: Int) { self.width = width }
 
     var rowCount: Int { lines.count }
-    /// Bytes of text per row, on average (for reserving memory).
-    var bytesPerRow: Double { rowCount == 0 ? 0 : Double(bytes.count + spans.count) / Double(rowCount) }
 
     /// Keeps a copy of one record's fields.
     func append(_ fields: UnsafeBufferPointer<CSVTokenizer.Field>, line: Int) {
