@@ -262,6 +262,37 @@ final class ParallelCSVTests: XCTestCase {
         }
     }
 
+    /// Real data: the KDD Cup rows of the KEEL fixture, as CSV, read on several cores in small
+    /// blocks (so most rows go through pieces), agree value for value with the KEEL reader.
+    func test_realKDDRows_asCSV_inParallelBlocks_agreeWithTheKEELReader() throws {
+        let path = fixture("kddcup-rootkit-small.dat")
+        var keelSource = try FileByteSource(path: path)
+        let keel = try ARFFReader.read(&keelSource, positive: ["positive"])
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let names = lines.filter { $0.hasPrefix("@attribute") }.map { $0.split(separator: " ")[1] }
+        let rows = lines.drop { !$0.hasPrefix("@data") }.dropFirst()
+        let text = ([names.joined(separator: ",")] + rows.map(String.init)).joined(separator: "\n") + "\n"
+        var options = CSVOptions()
+        options.threads = 2
+        options.inferenceRows = 10
+        options.blockBytes = 1 << 13
+        var source = MemoryByteSource(name: "kdd.csv", bytes: Array(text.utf8))
+        let csv = try CSVReader.read(&source, label: LabelSpec(column: "Class", positive: ["positive"]), options: options)
+        XCTAssertEqual(csv.rowCount, keel.rowCount)
+        XCTAssertEqual(csv.labels, keel.labels)
+        XCTAssertEqual(csv.columns.map(\.name), keel.columns.map(\.name))
+        // A cell as text (KEEL declares some 0/1 columns nominal, where CSV infers numbers).
+        func cell(_ data: Dataset, _ row: Int, _ column: Int) -> String {
+            let value = data.features[row, column]
+            guard let categories = data.columns[column].categories else { return "\(value)" }
+            return Float(categories[Int(value)]).map { "\($0)" } ?? categories[Int(value)]
+        }
+        XCTAssertEqual(csv.columns.prefix(4).map { $0.categories != nil }, [false, true, true, true], "protocol, service, flag")
+        for column in 0..<keel.columns.count {
+            XCTAssertEqual((0..<csv.rowCount).map { cell(csv, $0, column) }, (0..<keel.rowCount).map { cell(keel, $0, column) }, keel.columns[column].name)
+        }
+    }
+
     func test_errorInAParallelBlock_namesTheAbsoluteLine() throws {
         let text = bigText(rows: 30_000) { $0 == 25_000 ? "1,2,oops,no" : nil }
         XCTAssertTrue(errorMessage { try readMapped(text, threads: 2) }.contains(":25002: column 'c': 'oops' is not a number"),
