@@ -64,7 +64,7 @@ extension CSVReader {
                 kinds.append(InferenceSample.kind(declared: declared))
             } else {
                 guard count > 0, ![base[p], base[p + count - 1]].contains(where: { $0 == 0x20 || $0 == 0x09 }),
-                      !missing.contains(where: { $0.count == count && $0.withUnsafeBufferPointer { memcmp($0.baseAddress!, base + p, count) == 0 } })
+                      missing.firstIndex(matching: base + p, count: count) == nil
                 else { return nil }
                 let number = parseFloat(base + p, count).map { !$0.isNaN } ?? false
                 kinds.append(number ? .numeric(integer: true) : .categorical(categories: []))

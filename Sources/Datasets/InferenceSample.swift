@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The first rows of a CSV file, kept as raw bytes until the column types are decided.
 final class InferenceSample {
     /// Starts with one unused byte so that its storage always has an address.
@@ -38,9 +32,7 @@ final class InferenceSample {
                     var start = span.offset, count = span.count
                     while count > 0, buffer[start] == 0x20 || buffer[start] == 0x09 { start += 1; count -= 1 }
                     while count > 0, buffer[start + count - 1] == 0x20 || buffer[start + count - 1] == 0x09 { count -= 1 }
-                    if !span.quoted, missingBytes.contains(where: { token in
-                        token.count == count && (count == 0 || token.withUnsafeBufferPointer { memcmp($0.baseAddress!, buffer.baseAddress! + start, count) == 0 })
-                    }) { continue }
+                    if !span.quoted, missingBytes.firstIndex(matching: buffer.baseAddress! + start, count: count) != nil { continue }
                     guard count > 0, let value = parseFloat(buffer.baseAddress! + start, count), !value.isNaN else {
                         return .categorical(categories: [])
                     }

@@ -1,9 +1,4 @@
 import TensorCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Turns the text fields of records into feature values, a label and column
 /// kinds, for every text reader (CSV, KEEL, ARFF).
@@ -146,11 +141,7 @@ final class RowConverter {
 
     @inline(__always)
     private func isMissing(_ start: UnsafePointer<UInt8>, _ count: Int, quoted: Bool) -> Bool {
-        if count == 0 { return !quoted }
-        for token in missing where token.count == count {
-            if token.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, count) == 0 }) { return true }
-        }
-        return false
+        count == 0 ? !quoted : missing.firstIndex(matching: start, count: count) != nil
     }
 
     /// Appends one record: every field in order, the label field included.
@@ -280,11 +271,9 @@ final class RowConverter {
 
     /// 1 for an anomaly value of the label, else 0 (noting the values seen, for error messages).
     private func plainLabel(_ start: UnsafePointer<UInt8>, _ count: Int) -> UInt8 {
-        for (index, value) in positive.enumerated() where value.count == count {
-            if value.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, count) == 0 }) {
-                positiveSeen[index] = true
-                return 1
-            }
+        if let index = positive.firstIndex(matching: start, count: count) {
+            positiveSeen[index] = true
+            return 1
         }
         if labelValuesSeen.count < 20 {
             let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
