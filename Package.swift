@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(
             name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TensorCore", dependencies: ["CBLAS"],
             // Swift 5 mode: the parallel kernels hand closures over raw buffers (disjoint
@@ -48,7 +49,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
             name: "ArchiveIO",
-            dependencies: ["Datasets", "CArchive", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Datasets", "TensorCore", "CArchive", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: uncheckedInRelease),
         .target(
             name: "AnomSynthCLI",

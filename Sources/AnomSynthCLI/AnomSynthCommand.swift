@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import PipelineEngine
+import TensorCore
 
 /// The `anomsynth` command: synthesize anomalies, augment data, train and evaluate detectors.
 public struct AnomSynthCommand: ParsableCommand {
@@ -9,9 +11,24 @@ public struct AnomSynthCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "anomsynth",
         abstract: "Synthesize the anomalies real data lacks, and prove with numbers whether they help.",
-        version: version,
+        version: "\(version)\nBLAS: \(BLASRuntime.provenance)",
         subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, SchemaCommand.self, CacheCommand.self,
                       IngestCommand.self, InspectCommand.self, ExportCommand.self, DiffCommand.self, BenchCommand.self])
 
     public init() {}
+
+    /// Parses the arguments, runs the command and exits with the README's codes: 0
+    /// success, 1 failed work, 2 invalid arguments or pipeline (ArgumentParser's own
+    /// code for a usage error, 64, becomes 2), 3 a missed quality gate.
+    public static func runAndExit() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            exit()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }

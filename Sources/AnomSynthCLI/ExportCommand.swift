@@ -1,6 +1,7 @@
 import ArchiveIO
 import ArgumentParser
 import Datasets
+import Foundation
 
 /// `anomsynth export`: a dataset archive back to CSV in the original columns.
 struct ExportCommand: ParsableCommand {
@@ -18,8 +19,10 @@ struct ExportCommand: ParsableCommand {
         try reportingErrors {
             let (dataset, transform) = try DatasetArchive.read(archive)
             let original = try transform.map { try $0.inverse(dataset) } ?? dataset
-            try CSVWriter.write(original, to: csv)
-            print("\(csv): \(original.rowCount) rows, \(original.columns.count) columns + label, source")
+            try CSVWriter.write(original, to: csv, inputs: [archive])
+            let summary = "\(csv): \(original.rowCount) rows, \(original.columns.count) columns + label, source\n"
+            // Beside a CSV written to standard output, the summary goes to standard error.
+            (csv == "/dev/stdout" ? FileHandle.standardError : FileHandle.standardOutput).write(Data(summary.utf8))
         }
     }
 }

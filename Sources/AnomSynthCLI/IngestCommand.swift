@@ -45,6 +45,12 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "The dataset archive to write (e.g. data.tar.zst).")
     var out: String
 
+    @Option(help: "A compressed input may expand to at most this many bytes (a decompression bomb stops there).")
+    var maxDecompressedBytes = DecompressionLimits().maximumBytes
+
+    @Option(help: "A compressed input may expand at most this many times its size (past its first 256 MiB).")
+    var maxCompressionRatio = DecompressionLimits().maximumRatio
+
     func validate() throws {
         guard delimiter.count == 1, delimiter.first?.isASCII == true else {
             throw ValidationError("--delimiter must be one ASCII character, got '\(delimiter)'")
@@ -52,6 +58,9 @@ struct IngestCommand: ParsableCommand {
         let resolved = format ?? InputFormat.infer(from: member ?? file)
         if resolved == .csv || resolved == nil, label == nil, !positives.isEmpty {
             throw ValidationError("--positive needs --label COLUMN for CSV input")
+        }
+        guard maxDecompressedBytes >= 1, maxCompressionRatio >= 1 else {
+            throw ValidationError("--max-decompressed-bytes and --max-compression-ratio must be at least 1")
         }
     }
 
@@ -67,6 +76,8 @@ struct IngestCommand: ParsableCommand {
             request.csv.hasHeader = !noHeader
             if !missingValues.isEmpty { request.csv.missingValues = missingValues }
             for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
+            request.decompression = DecompressionLimits(maximumBytes: maxDecompressedBytes, maximumRatio: maxCompressionRatio)
+            _ = try OutputPath.prepare(out, inputs: [file] + (labels.map { [$0] } ?? []))  // before the read: fail fast
             let started = Date()
             let dataset = try Ingest.read(request)
             Log.logger.info("read \(file)", metadata: ["rows": "\(dataset.rowCount)", "seconds": "\(Date().timeIntervalSince(started))"])

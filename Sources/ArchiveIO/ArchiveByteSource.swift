@@ -1,19 +1,30 @@
 import Datasets
+import Foundation
 
 /// The bytes of one member of an archive (.tar, .tar.gz, .tar.zst, .tar.xz, .zip), or
-/// of a single compressed file (.gz, .zst, .xz), decompressed as they are read.
+/// of a single compressed file (.gz, .zst, .xz), decompressed as they are read, within
+/// `DecompressionLimits`. gzip files are verified first (CRC-32 and length of every
+/// member, which libarchive does not check); zstd and xz check themselves as they go.
 public final class ArchiveByteSource: ByteSource {
     public let name: String
     public let expectedSize: Int?
     private let reader: TarReader
     private let member: String
+    private let limits: DecompressionLimits
+    private let compressedSize: Int
+    private var produced = 0
 
     /// Opens `member` of the archive at `path`; with `member` nil, the archive's only
     /// regular file (or the content of a compressed single file).
-    /// - Throws: `ArchiveError` when the archive cannot be read, the member is missing
-    ///   (listing the members), or `member` is nil and there are several.
-    public init(path: String, member: String?, maximumBytes: Int = DatasetArchive.defaultMaximumMemberBytes) throws {
+    /// - Throws: `ArchiveError` when the archive cannot be read or fails its gzip check,
+    ///   the member is missing (listing the members), `member` is nil and there are
+    ///   several, or the member is larger than `limits` allow.
+    public init(path: String, member: String?, limits: DecompressionLimits = DecompressionLimits()) throws {
         let single = !ArchiveByteSource.isArchive(path)
+        let maximumBytes = limits.maximumBytes
+        self.limits = limits
+        compressedSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        if GzipCheck.isGzip(path) { try GzipCheck.verify(path, limits: limits) }
         var wanted = member
         if member == nil, !single {
             let names = try ArchiveByteSource.memberNames(path, maximumBytes: maximumBytes)
@@ -30,6 +41,9 @@ public final class ArchiveByteSource: ByteSource {
                 self.member = entry
                 self.name = single ? path : "\(path):\(entry)"
                 self.expectedSize = size
+                if let size, let excess = limits.excess(produced: size, compressed: compressedSize) {
+                    throw ArchiveError(path, member: single ? nil : entry, excess)
+                }
                 return
             }
             seen.append(entry)
@@ -38,7 +52,10 @@ public final class ArchiveByteSource: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try reader.read(into: buffer, member: member)
+        let count = try reader.read(into: buffer, member: member)
+        produced += count
+        if let excess = limits.excess(produced: produced, compressed: compressedSize) { throw ArchiveError(name, excess) }
+        return count
     }
 
     /// Whether a path names a multi-file archive (as opposed to one compressed file).

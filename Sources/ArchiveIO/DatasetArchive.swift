@@ -15,10 +15,19 @@ public enum DatasetArchive {
     static let manifestName = "manifest.json"
     static let transformName = "transform.json"
 
-    /// Writes a dataset (and the transform that made it, if any) to `path`.
-    /// - Throws: `ArchiveError` when the file cannot be written.
+    /// Writes a dataset (and the transform that made it, if any) to `path` (a symbolic
+    /// link's target, the link staying a link).
+    /// - Throws: `ArchiveError` when the file cannot be written: a folder, a device, a
+    ///   missing folder, a full disk.
     public static func write(_ data: Dataset, transform: Transform? = nil, to path: String,
                              compression: ArchiveCompression = .zstd) throws {
+        let resolved: String
+        do {
+            guard case .file(let file) = try OutputPath.prepare(path) else { throw DatasetError(path, "is not a regular file") }
+            resolved = file
+        } catch let error as DatasetError {
+            throw ArchiveError(path, error.message)
+        }
         var members: [String: [UInt8]] = ["labels.npy": NPY.encode(data.labels), "provenance.npy": NPY.encode(data.provenance)]
         if let transform { members[transformName] = try canonicalJSON(transform) }
         // features.npy goes out from the tensor's own memory, without a copy.
@@ -32,7 +41,7 @@ public enum DatasetArchive {
                 return Manifest(describing: data, members: described)
             }
             defer { _ = manifest.result() }  // it reads `features`: done before they go out of scope
-            let writer = try TarWriter(path: path, compression: compression)
+            let writer = try TarWriter(path: resolved, compression: compression)
             for name in (members.keys + [featuresName, manifestName]).sorted() {
                 switch name {
                 case manifestName: try writer.add(name, try canonicalJSON(manifest.result()))
@@ -49,17 +58,8 @@ public enum DatasetArchive {
     ///   member past the size bound, a missing or unexpected member, a checksum
     ///   mismatch, a corrupt or truncated archive, an inconsistent manifest.
     public static func read(_ path: String, maximumMemberBytes: Int = defaultMaximumMemberBytes) throws -> (dataset: Dataset, transform: Transform?) {
-        let (manifest, members, features) = try readVerified(path, maximumMemberBytes: maximumMemberBytes)
-        func array(_ name: String) throws -> NPY.Array {
-            do { return try NPY.decode(members[name]!, source: name) } catch let error as DatasetError {
-                throw ArchiveError(path, member: name, error.message)
-            }
-        }
-        let labels = try array("labels.npy"), provenance = try array("provenance.npy")
+        let (manifest, members, features, labels, provenance) = try readVerified(path, maximumMemberBytes: maximumMemberBytes)
         let columns = try manifest.datasetColumns(archive: path)
-        guard features.shape == [manifest.rows, columns.count] else {
-            throw ArchiveError(path, member: featuresName, "shape \(describe(features.shape)) differs from the manifest's \(manifest.rows) x \(columns.count)")
-        }
         let dataset: Dataset
         do {
             dataset = try Dataset(
@@ -78,14 +78,16 @@ public enum DatasetArchive {
         return (dataset, transform)
     }
 
-    /// The manifest alone, after verifying every member's checksum.
+    /// The manifest alone, after verifying every member's checksum and that the manifest's
+    /// counts agree with the arrays (a manifest is not trusted on its own word).
     public static func manifest(_ path: String, maximumMemberBytes: Int = defaultMaximumMemberBytes) throws -> Manifest {
         try readVerified(path, maximumMemberBytes: maximumMemberBytes).manifest
     }
 
     /// Reads every member and checks the set of members and their checksums against the
     /// manifest. `features.npy` comes decoded (straight from the archive into its array).
-    static func readVerified(_ path: String, maximumMemberBytes: Int) throws -> (manifest: Manifest, members: [String: [UInt8]], features: NPY.Array) {
+    static func readVerified(_ path: String, maximumMemberBytes: Int) throws
+        -> (manifest: Manifest, members: [String: [UInt8]], features: NPY.Array, labels: NPY.Array, provenance: NPY.Array) {
         let reader = try TarReader(path: path, maximumMemberBytes: maximumMemberBytes)
         var members: [String: [UInt8]] = [:], features: NPY.Array?, found: [String: Manifest.Member] = [:]
         while let (name, size) = try reader.nextMember() {
@@ -124,7 +126,28 @@ public enum DatasetArchive {
         if let missing = manifest.members.keys.sorted().first(where: { found[$0] == nil }) {
             throw ArchiveError(path, member: missing, "is listed in the manifest but missing")
         }
-        return (manifest, members, features)
+        func array(_ name: String) throws -> NPY.Array {
+            do { return try NPY.decode(members[name]!, source: name) } catch let error as DatasetError {
+                throw ArchiveError(path, member: name, error.message)
+            }
+        }
+        let labels = try array("labels.npy"), provenance = try array("provenance.npy")
+        try checkCounts(manifest, features: features, labels: labels, provenance: provenance, archive: path)
+        return (manifest, members, features, labels, provenance)
+    }
+
+    /// Checks the manifest's row and class counts against the arrays themselves.
+    private static func checkCounts(_ manifest: Manifest, features: NPY.Array, labels: NPY.Array, provenance: NPY.Array, archive path: String) throws {
+        guard features.shape == [manifest.rows, manifest.columns.count] else {
+            throw ArchiveError(path, member: featuresName, "shape \(describe(features.shape)) differs from the manifest's \(manifest.rows) x \(manifest.columns.count)")
+        }
+        for (name, array) in [("labels.npy", labels), ("provenance.npy", provenance)] where array.shape != [manifest.rows] {
+            throw ArchiveError(path, member: name, "shape \(describe(array.shape)) differs from the manifest's \(manifest.rows) rows")
+        }
+        let anomalies = labels.values.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
+        guard manifest.rowsPerClass["anomaly"] == anomalies, manifest.rowsPerClass["normal"] == manifest.rows - anomalies else {
+            throw ArchiveError(path, member: manifestName, "rows_per_class \(manifest.rowsPerClass) differs from labels.npy (\(anomalies) anomalies in \(manifest.rows) rows)")
+        }
     }
 
     /// A computation started on another thread whose result is collected later.

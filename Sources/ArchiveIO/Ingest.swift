@@ -35,19 +35,31 @@ public struct IngestRequest: Sendable {
     /// IDX and NPY: a second file of one label per row.
     public var labelsPath: String?
     public var csv = CSVOptions()
+    /// How far a compressed input may expand.
+    public var decompression = DecompressionLimits()
 
     public init(path: String) { self.path = path }
 }
 
 /// Reads one input file (plain, compressed, or an archive member) into a dataset.
 public enum Ingest {
-    /// - Throws: `DatasetError` or `ArchiveError` naming the file, member and line.
+    /// - Throws: `DatasetError` or `ArchiveError` naming the file, member and line; an
+    ///   infinite value (`inf`, or a number past float32's ±3.4e38) is an error too.
     public static func read(_ request: IngestRequest) throws -> Dataset {
+        let dataset = try readValues(request)
+        if let (row, column) = dataset.firstInfiniteValue() {
+            throw DatasetError(request.member.map { "\(request.path):\($0)" } ?? request.path, "row \(row + 1), column '\(dataset.columns[column].name)': the value is infinite "
+                + "('inf', or a number beyond float32's range of ±3.4e38); replace it, or list its text as a missing value")
+        }
+        return dataset
+    }
+
+    private static func readValues(_ request: IngestRequest) throws -> Dataset {
         if request.format == nil, InputFormat.infer(from: request.member ?? request.path) == nil,
            !ArchiveByteSource.isArchive(request.path) {
             throw DatasetError(request.path, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
         }
-        var source = try open(request.path, member: request.member)
+        var source = try open(request.path, member: request.member, limits: request.decompression)
         guard let format = request.format ?? InputFormat.infer(from: source.name) else {
             throw DatasetError(source.name, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
         }
@@ -66,7 +78,7 @@ public enum Ingest {
             let (shape, values) = try decodeArray(format, bytes: try source.readAll(), name: source.name)
             var labels: (values: [Float], positive: [Float])?
             if let labelsPath = request.labelsPath {
-                var labelSource = try open(labelsPath, member: nil)
+                var labelSource = try open(labelsPath, member: nil, limits: request.decompression)
                 let (_, labelValues) = try decodeArray(format, bytes: try labelSource.readAll(), name: labelSource.name)
                 let positive = try (request.positive.isEmpty ? ["1"] : request.positive).map { text -> Float in
                     guard let value = Float(text) else { throw DatasetError(labelsPath, "anomaly value '\(text)' is not a number") }
@@ -89,9 +101,9 @@ public enum Ingest {
     }
 
     /// A byte source for a plain file, a compressed file or an archive member.
-    public static func open(_ path: String, member: String?) throws -> any ByteSource {
+    public static func open(_ path: String, member: String?, limits: DecompressionLimits = DecompressionLimits()) throws -> any ByteSource {
         if member != nil || ArchiveByteSource.isArchive(path) || ArchiveByteSource.isCompressedFile(path) {
-            return try ArchiveByteSource(path: path, member: member)
+            return try ArchiveByteSource(path: path, member: member, limits: limits)
         }
         return try FileByteSource(path: path)
     }

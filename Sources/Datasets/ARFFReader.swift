@@ -1,6 +1,7 @@
 /// Reads ARFF and KEEL `.dat` files: `@relation`, `@attribute NAME TYPE` lines
 /// (`numeric`, `real`, `integer` — KEEL adds `[min, max]` — or a nominal `{a, b}`),
-/// optional KEEL `@inputs`/`@outputs`, then `@data` rows. `%` starts a comment.
+/// optional KEEL `@inputs`/`@outputs`, then `@data` rows, one per line. `%` starts a
+/// comment. Values may be quoted with `'` or `"` (see `ARFFTokenizer`).
 ///
 /// The label defaults to the last attribute with anomaly value `positive`, KEEL's
 /// convention for the minority class.
@@ -20,22 +21,25 @@ public enum ARFFReader {
         var kinds: [ColumnKind] = []
         var inData = false
         var converter: RowConverter?
-        try CSVTokenizer(delimiter: UInt8(ascii: ","), source: name).forEachRecord(in: &source) { fields, line in
+        let tokenizer = ARFFTokenizer(source: name)
+        var storage: [UInt8] = []
+        try tokenizer.forEachLine(in: &source) { bytes, line in
+            guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), bytes[first] != UInt8(ascii: "%") else { return }
             if let converter {
-                let first = fields.first.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: Swift.min($0.count, 1)), as: UTF8.self) }
-                if first == "%" { return }
+                guard bytes[first] != UInt8(ascii: "{") else {
+                    throw DatasetError(name, line: line, "sparse ARFF rows ({index value, ...}) are not supported; write the data dense")
+                }
+                let fields = try tokenizer.values(of: bytes, line: line, storage: &storage)
                 guard fields.count == names.count else {
                     throw DatasetError(name, line: line, "\(fields.count) values, \(names.count) attributes declared")
                 }
-                try converter.append(fields, line: line)
+                try fields.withUnsafeBufferPointer { try converter.append($0, line: line) }
                 return
             }
-            let text = fields.map { String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self) }
-                .joined(separator: ",").trimmingSpaces
-            if text.isEmpty || text.hasPrefix("%") { return }
+            let text = String(decoding: bytes, as: UTF8.self).trimmingSpaces
             let lowered = text.lowercased()
             if lowered.hasPrefix("@attribute") {
-                let (attribute, kind) = try parseAttribute(String(text.dropFirst("@attribute".count)), source: name, line: line)
+                let (attribute, kind) = try parseAttribute(String(text.dropFirst("@attribute".count)), tokenizer: tokenizer, line: line)
                 names.append(attribute)
                 kinds.append(kind)
             } else if lowered.hasPrefix("@data") {
@@ -62,7 +66,8 @@ public enum ARFFReader {
     }
 
     /// Parses the text after `@attribute`: a name (possibly quoted) and a type.
-    static func parseAttribute(_ text: String, source: String, line: Int) throws -> (String, ColumnKind) {
+    static func parseAttribute(_ text: String, tokenizer: ARFFTokenizer, line: Int) throws -> (String, ColumnKind) {
+        let source = tokenizer.source
         var rest = Substring(text.trimmingSpaces)
         let name: String
         if let quote = rest.first, quote == "'" || quote == "\"" {
@@ -80,8 +85,13 @@ public enum ARFFReader {
         guard !name.isEmpty, !type.isEmpty else { throw DatasetError(source, line: line, "expected '@attribute NAME TYPE'") }
         if type.hasPrefix("{") {
             guard type.hasSuffix("}") else { throw DatasetError(source, line: line, "nominal values of '\(name)' are not closed by }") }
-            let values = type.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
-                .map { String($0).trimmingSpaces.trimmingCharacters(in: "'\"") }
+            var storage: [UInt8] = []
+            let list = Array(type.dropFirst().dropLast().utf8)
+            let values = try list.withUnsafeBufferPointer { bytes in
+                try tokenizer.values(of: bytes, line: line, storage: &storage).map {
+                    String(decoding: UnsafeBufferPointer(start: $0.start, count: $0.count), as: UTF8.self)
+                }
+            }
             guard !values.contains("") else { throw DatasetError(source, line: line, "attribute '\(name)' has an empty nominal value") }
             return (name, .categorical(categories: values))
         }

@@ -20,17 +20,13 @@ public enum CSVWriter {
         return out
     }
 
-    /// Writes the CSV to a file (through a temporary file, renamed into place).
-    public static func write(_ data: Dataset, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        do {
-            try Data(encode(data).utf8).write(to: temporary)
-            guard rename(temporary.path, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw DatasetError(path, "cannot write: \(error.localizedDescription)")
-        }
+    /// Writes the CSV to a file (through a temporary file, renamed into place; a symbolic
+    /// link's target is written, the link stays) or to a device or pipe such as `/dev/stdout`.
+    /// - Parameter inputs: files that must not be overwritten (the archive being exported).
+    /// - Throws: `DatasetError` naming the path: a folder, a missing folder, an input, a full disk.
+    public static func write(_ data: Dataset, to path: String, inputs: [String] = []) throws {
+        let target = try OutputPath.prepare(path, inputs: inputs, allowingStreams: true)
+        try OutputPath.write(Array(encode(data).utf8), to: target, named: path)
     }
 
     static func format(_ value: Float, _ column: Column) -> String {
@@ -40,7 +36,10 @@ public enum CSVWriter {
             let index = Int(value)
             return index >= 0 && index < categories.count ? quote(categories[index]) : ""
         case .numeric(let integer):
-            if integer || (value == value.rounded() && abs(value) < 1e15) { return String(Int64(value.rounded())) }
+            // Whole numbers print as integers while Int64 holds them; beyond (or infinite)
+            // as floats ("1e+20"), never a wrapped integer.
+            let whole = value.rounded()
+            if (integer || value == whole), whole.magnitude < 1e15 { return String(Int64(whole)) }
             return "\(value)"
         }
     }

@@ -96,3 +96,14 @@ public struct Dataset: Equatable, Sendable {
         return subset
     }
 }
+
+extension Dataset {
+    /// The row and column of the first infinite value, or nil (missing values are NaN, not infinite).
+    public func firstInfiniteValue() -> (row: Int, column: Int)? {
+        let width = columns.count
+        return features.withUnsafeBufferPointer { values in
+            guard let index = values.firstIndex(where: { $0.isInfinite }), width > 0 else { return nil }
+            return (index / width, index % width)
+        }
+    }
+}

@@ -29,9 +29,10 @@ public enum IDXReader {
         guard rank >= 1, bytes.count >= 4 + 4 * rank else { throw DatasetError(source, "IDX header is truncated or has no dimensions") }
         let shape = (0..<rank).map { d in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * d + $1]) } }
         let start = 4 + 4 * rank
-        let count = shape.reduce(1, *)
-        guard bytes.count - start == count * width else {
-            throw DatasetError(source, "IDX data is \(bytes.count - start) bytes, dimensions \(describe(shape)) need \(count * width)")
+        let (count, dataBytes) = try ShapeArithmetic.sizes(of: shape, width: width, source: source, format: "IDX")
+        guard bytes.count - start == dataBytes else {
+            throw DatasetError(source, "IDX data is \(bytes.count - start) bytes, dimensions \(describe(shape)) need \(dataBytes)"
+                + (bytes.count - start < dataBytes ? " (truncated file)" : ""))
         }
         let type = bytes[2]
         let values = bytes.withUnsafeBytes { raw -> [Float] in
@@ -63,7 +64,12 @@ extension Dataset {
         let rows = shape.first ?? 0
         guard rows > 0 else { throw DatasetError(source, "no rows") }
         let rowShape = Swift.Array(shape.dropFirst())
-        let width = rowShape.reduce(1, *)
+        guard let width = ShapeArithmetic.product(rowShape), width > 0 else {
+            throw DatasetError(source, "dimensions \(describe(shape)) give rows of no values")
+        }
+        guard ShapeArithmetic.product(shape) == values.count else {
+            throw DatasetError(source, "dimensions \(describe(shape)) do not match the \(values.count) values")
+        }
         var labels = [UInt8](repeating: 0, count: rows)
         if let (values, positive) = labelValues {
             guard values.count == rows else { throw DatasetError(source, "\(values.count) labels for \(rows) rows") }

@@ -84,10 +84,10 @@ public enum NPY {
         public var dataOffset: Int
         /// Bytes of one element.
         public var width: Int
-        /// Elements in the array.
-        public var count: Int { shape.reduce(1, *) }
-        /// Bytes of data the shape and type call for.
-        public var dataBytes: Int { count * width }
+        /// Elements in the array (the product of the shape, checked not to overflow).
+        public var count: Int
+        /// Bytes of data the shape and type call for (checked not to overflow).
+        public var dataBytes: Int
         /// Whether the data are float32 in this machine's byte order: a `[Float]`'s bytes as they are.
         public var isNativeFloat32: Bool {
             #if _endian(little)
@@ -135,7 +135,8 @@ public enum NPY {
         guard let (width, _) = converter(for: descr) else {
             throw DatasetError(source, ".npy dtype \(descr) is not supported (float, int, uint or bool)")
         }
-        return Header(descr: descr, shape: shape, dataOffset: dataStart, width: width)
+        let (count, dataBytes) = try ShapeArithmetic.sizes(of: shape, width: width, source: source, format: ".npy")
+        return Header(descr: descr, shape: shape, dataOffset: dataStart, width: width, count: count, dataBytes: dataBytes)
     }
 
     /// Checks that `dataBytes` bytes follow the header, as its shape and type call for.

@@ -111,7 +111,9 @@ enum TrainingLoop {
         guard !order.isEmpty else { throw ModelError("\(name): no training rows") }
         var history = TrainingHistory()
         var best = Double.infinity, bestState: [String: Tensor]?, stale = 0
+        defer { model.setTraining(false) }
         for epoch in 0..<settings.epochs {
+            model.setTraining(true)
             rng.shuffle(&order)
             var total = 0.0, batches = 0
             for start in stride(from: 0, to: order.count, by: settings.batchSize) {
@@ -128,6 +130,7 @@ enum TrainingLoop {
                 validation.isEmpty ? nil : { try validate(validation) }
             }
             if let check {
+                model.setTraining(false)
                 let loss = try check()
                 history.validationLoss.append(loss)
                 if loss < best {

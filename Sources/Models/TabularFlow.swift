@@ -39,6 +39,7 @@ public final class TabularFlow: Generator, Module {
     public func namedParameters() -> [NamedVariable] { flow?.namedParameters() ?? [] }
     /// The ActNorm layers' "initialized" flags: saved, so that a loaded flow does not re-initialize on its first rows.
     public func namedBuffers() -> [NamedVariable] { flow?.namedBuffers() ?? [] }
+    public func setTraining(_ training: Bool) { flow?.setTraining(training) }
 
     /// Builds the flow for a schema (also used before loading saved weights).
     public func build(columns: [Column], using rng: inout SeededRNG) throws {
@@ -47,6 +48,7 @@ public final class TabularFlow: Generator, Module {
         groups = ColumnGroups(columns)
         flow = RealNVP(dimensions: columns.count, couplings: config.couplings, hidden: config.hidden,
                        conditions: config.conditional ? 2 : 0, actnorm: config.actnorm, using: &rng)
+        setTraining(false)
     }
 
     private func condition(_ labels: [UInt8]) -> Variable? {

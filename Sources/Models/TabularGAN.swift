@@ -50,6 +50,11 @@ public final class TabularGAN: Generator, Module {
 
     public func namedBuffers() -> [NamedVariable] { prefixed("discriminator", discriminator?.namedBuffers() ?? []) }
 
+    public func setTraining(_ training: Bool) {
+        generator?.setTraining(training)
+        discriminator?.setTraining(training)
+    }
+
     /// Builds both networks for a schema (also used before loading saved weights).
     public func build(columns: [Column], using rng: inout SeededRNG) throws {
         guard config.noise >= 1, !config.hidden.isEmpty, config.hidden.allSatisfy({ $0 >= 1 }) else {
@@ -76,6 +81,7 @@ public final class TabularGAN: Generator, Module {
         critic.append(config.objective == .hinge ? SpectralLinear(inputs: width, outputs: 1, using: &rng)
                       : Linear(inputs: width, outputs: 1, initialization: .xavier, using: &rng))
         discriminator = Sequential(critic)
+        setTraining(false)
     }
 
     private func condition(_ labels: [UInt8]) -> Tensor? {

@@ -51,7 +51,10 @@ public final class TabularVAE: Generator, Module {
                                          conditions: config.conditional ? 2 : 0, using: &rng)
         let (widths, isGroup) = groups.runs
         logVariances = zip(widths, isGroup).filter { !$0.1 }.map { Variable(Tensor.zeros([$0.0]), requiresGradient: true) }
+        setTraining(false)
     }
+
+    public func setTraining(_ training: Bool) { network?.setTraining(training) }
 
     private func condition(_ labels: [UInt8]) -> Variable? {
         config.conditional ? Variable(classCondition(labels)) : nil

@@ -43,6 +43,11 @@ public final class VariationalAutoencoder: Module {
             + prefixed("logvar", logVarianceHead.namedParameters()) + prefixed("decoder", decoder.namedParameters())
     }
 
+    public func setTraining(_ training: Bool) {
+        encoder.setTraining(training)
+        decoder.setTraining(training)
+    }
+
     /// The posterior's mean and log-variance, `[batch, latent]` each.
     public func encode(_ x: Variable, condition: Variable? = nil) throws -> (mean: Variable, logVariance: Variable) {
         let input = try condition.map { try Variable.concatColumns([x, $0]) } ?? x

@@ -1,9 +1,10 @@
 import Foundation
+import TensorCore
 
 /// What a stage's cache key is made of (a contract: DESIGN.md, "Caching").
 public enum CacheKey {
-    /// The canonical JSON that a stage's key is the SHA-256 of: the tool version, the
-    /// stage type and its implementation version, the parameters (defaults filled in),
+    /// The canonical JSON that a stage's key is the SHA-256 of: the tool version, the BLAS
+    /// library, version and kernel (results differ between kernels), the stage type and its implementation version, the parameters (defaults filled in),
     /// the seed, the content digests of its inputs and of the files it reads (and, for a
     /// stage that gathers matrix variants, the pipeline's name and each input's variant). No
     /// paths, no times.
@@ -25,7 +26,7 @@ public enum CacheKey {
             files.append((URL(fileURLWithPath: path).lastPathComponent, .string(StageCache.sha256(data))))
         }
         var members: [(key: String, value: JSONValue)] = [
-            ("anomsynth", .string(AnomSynthVersion.current)), ("type", .string(stage.implementation.type)),
+            ("anomsynth", .string(AnomSynthVersion.current)), ("blas", .string(BLASRuntime.provenance.identity)), ("type", .string(stage.implementation.type)),
             ("version", .number(Double(stage.implementation.version))), ("params", stage.params),
             ("seed", .string(String(stage.seed))), ("inputs", .object(inputs)), ("files", .object(files)),
         ]

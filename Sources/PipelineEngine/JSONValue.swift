@@ -115,9 +115,18 @@ public struct JSONSyntaxError: Error, CustomStringConvertible, Equatable {
 }
 
 /// A JSON parser that records where every value starts (JSON path → line:column).
+///
+/// Stricter than RFC 8259 where a pipeline file would otherwise be misread: a key given
+/// twice in one object is an error (not "the last one wins"), and arrays and objects
+/// nest at most ``maximumDepth`` levels (a deeper document is refused before it can
+/// exhaust the stack).
 public struct JSONParser {
+    /// Levels of arrays and objects a document may nest; pipelines need fewer than ten.
+    public static let maximumDepth = 64
+
     private let bytes: [UInt8]
     private let source: String
+    private var depth = 0
     private var index = 0
     private var line = 1
     private var lineStart = 0
@@ -162,8 +171,13 @@ public struct JSONParser {
         positions[path] = (line, index - lineStart + 1)
         guard index < bytes.count else { throw error("unexpected end of file, expected a value") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(path: path)
-        case UInt8(ascii: "["): return try parseArray(path: path)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < Self.maximumDepth else {
+                throw error("arrays and objects nest deeper than \(Self.maximumDepth) levels; a pipeline needs far fewer")
+            }
+            depth += 1
+            defer { depth -= 1 }
+            return bytes[index] == UInt8(ascii: "{") ? try parseObject(path: path) : try parseArray(path: path)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
@@ -269,14 +283,21 @@ public struct JSONParser {
             index += 1
             return .object(members)
         }
+        var seen: Set<String> = []
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw error(index < bytes.count && bytes[index] == UInt8(ascii: "}") ? "trailing comma before '}'" : "expected a quoted key")
             }
+            let keyStart = (line: line, column: index - lineStart + 1)
             let key = try parseString()
+            guard seen.insert(key).inserted else {
+                let first = positions[JSONPath.appending(key, to: path)].map { " (first at line \($0.line), column \($0.column))" } ?? ""
+                throw JSONSyntaxError(source: source, line: keyStart.line, column: keyStart.column,
+                                      message: "the key \"\(JSONPath.shortened(key))\" appears twice in \(path)\(first); give it once")
+            }
             skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(key)\"") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(JSONPath.shortened(key))\"") }
             index += 1
             skipSpace()
             members.append((key, try parseValue(path: JSONPath.appending(key, to: path))))
@@ -284,15 +305,27 @@ public struct JSONParser {
             guard index < bytes.count else { throw error("unexpected end of file, expected ',' or '}'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            throw error("expected ',' or '}' after the value of \"\(key)\"")
+            throw error("expected ',' or '}' after the value of \"\(JSONPath.shortened(key))\"")
         }
     }
 }
 
 /// JSON paths in messages: `$.stages[2].params.latent_dim`.
 public enum JSONPath {
+    /// Characters of a key shown in a message; a longer key is cut, with its length.
+    public static let shownKeyLength = 64
+
     public static func appending(_ key: String, to path: String) -> String {
-        let plain = key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !key.isEmpty
-        return plain ? "\(path).\(key)" : "\(path)[\(JSONValue.quoted(key))]"
+        let plain = !key.isEmpty && key.utf8.count <= shownKeyLength
+            && key.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" }
+        return plain ? "\(path).\(key)" : "\(path)[\(JSONValue.quoted(shortened(key)))]"
+    }
+
+    /// The key as shown in a message: cut to `shownKeyLength` characters, with its length, when longer.
+    public static func shortened(_ key: String) -> String {
+        guard key.unicodeScalars.count > shownKeyLength else { return key }
+        var head = String.UnicodeScalarView()
+        head.append(contentsOf: key.unicodeScalars.prefix(shownKeyLength))
+        return String(head) + "… (\(key.unicodeScalars.count) characters)"
     }
 }

@@ -6,6 +6,18 @@ public struct PipelineIssue: Equatable, CustomStringConvertible, Sendable {
     public let column: Int?
     public let message: String
 
+    /// Characters of a message kept; the rest (a hostile value quoted in it) is cut.
+    public static let maximumMessageLength = 2_000
+
+    public init(file: String, path: String, line: Int?, column: Int?, message: String) {
+        self.file = file
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message.count > Self.maximumMessageLength
+            ? String(message.prefix(Self.maximumMessageLength)) + "… (\(message.count) characters in all)" : message
+    }
+
     public var description: String {
         let place = line.map { "\(file):\($0):\(column ?? 1)" } ?? file
         return "\(place): \(path): \(message)"
@@ -31,7 +43,11 @@ func closest(to word: String, in candidates: [String]) -> String? {
         }
         return previous[b.count]
     }
-    let scored = candidates.map { ($0, distance(Array(word.lowercased()), Array($0.lowercased()))) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return nil }
+    // The distance is at least the difference in length: candidates farther than the
+    // cut-off are skipped unscored (a hostile 2-million-character key costs nothing).
+    let length = word.count, cutoff = max(2, length / 3)
+    let near = candidates.filter { abs($0.count - length) <= cutoff }
+    let scored = near.map { ($0, distance(Array(word.lowercased()), Array($0.lowercased()))) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= cutoff else { return nil }
     return best.0
 }

@@ -139,7 +139,7 @@ struct Validator {
     mutating func checkKeys(_ object: [(key: String, value: JSONValue)], allowed: [String], at path: String, what: String) {
         for (key, _) in object where !allowed.contains(key) {
             let hint = closest(to: key, in: allowed).map { "; did you mean '\($0)'?" } ?? "; expected one of \(allowed.joined(separator: ", "))"
-            report(JSONPath.appending(key, to: path), "unknown \(what) '\(key)'\(hint)")
+            report(JSONPath.appending(key, to: path), "unknown \(what) '\(JSONPath.shortened(key))'\(hint)")
         }
     }
 

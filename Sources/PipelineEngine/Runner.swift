@@ -80,7 +80,6 @@ public final class Runner: @unchecked Sendable {
         for stage in stages {
             for (output, html) in [("report_html", true), ("report_md", false)] {
                 guard let path = stage.outputs[output], let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-                try? FileManager.default.removeItem(atPath: path)  // a link into the cache: never write through it
                 try? StagePlaceholder.fill(text, stages: rows, html: html).write(toFile: path, atomically: true, encoding: .utf8)
             }
         }
@@ -154,7 +153,8 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    /// Links (or copies) a stage's outputs into `<out>/<pipeline>/<stage>/`.
+    /// Copies a stage's outputs into `<out>/<pipeline>/<stage>/`: copies, not links, so a
+    /// user who edits a published file changes that file only, never the cache entry.
     private func publish(_ stage: Pipeline.Stage, record: StageCache.Record) throws -> [String: String] {
         let folder = options.outputRoot.appendingPathComponent("\(pipeline.name)/\(stage.id)")
         try? FileManager.default.removeItem(at: folder)
@@ -162,7 +162,7 @@ public final class Runner: @unchecked Sendable {
         var paths: [String: String] = [:]
         for (output, file) in record.outputs {
             let source = cache.entry(record.key).appendingPathComponent(file), target = folder.appendingPathComponent(file)
-            if link(source.path, target.path) != 0 { try FileManager.default.copyItem(at: source, to: target) }
+            try FileCopy.copy(source.path, to: target.path)
             paths[output] = target.path
         }
         return paths

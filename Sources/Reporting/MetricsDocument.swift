@@ -12,13 +12,18 @@ public struct MetricsDocument: Codable, Equatable, Sendable {
     public var comparisons: [Comparison]
     public var gates: [GateOutcome]
     public var warnings: [String]
+    /// What computed the results (tool version, BLAS library and kernel), so that two
+    /// documents can be compared knowingly; absent in documents from before it existed.
+    public var provenance: Provenance?
 
-    public init(pipeline: String, results: [MetricsResult], comparisons: [Comparison] = [], gates: [GateOutcome] = [], warnings: [String] = []) {
+    public init(pipeline: String, results: [MetricsResult], comparisons: [Comparison] = [], gates: [GateOutcome] = [],
+                warnings: [String] = [], provenance: Provenance? = nil) {
         self.pipeline = pipeline
         self.results = results
         self.comparisons = comparisons
         self.gates = gates
         self.warnings = warnings
+        self.provenance = provenance
     }
 
     /// Whether every gate passed.
@@ -42,6 +47,19 @@ public struct MetricsDocument: Codable, Equatable, Sendable {
         } catch {
             throw ReportError("\(path): not a metrics.json (\(error))")
         }
+    }
+}
+
+/// What computed a `metrics.json`: results are byte-identical between documents whose
+/// provenance is equal and whose BLAS kernel is pinned.
+public struct Provenance: Codable, Equatable, Sendable {
+    /// AnomSynth's version.
+    public var anomsynth: String
+    public var blas: BLASProvenance
+
+    public init(anomsynth: String, blas: BLASProvenance) {
+        self.anomsynth = anomsynth
+        self.blas = blas
     }
 }
 

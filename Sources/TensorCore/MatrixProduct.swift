@@ -1,6 +1,7 @@
 import CBLAS
 
-/// Matrix products through OpenBLAS's `cblas_sgemm`: the only file that touches CBLAS.
+/// Matrix products through OpenBLAS's `cblas_sgemm`: the only file that runs BLAS routines
+/// (`BLASRuntime` reads which kernel OpenBLAS chose).
 ///
 /// OpenBLAS itself always runs single-threaded: on a busy two-core machine its
 /// threaded small products can be many times slower. Large products are split

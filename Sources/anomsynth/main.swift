@@ -1,5 +1,6 @@
 import AnomSynthCLI
 import CMallocTuning
 
+KernelPin.apply()
 anomsynth_tune_malloc()
-AnomSynthCommand.main()
+AnomSynthCommand.runAndExit()

@@ -56,14 +56,7 @@ final class PipelineCommandsTests: XCTestCase {
         }
     }
 
-    /// The built executable, when `swift build` made it (it does before `swift test`).
-    private func executable() throws -> URL {
-        for configuration in ["debug", "release"] {
-            let url = repositoryRoot.appendingPathComponent(".build/\(configuration)/anomsynth")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw XCTSkip("no built anomsynth executable")
-    }
+    private func executable() throws -> URL { try anomsynthExecutable() }
 
     func test_runJSON_printsTheSummaryContract() throws {
         let result = try runProcess(try executable(), ["run", folder.appendingPathComponent("p.json").path, "--json"] + common)

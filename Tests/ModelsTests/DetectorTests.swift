@@ -285,20 +285,29 @@ final class NeuralDetectorTests: XCTestCase {
         flow.training = small
         var gan = TabularGAN.Config()
         gan.training = small
+        var spectral = gan
+        spectral.objective = .hinge  // the spectral norm's power iteration must not run while scoring
         let detectors: [any Detector] = [
             NeuralClassifier(config: classifier), AutoencoderDetector(config: ae), try GenerativeDetector(model: TabularVAE(config: vae)),
             try GenerativeDetector(model: TabularFlow(config: flow)), try GenerativeDetector(model: TabularGAN(config: gan)),
+            try GenerativeDetector(model: TabularGAN(config: spectral)),
             IsolationForest(trees: 10, sampleSize: 32), KNearestNeighbourDetector(k: 3),
         ]
         let folder = try temporaryDirectory()
-        for detector in detectors {
+        for (index, detector) in detectors.enumerated() {
             let history = try detector.fit(train, using: &rng)
-            let path = folder.appendingPathComponent("\(detector.kind).safetensors").path
-            try DetectorStore.save(detector, columns: train.columns, history: history, metadata: ["name": "x"],
-                                   extras: ["validation_scores": try Tensor(shape: [2], scalars: [1, 2])], to: path)
+            let path = folder.appendingPathComponent("\(index)-\(detector.kind).safetensors").path
+            let extras = ["validation_scores": try Tensor(shape: [2], scalars: [1, 2])]
+            try DetectorStore.save(detector, columns: train.columns, history: history, metadata: ["name": "x"], extras: extras, to: path)
             let loaded = try DetectorStore.load(path)
             XCTAssertEqual(loaded.detector.kind, detector.kind)
-            XCTAssertEqual(try loaded.detector.score(test), try detector.score(test), detector.kind)
+            let scores = try loaded.detector.score(test)
+            XCTAssertEqual(scores, try detector.score(test), detector.kind)
+            // Scoring is evaluation: twice gives the same scores and leaves the model as it was.
+            XCTAssertEqual(try loaded.detector.score(test), scores, detector.kind)
+            let again = path + ".again"
+            try DetectorStore.save(loaded.detector, columns: train.columns, history: history, metadata: ["name": "x"], extras: extras, to: again)
+            XCTAssertEqual(FileManager.default.contents(atPath: again), FileManager.default.contents(atPath: path), "\(detector.kind) changed by scoring")
             XCTAssertEqual(loaded.history, history)
             XCTAssertEqual(loaded.metadata["name"], "x")
             XCTAssertEqual(loaded.extras["validation_scores"]?.scalars, [1, 2])

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// The repository's root folder, found from this file's location.
 public let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -22,10 +23,16 @@ public func python(with modules: [String]) -> URL? {
 }
 
 /// Runs a program to completion and returns its exit status and combined output.
-public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
+/// - Parameter environment: variables set (or, with nil, removed) on top of this process's.
+public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String?] = [:]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        var variables = ProcessInfo.processInfo.environment
+        for (name, value) in environment { variables[name] = value }
+        process.environment = variables
+    }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
@@ -33,6 +40,15 @@ public func runProcess(_ executable: URL, _ arguments: [String]) throws -> (stat
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The `anomsynth` executable that `swift build` made (it does before `swift test`); skips the test without one.
+public func anomsynthExecutable() throws -> URL {
+    for configuration in ["debug", "release"] {
+        let url = repositoryRoot.appendingPathComponent(".build/\(configuration)/anomsynth")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    throw XCTSkip("no built anomsynth executable")
 }
 
 /// A fresh temporary folder, removed when the test case ends.

@@ -35,6 +35,7 @@ public final class AutoencoderDetector: Detector, Module {
     public init(config: Config) { self.config = config }
 
     public func namedParameters() -> [NamedVariable] { network?.namedParameters() ?? [] }
+    public func setTraining(_ training: Bool) { network?.setTraining(training) }
 
     /// Builds the network for `inputs` columns (also used before loading saved weights).
     public func build(inputs: Int, using rng: inout SeededRNG) throws {
@@ -44,6 +45,7 @@ public final class AutoencoderDetector: Detector, Module {
         let encoder = perceptronLayers([inputs] + config.hidden + [config.bottleneck], using: &rng)
         let decoder = perceptronLayers([config.bottleneck] + config.hidden.reversed() + [inputs], using: &rng)
         network = Sequential(encoder + decoder)  // a linear code between ReLU layers
+        setTraining(false)
     }
 
     /// Each row's mean squared reconstruction error, `[rows]`.

@@ -36,11 +36,13 @@ public final class NeuralClassifier: Detector, Module {
     public init(config: Config) { self.config = config }
 
     public func namedParameters() -> [NamedVariable] { network?.namedParameters() ?? [] }
+    public func setTraining(_ training: Bool) { network?.setTraining(training) }
 
     /// Builds the network for `inputs` columns (also used before loading saved weights).
     public func build(inputs: Int, using rng: inout SeededRNG) throws {
         guard inputs >= 1, config.hidden.allSatisfy({ $0 >= 1 }) else { throw ModelError("\(kind): hidden sizes and inputs must be at least 1") }
         network = Sequential(perceptronLayers([inputs] + config.hidden + [1], using: &rng))
+        setTraining(false)
     }
 
     /// The loss weight of a row by its class and origin.

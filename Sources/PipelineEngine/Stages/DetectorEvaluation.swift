@@ -120,7 +120,8 @@ struct DetectorEvaluation {
             try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
         }
         return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(),
-                               gates: Gates.check(gates, results: results), warnings: warnings)
+                               gates: Gates.check(gates, results: results), warnings: warnings,
+                               provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: BLASRuntime.provenance))
     }
 
     private func chooseThreshold(_ saved: DetectorStore.Saved, rule: String, contamination: Double, stage: String) throws -> (Float, String) {

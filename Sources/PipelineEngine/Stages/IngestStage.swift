@@ -22,6 +22,10 @@ public enum IngestStage: StageImplementation {
         ParameterSpec("has_header", .boolean, default: .bool(true), "Whether the CSV's first row names the columns (else c0, c1, ...)."),
         ParameterSpec("missing_values", .strings, "Texts meaning missing (default: empty, ?, NA, NaN, nan, N/A, null)."),
         ParameterSpec("categorical", .strings, default: .array([]), "CSV columns to read as categorical."),
+        ParameterSpec("max_decompressed_bytes", .integer(minimum: 1, maximum: nil), default: .number(Double(DecompressionLimits().maximumBytes)),
+                      "A compressed input may expand to at most this many bytes (a decompression bomb stops there)."),
+        ParameterSpec("max_compression_ratio", .integer(minimum: 1, maximum: nil), default: .number(Double(DecompressionLimits().maximumRatio)),
+                      "A compressed input may expand at most this many times its size (checked past its first 256 MiB)."),
     ]
     public static let inputs: [InputSpec] = []
     public static let outputs = [OutputSpec("data", file: "data.tar.zst", "The dataset archive.")]
@@ -48,6 +52,9 @@ public enum IngestStage: StageImplementation {
         for column in params["categorical"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
             request.csv.columnTypes[column] = .categorical
         }
+        request.decompression = DecompressionLimits(
+            maximumBytes: params["max_decompressed_bytes"]?.integerValue ?? DecompressionLimits().maximumBytes,
+            maximumRatio: params["max_compression_ratio"]?.integerValue ?? DecompressionLimits().maximumRatio)
         let dataset = try Ingest.read(request)
         try DatasetArchive.write(dataset, to: context.output("data", of: self).path)
     }

@@ -1,0 +1,30 @@
+/// How far a compressed input may expand before it is refused as a decompression bomb.
+/// Both limits are checked while decompressing, so memory and time stay bounded.
+public struct DecompressionLimits: Equatable, Sendable {
+    /// Decompressed bytes of one input (default 4 GiB).
+    public var maximumBytes: Int
+    /// Decompressed bytes per byte of the compressed file, checked once more than
+    /// `ratioGrace` bytes came out (default 200; text data compresses 3–20 times).
+    public var maximumRatio: Int
+
+    /// Output below which the ratio is not checked: small files of repeated values compress very well.
+    public static let ratioGrace = 256 << 20
+
+    public init(maximumBytes: Int = 4 << 30, maximumRatio: Int = 200) {
+        self.maximumBytes = maximumBytes
+        self.maximumRatio = maximumRatio
+    }
+
+    /// Why `produced` decompressed bytes from a `compressed`-byte file are too many, or nil.
+    func excess(produced: Int, compressed: Int) -> String? {
+        if produced > maximumBytes {
+            return "decompresses to more than \(maximumBytes) bytes, the limit for one input (a decompression bomb?); "
+                + "raise it with --max-decompressed-bytes or the ingest parameter max_decompressed_bytes"
+        }
+        if produced > Self.ratioGrace, compressed > 0, produced / compressed > maximumRatio {
+            return "expands more than \(maximumRatio) times (\(compressed) bytes to more than \(produced)): a decompression bomb? "
+                + "Raise the limit with --max-compression-ratio or the ingest parameter max_compression_ratio"
+        }
+        return nil
+    }
+}
