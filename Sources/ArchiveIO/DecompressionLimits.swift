@@ -16,7 +16,7 @@ public struct DecompressionLimits: Equatable, Sendable {
     }
 
     /// Why `produced` decompressed bytes from a `compressed`-byte file are too many, or nil.
-    func excess(produced: Int, compressed: Int) -> String? {
+    public func excess(produced: Int, compressed: Int) -> String? {
         if produced > maximumBytes {
             return "decompresses to more than \(maximumBytes) bytes, the limit for one input (a decompression bomb?); "
                 + "raise it with --max-decompressed-bytes or the ingest parameter max_decompressed_bytes"

@@ -89,3 +89,68 @@ final class IngestTests: XCTestCase {
                        "amount,kind,label,source\n1.5,\"a, b\",0,real\n-2,c,1,real\n,c,0,real\n")
     }
 }
+
+/// Corrupt, hostile and oversized inputs: each is refused with an error naming the file,
+/// in bounded time and memory, or read exactly.
+final class HostileIngestTests: XCTestCase {
+    func test_everySingleBitFlipInAGzipFile_isAnErrorOrChangesNothing() throws {
+        let folder = try temporaryDirectory()
+        let original = fixture("tiny-images-idx3-ubyte.gz")
+        let expected = try Ingest.read(IngestRequest(path: original))
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: original)))
+        var refused = 0, accepted = 0
+        for offset in 10..<bytes.count {  // past the header (its flags and time may change harmlessly)
+            var corrupted = bytes
+            corrupted[offset] ^= 1 << UInt8(offset % 8)
+            let path = folder.appendingPathComponent("flip-\(offset)-idx3-ubyte.gz").path
+            try Data(corrupted).write(to: URL(fileURLWithPath: path))
+            let gzipAccepts = try runProcess(URL(fileURLWithPath: "/bin/gzip"), ["-t", path]).status == 0
+            do {
+                let read = try Ingest.read(IngestRequest(path: path))
+                XCTAssertEqual(read.features, expected.features, "a flip at byte \(offset) was read with changed values")
+                XCTAssertTrue(gzipAccepts, "a flip at byte \(offset) that `gzip -t` refuses was read")
+                accepted += 1
+            } catch {
+                XCTAssertTrue("\(error)".hasPrefix(path), "\(error)")
+                refused += 1
+            }
+        }
+        // Flips in the stored file name (the header's FNAME) change nothing; all others are caught.
+        XCTAssertGreaterThan(refused, (bytes.count - 10) * 3 / 4, "\(refused) refused, \(accepted) read unchanged")
+    }
+
+    func test_npyAndIDXHeaders_whoseSizesOverflow_areErrors_notCrashes() throws {
+        let folder = try temporaryDirectory().path
+        func npy(_ shape: String, _ descr: String = "<f4") -> [UInt8] {
+            var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
+            dict += String(repeating: " ", count: (64 - (10 + dict.utf8.count + 1) % 64) % 64) + "\n"
+            return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(dict.utf8.count & 0xFF), UInt8(dict.utf8.count >> 8)] + Array(dict.utf8)
+        }
+        let cases: [(String, [UInt8], String)] = [
+            ("overflow.npy", npy("(4611686018427387904, 4)"), "are too large"),
+            ("wide.npy", npy("(1, 4611686018427387904)", "|u1"), "(truncated file)"),
+            ("zero-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0], "give rows of no values"),
+            ("huge-idx3-ubyte", [0, 0, 0x0E, 3] + [UInt8](repeating: 0xFF, count: 12), "are too large"),
+        ]
+        for (name, bytes, expected) in cases {
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(folder)/\(name)"))
+            let message = errorMessage { try Ingest.read(IngestRequest(path: "\(folder)/\(name)")) }
+            XCTAssertTrue(message.hasPrefix("\(folder)/\(name)") && message.contains(expected), message)
+        }
+    }
+
+    func test_infiniteValues_areRefused_withTheirRowAndColumn() throws {
+        let folder = try temporaryDirectory().path
+        try "a,b\n1,2\n3,1e999\n".write(toFile: "\(folder)/inf.csv", atomically: true, encoding: .utf8)
+        XCTAssertEqual(errorMessage { try Ingest.read(IngestRequest(path: "\(folder)/inf.csv")) },
+                       "\(folder)/inf.csv: row 2, column 'b': the value is infinite ('inf', or a number beyond float32's range of ±3.4e38); "
+                       + "replace it, or list its text as a missing value")
+    }
+
+    func test_compressionRatio_isBounded_pastTheGrace() {
+        let limits = DecompressionLimits(maximumBytes: 1 << 40, maximumRatio: 200)
+        XCTAssertNil(limits.excess(produced: DecompressionLimits.ratioGrace, compressed: 1), "small outputs may compress well")
+        XCTAssertNil(limits.excess(produced: 1 << 30, compressed: 10 << 20), "a 100:1 text file is fine")
+        XCTAssertTrue(limits.excess(produced: 1 << 30, compressed: 1 << 20)?.contains("expands more than 200 times") == true)
+    }
+}

@@ -27,6 +27,33 @@ final class ARFFReaderTests: XCTestCase {
         XCTAssertEqual(data.features[2, 2], 2, "blue is the third declared colour")
     }
 
+    func test_quotedValues_withSpacesCommasAndEscapes_asWekaWritesThem() throws {
+        let text = """
+            @relation 'sky data'
+            @attribute 'sky' {'blue sky', "grey, low", clear}
+            @attribute note string
+            @attribute x numeric
+            @attribute class {normal, anomaly}
+            @data
+            'blue sky', 'it\\'s fine', 1.5, normal
+            "grey, low" , "a, b" ,2,anomaly
+            clear,plain,3,normal
+            """
+        var source = TrickleSource(text, name: "sky.arff")
+        let data = try ARFFReader.read(&source, positive: ["anomaly"])
+        XCTAssertEqual(data.columns[0].kind, .categorical(categories: ["blue sky", "grey, low", "clear"]))
+        XCTAssertEqual(data.rowCount, 3)
+        XCTAssertEqual((0..<3).map { data.features[$0, 0] }, [0, 1, 2])
+        guard case .categorical(let notes) = data.columns[1].kind else { return XCTFail("note is a string attribute") }
+        XCTAssertEqual(notes, ["it's fine", "a, b", "plain"], "quotes removed, escapes resolved, commas kept")
+        XCTAssertEqual(data.labels, [0, 1, 0])
+        var open = TrickleSource("@attribute a {x, y}\n@data\n'x, 1\n", name: "open.arff")
+        XCTAssertEqual(errorMessage { try ARFFReader.read(&open, labelColumn: "a", positive: ["x"]) },
+                       "open.arff:3: a value quoted with ' is not closed on its line")
+        var sparse = TrickleSource("@attribute a numeric\n@attribute c {p, q}\n@data\n{0 1, 1 p}\n", name: "sparse.arff")
+        XCTAssertTrue(errorMessage { try ARFFReader.read(&sparse, positive: ["p"]) }.contains("sparse ARFF rows"))
+    }
+
     func test_valueOutsideTheNominalList_andUnsupportedType_areClearErrors() {
         let bad = "@relation r\n@attribute c {a, b}\n@attribute class {positive, negative}\n@data\na, positive\nz, negative\n"
         var source = TrickleSource(bad, name: "bad.dat")

@@ -36,6 +36,6 @@ final class BinaryFormatTests: XCTestCase {
         XCTAssertEqual(errorMessage { try IDXReader.decode(wrong, source: "l.idx") },
                        "l.idx: not an IDX file: the magic number must start with two zero bytes")
         XCTAssertEqual(errorMessage { try IDXReader.decode(Array(labels.dropLast()), source: "l.idx") },
-                       "l.idx: IDX data is 5 bytes, dimensions [6] need 6")
+                       "l.idx: IDX data is 5 bytes, dimensions [6] need 6 (truncated file)")
     }
 }

@@ -23,6 +23,20 @@ final class JSONParserTests: XCTestCase {
         XCTAssertTrue(errorMessage { try JSONParser.parse(Array("{\"a\": \"open".utf8), source: "p.json") }.contains("unterminated string"))
     }
 
+    func test_hostileDocuments_deepNesting_duplicateKeys_longKeys_areBoundedErrors() throws {
+        let deep = String(repeating: "[", count: 50_000) + String(repeating: "]", count: 50_000)
+        XCTAssertEqual(errorMessage { try JSONParser.parse(Array(deep.utf8), source: "d.json") },
+                       "d.json:1:65: arrays and objects nest deeper than 64 levels; a pipeline needs far fewer")
+        let nested = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        XCTAssertNoThrow(try JSONParser.parse(Array(nested.utf8), source: "n.json"), "64 levels are allowed")
+        XCTAssertEqual(errorMessage { try JSONParser.parse(Array("{\"a\": 1,\n \"a\": 2}".utf8), source: "p.json") },
+                       "p.json:2:2: the key \"a\" appears twice in $ (first at line 1, column 7); give it once")
+        let key = String(repeating: "k", count: 200_000)
+        let message = errorMessage { try JSONParser.parse(Array("{\"\(key)\": 1, \"\(key)\": 2}".utf8), source: "p.json") }
+        XCTAssertLessThan(message.count, 300, "a long key is shortened in messages")
+        XCTAssertTrue(message.contains("(200000 characters)"), message)
+    }
+
     func test_canonicalForm_sortsKeysAndNormalizesNumbers() throws {
         let (value, _) = try JSONParser.parse(Array("{\"b\": 1.0, \"a\": [2e0, 0.5], \"c\": \"é\"}".utf8), source: "")
         XCTAssertEqual(value.canonical, "{\"a\":[2,0.5],\"b\":1,\"c\":\"é\"}")

@@ -2,6 +2,7 @@ import ArchiveIO
 import Datasets
 import Foundation
 @testable import PipelineEngine
+import TensorCore
 import TestSupport
 import XCTest
 
@@ -69,7 +70,17 @@ final class RunnerTests: XCTestCase {
         // A change here means every user's cache is invalidated: bump stage versions deliberately, not by accident.
         let pipeline = try PipelineLoader.load(pipelineFile)
         let material = try CacheKey.material(pipeline.stage("raw")!, of: pipeline) { _ in nil }
-        XCTAssertEqual(material, #"{"anomsynth":"0.1.0","files":{"kdd.dat":"\#(StageCache.sha256(try Data(contentsOf: folder.appendingPathComponent("kdd.dat"))))"},"inputs":{},"params":{"categorical":[],"delimiter":",","has_header":true,"path":"kdd.dat"},"seed":"9941345542212637076","type":"ingest","version":1}"#)
+        XCTAssertEqual(material, #"{"anomsynth":"0.1.0","blas":"\#(BLASRuntime.provenance.identity)","files":{"kdd.dat":"\#(StageCache.sha256(try Data(contentsOf: folder.appendingPathComponent("kdd.dat"))))"},"inputs":{},"params":{"categorical":[],"delimiter":",","has_header":true,"max_compression_ratio":200,"max_decompressed_bytes":4294967296,"path":"kdd.dat"},"seed":"9941345542212637076","type":"ingest","version":2}"#)
+    }
+
+    func test_publishedOutputs_areCopies_soEditingOneLeavesTheCacheIntact() throws {
+        _ = try runPipeline()
+        let published = folder.appendingPathComponent("runs/tiny/raw/data.tar.zst")
+        try Data("edited by the user".utf8).write(to: published)  // in place, as an editor might
+        let cache = StageCache(root: folder.appendingPathComponent("cache"))
+        for key in cache.keys() { XCTAssertNil(cache.verify(key), "cache entry \(key) is intact") }
+        XCTAssertEqual(try runPipeline()["raw"], .cached)
+        XCTAssertNoThrow(try DatasetArchive.read(published.path), "the run publishes a fresh copy")
     }
 
     func test_force_rerunsTheStageAndItsDependents() throws {
@@ -85,7 +96,6 @@ final class RunnerTests: XCTestCase {
         let file = cache.entry(key).appendingPathComponent("data.tar.zst")
         var bytes = try Data(contentsOf: file)
         bytes[bytes.count / 2] ^= 0xFF
-        try FileManager.default.removeItem(at: file)  // the published run folder holds a hard link: write a new file
         try bytes.write(to: file)
         XCTAssertNotNil(cache.verify(key))
         XCTAssertEqual(try runPipeline()["raw"], .ran)
