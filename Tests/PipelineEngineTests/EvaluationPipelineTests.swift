@@ -81,7 +81,9 @@ final class EvaluationPipelineTests: XCTestCase {
         let scores = try XCTUnwrap(detector.extras["validation_scores"]?.scalars)
         let labels = try XCTUnwrap(detector.extras["validation_labels"]?.scalars).map { UInt8($0) }
         let none = try XCTUnwrap(results.first { $0["variant"] as? String == "none" && $0["detector"] as? String == "mlp" })
-        XCTAssertEqual(none["threshold"] as? Double, Double(try XCTUnwrap(DetectionMetrics.bestF1Threshold(scores: scores, labels: labels, midpoint: true))))
+        // Equal up to the last digit JSON keeps of a double.
+        XCTAssertEqual(try XCTUnwrap(none["threshold"] as? Double),
+                       Double(try XCTUnwrap(DetectionMetrics.bestF1Threshold(scores: scores, labels: labels, midpoint: true))), accuracy: 1e-12)
         // The same detectors against other test rows (the training file): same thresholds, other metrics.
         let other = bestF1 + ["test.params.path=\(repositoryRoot.appendingPathComponent("data/yeast4-train.csv").path)"]
         let (_, second) = try run("benchmark.json", other, in: folder)
