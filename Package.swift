@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "anomsynth", targets: ["anomsynth"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        // The readers and the pipeline loader, for the fuzz targets in Fuzz/.
+        .library(name: "AnomSynthInputs", targets: ["Datasets", "ArchiveIO", "PipelineEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -13,9 +13,14 @@ public enum PipelineLoader {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw PipelineInvalid(issues: [PipelineIssue(file: file, path: "$", line: nil, column: nil, message: "cannot read the file")])
         }
+        return try load([UInt8](data), file: file, overrides: overrides)
+    }
+
+    /// Loads a pipeline from the bytes of `file` (paths in it are relative to its folder).
+    public static func load(_ data: [UInt8], file: String, overrides: [String] = []) throws -> Pipeline {
         let parsed: (value: JSONValue, positions: [String: (line: Int, column: Int)])
         do {
-            parsed = try JSONParser.parse([UInt8](data), source: file)
+            parsed = try JSONParser.parse(data, source: file)
         } catch let error as JSONSyntaxError {
             throw PipelineInvalid(issues: [PipelineIssue(file: file, path: "$", line: error.line, column: error.column,
                                                          message: "invalid JSON: \(error.message)")])
@@ -92,6 +97,9 @@ struct Validator {
 
     /// The documents a `matrix` expands to, each with its variant name (`scale=minmax,seed=2`);
     /// one unnamed document without a matrix.
+    /// Variants one matrix may make: a few thousand stages are a big experiment already.
+    static let maximumVariants = 1_000
+
     mutating func expandMatrix(_ document: JSONValue) -> [(assignments: [MatrixAssignment], document: JSONValue)] {
         guard let matrix = document["matrix"] else { return [([], document)] }
         guard let axes = matrix.objectValue, !axes.isEmpty else {
@@ -116,6 +124,10 @@ struct Validator {
                 continue
             }
             let label = isSeed ? "seed" : parts[parts.count - 1]
+            guard combinations.count * list.count <= Self.maximumVariants else {
+                report(path, "the matrix makes more than \(Self.maximumVariants) variants (\(combinations.count) x \(list.count) here); split the experiment into several pipelines")
+                return [([], document)]
+            }
             combinations = combinations.flatMap { combination in
                 list.map { value -> (name: [MatrixAssignment], document: JSONValue) in
                     let text = value.stringValue ?? value.canonical

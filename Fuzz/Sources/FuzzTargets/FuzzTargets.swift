@@ -1,0 +1,82 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import PipelineEngine
+
+/// What each fuzz target does with one input: read it as a user's file would be read.
+/// Errors are expected answers to bad input; only a crash, a hang or a leak is a finding.
+public enum FuzzTargets {
+    /// A CSV with a label column, through the reader's sequential and parallel paths.
+    public static func csv(_ bytes: [UInt8]) {
+        var options = CSVOptions()
+        options.threads = 2
+        options.blockBytes = 256  // small blocks: the parallel path runs on small inputs too
+        options.inferenceRows = 4
+        var source = MemoryByteSource(name: "fuzz.csv", bytes: bytes)
+        _ = try? CSVReader.read(&source, label: LabelSpec(column: "label", positive: ["1"], mayBeAbsent: true), options: options)
+        var plain = MemoryByteSource(name: "fuzz.csv", bytes: bytes)
+        _ = try? CSVReader.read(&plain, label: nil, options: CSVOptions())
+    }
+
+    /// An ARFF or KEEL file, label the last attribute.
+    public static func arff(_ bytes: [UInt8]) {
+        var source = MemoryByteSource(name: "fuzz.arff", bytes: bytes)
+        _ = try? ARFFReader.read(&source, positive: ["positive"], positiveMayBeAbsent: true)
+    }
+
+    /// A `.npy` array, then the dataset it makes.
+    public static func npy(_ bytes: [UInt8]) {
+        guard let array = try? NPY.decode(bytes, source: "fuzz.npy") else { return }
+        let shape = array.shape.count == 1 ? [array.shape[0], 1] : array.shape
+        _ = try? Dataset.numeric(shape: shape, values: array.values, labels: nil, source: "fuzz.npy")
+    }
+
+    /// An IDX array, then the dataset it makes.
+    public static func idx(_ bytes: [UInt8]) {
+        guard let array = try? IDXReader.decode(bytes, source: "fuzz.idx") else { return }
+        _ = try? Dataset.numeric(shape: array.shape, values: array.values, labels: nil, source: "fuzz.idx")
+    }
+
+    /// A pipeline file: parsed, overridden, matrix-expanded and validated.
+    public static func pipeline(_ bytes: [UInt8]) {
+        _ = try? PipelineLoader.load(bytes, file: "/nonexistent/fuzz.json", overrides: ["seed=3"])
+    }
+
+    /// A dataset archive (any compression libarchive detects), read and verified.
+    public static func archive(_ bytes: [UInt8]) {
+        let path = scratch.appendingPathComponent("fuzz.tar").path
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        _ = try? DatasetArchive.read(path, maximumMemberBytes: 64 << 20)
+    }
+
+    /// A folder of this process's own for files a target must write.
+    private static let scratch: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("anomsynth-fuzz-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+}
+
+extension FuzzTargets {
+    /// The input libFuzzer hands over, as an array.
+    public static func bytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
+        guard let data, size > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: size))
+    }
+}
+
+/// libFuzzer's driver (linked by `-sanitize=fuzzer`).
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runDriver(_ argc: UnsafeMutablePointer<Int32>,
+                       _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                       _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+extension FuzzTargets {
+    /// Runs libFuzzer with the process's arguments (its flags, corpus folders) on `callback`.
+    public static func drive(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+                             _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32 {
+        var count = argc
+        var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+        return runDriver(&count, &arguments, callback)
+    }
+}

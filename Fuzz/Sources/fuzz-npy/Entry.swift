@@ -1,0 +1,14 @@
+import FuzzTargets
+
+/// libFuzzer's entry point: called with each input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTargets.npy(FuzzTargets.bytes(data, size))
+    return 0
+}
+
+/// The process's entry (SwiftPM makes `main` an alias of it): libFuzzer's driver.
+@_cdecl("fuzz_npy_main")
+public func entry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    FuzzTargets.drive(argc, argv, testOneInput)
+}
