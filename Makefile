@@ -8,7 +8,9 @@ VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/anomsynth
 
-.PHONY: setup build test run bench schema clean
+FUZZ_SECONDS ?= 300
+
+.PHONY: setup build test run bench schema fuzz clean
 
 ## setup: install the Debian packages and the test venv, only what is missing
 setup:
@@ -27,13 +29,21 @@ build: setup
 	swift build -c release --product anomsynth
 
 ## test: the whole test suite (debug build; the executable too, for the tests that run it), then the
-## default pipeline from a release build with an empty cache (faults that only optimized code shows)
+## default pipeline from a release build with an empty cache (faults that only optimized code shows),
+## the golden pipeline's bytes from the release build, and every fuzz target for 10 seconds
 test: setup
 	swift build --build-tests
 	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing
 	swift build -c release --product anomsynth
 	rm -rf .build/release-smoke
 	$(RELEASE_BIN) run pipelines/default.json --out .build/release-smoke/runs --cache-dir .build/release-smoke/cache --quiet
+	$(RELEASE_BIN) run Tests/Fixtures/golden/pipeline.json --out .build/release-smoke/runs --cache-dir .build/release-smoke/cache --quiet
+	cd .build/release-smoke/runs/golden && sha256sum -c $(CURDIR)/Tests/Fixtures/golden/golden.sha256
+	scripts/fuzz.sh 10
+
+## fuzz: every fuzz target for FUZZ_SECONDS seconds each (default 300), keeping what it learns in .build-fuzz/corpus
+fuzz: setup
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## run: the main job: the default pipeline on the shipped yeast data (a second run comes from the cache)
 run: build

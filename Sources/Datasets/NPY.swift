@@ -112,7 +112,9 @@ public enum NPY {
         let major = bytes[6]
         let lengthBytes = major == 1 ? 2 : 4
         guard major >= 1, major <= 3, bytes.count >= 8 + lengthBytes else { throw DatasetError(source, ".npy version \(major) is not supported") }
-        return 8 + lengthBytes + (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        let length = 8 + lengthBytes + (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+        guard length >= preambleBytes else { throw DatasetError(source, ".npy header is empty (no dict after the magic string)") }
+        return length
     }
 
     /// Parses the header at the start of `bytes` (at least `headerLength` of them).

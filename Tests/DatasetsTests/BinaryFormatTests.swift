@@ -38,4 +38,10 @@ final class BinaryFormatTests: XCTestCase {
         XCTAssertEqual(errorMessage { try IDXReader.decode(Array(labels.dropLast()), source: "l.idx") },
                        "l.idx: IDX data is 5 bytes, dimensions [6] need 6 (truncated file)")
     }
+
+    func test_npyHeader_withAnEmptyDict_isAnError() {
+        // Found by the archive fuzz target: a length field of 0 made the header shorter than its preamble.
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, 0, 0] + [0, 0, 0, 0]
+        XCTAssertEqual(errorMessage { try NPY.decode(bytes, source: "e.npy") }, "e.npy: .npy header is empty (no dict after the magic string)")
+    }
 }
