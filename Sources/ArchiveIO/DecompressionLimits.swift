@@ -6,13 +6,14 @@ public struct DecompressionLimits: Equatable, Sendable {
     /// Decompressed bytes per byte of the compressed file, checked once more than
     /// `ratioGrace` bytes came out (default 200; text data compresses 3–20 times).
     public var maximumRatio: Int
+    /// Output below which the ratio is not checked (default 256 MiB): small files of
+    /// repeated values compress very well.
+    public var ratioGrace: Int
 
-    /// Output below which the ratio is not checked: small files of repeated values compress very well.
-    public static let ratioGrace = 256 << 20
-
-    public init(maximumBytes: Int = 4 << 30, maximumRatio: Int = 200) {
+    public init(maximumBytes: Int = 4 << 30, maximumRatio: Int = 200, ratioGrace: Int = 256 << 20) {
         self.maximumBytes = maximumBytes
         self.maximumRatio = maximumRatio
+        self.ratioGrace = ratioGrace
     }
 
     /// Why `produced` decompressed bytes from a `compressed`-byte file are too many, or nil.
@@ -21,7 +22,7 @@ public struct DecompressionLimits: Equatable, Sendable {
             return "decompresses to more than \(maximumBytes) bytes, the limit for one input (a decompression bomb?); "
                 + "raise it with --max-decompressed-bytes or the ingest parameter max_decompressed_bytes"
         }
-        if produced > Self.ratioGrace, compressed > 0, produced / compressed > maximumRatio {
+        if produced > ratioGrace, compressed > 0, produced / compressed > maximumRatio {
             return "expands more than \(maximumRatio) times (\(compressed) bytes to more than \(produced)): a decompression bomb? "
                 + "Raise the limit with --max-compression-ratio or the ingest parameter max_compression_ratio"
         }

@@ -147,9 +147,34 @@ final class HostileIngestTests: XCTestCase {
                        + "replace it, or list its text as a missing value")
     }
 
+    func test_decompressionBombs_stopEarly_withTheLimitToRaise() throws {
+        let folder = try temporaryDirectory().path
+        // The grace lowered from 256 MiB to 1 MiB keeps the files small; the rules are the same.
+        let limits = DecompressionLimits(maximumBytes: 4 << 30, maximumRatio: 200, ratioGrace: 1 << 20)
+        // A zip member of 16 MiB of zeros (16 KB on disk): refused from its declared size, before any is read.
+        let zip = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import zipfile
+            with zipfile.ZipFile('\(folder)/bomb.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+                z.writestr('data.csv', b'a\\n' + b'0\\n' * (8 << 20))
+            """])
+        XCTAssertEqual(zip.status, 0, zip.output)
+        var request = IngestRequest(path: "\(folder)/bomb.zip")
+        request.decompression = limits
+        let message = errorMessage { try Ingest.read(request) }
+        XCTAssertTrue(message.hasPrefix("\(folder)/bomb.zip: member 'data.csv': expands more than 200 times"), message)
+        // A .csv.zst streamed from a pipe (its frame does not state the size): stopped while streaming.
+        let zstd = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "yes 0 | head -c 64000000 | zstd -q -o '\(folder)/bomb.csv.zst'"])
+        XCTAssertEqual(zstd.status, 0, zstd.output)
+        request = IngestRequest(path: "\(folder)/bomb.csv.zst")
+        request.decompression = limits
+        XCTAssertTrue(errorMessage { try Ingest.read(request) }.contains("expands more than 200 times"))
+        request.decompression = DecompressionLimits(maximumBytes: 2 << 20, maximumRatio: 100_000)
+        XCTAssertTrue(errorMessage { try Ingest.read(request) }.contains("decompresses to more than 2097152 bytes"))
+    }
+
     func test_compressionRatio_isBounded_pastTheGrace() {
         let limits = DecompressionLimits(maximumBytes: 1 << 40, maximumRatio: 200)
-        XCTAssertNil(limits.excess(produced: DecompressionLimits.ratioGrace, compressed: 1), "small outputs may compress well")
+        XCTAssertNil(limits.excess(produced: limits.ratioGrace, compressed: 1), "small outputs may compress well")
         XCTAssertNil(limits.excess(produced: 1 << 30, compressed: 10 << 20), "a 100:1 text file is fine")
         XCTAssertTrue(limits.excess(produced: 1 << 30, compressed: 1 << 20)?.contains("expands more than 200 times") == true)
     }

@@ -37,6 +37,10 @@ final class GeneratorStoreTests: XCTestCase {
             let request = SampleRequest(count: 20, label: generator.kind == "gan" || generator.kind == "smote" ? 1 : nil)
             var a = SeededRNG(seed: 5), b = SeededRNG(seed: 5)
             XCTAssertEqual(try generator.sample(request, using: &a), try loaded.sample(request, using: &b), generator.kind)
+            // Sampling is evaluation: the model saved after it has the same bytes.
+            let again = path + ".again"
+            try GeneratorStore.save(loaded, columns: data.columns, history: history, to: again)
+            XCTAssertEqual(FileManager.default.contents(atPath: again), FileManager.default.contents(atPath: path), "\(generator.kind) changed by sampling")
         }
     }
 
