@@ -44,7 +44,14 @@ public enum DatasetArchive {
             let writer = try TarWriter(path: resolved, compression: compression)
             for name in (members.keys + [featuresName, manifestName]).sorted() {
                 switch name {
-                case manifestName: try writer.add(name, try canonicalJSON(manifest.result()))
+                case manifestName:
+                    let json: [UInt8]
+                    do { json = try canonicalJSON(manifest.result()) } catch let EncodingError.invalidValue(value, context) {
+                        let place = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+                        throw ArchiveError(path, "the data hold a value JSON cannot record (\(value) in the manifest's \(place)): "
+                                           + "infinite values cannot be written; replace them")
+                    }
+                    try writer.add(name, json)
                 case featuresName: try writer.add(name, parts: features)
                 default: try writer.add(name, members[name]!)
                 }
@@ -72,7 +79,7 @@ public enum DatasetArchive {
         var transform: Transform?
         if let bytes = members[transformName] {
             do { transform = try JSONDecoder().decode(Transform.self, from: Data(bytes)) } catch {
-                throw ArchiveError(path, member: transformName, "not a valid transform: \(error)")
+                throw ArchiveError(path, member: transformName, "not a valid transform: \(describeDecodingProblem(error))")
             }
         }
         return (dataset, transform)
@@ -105,7 +112,7 @@ public enum DatasetArchive {
         }
         let manifest: Manifest
         do { manifest = try JSONDecoder().decode(Manifest.self, from: Data(manifestBytes)) } catch {
-            throw ArchiveError(path, member: manifestName, "not a valid manifest: \(error)")
+            throw ArchiveError(path, member: manifestName, "not a valid manifest: \(describeDecodingProblem(error))")
         }
         guard manifest.format == Manifest.formatName, manifest.formatVersion <= Manifest.currentVersion else {
             throw ArchiveError(path, member: manifestName, "format \(manifest.format) version \(manifest.formatVersion) is not supported")

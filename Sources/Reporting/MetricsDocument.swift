@@ -1,3 +1,4 @@
+import Datasets
 import Evaluation
 import Foundation
 import TensorCore
@@ -45,7 +46,7 @@ public struct MetricsDocument: Codable, Equatable, Sendable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw ReportError("\(path): missing '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
         } catch {
-            throw ReportError("\(path): not a metrics.json (\(error))")
+            throw ReportError("\(path): not a metrics.json (\(describeDecodingProblem(error)))")
         }
     }
 }

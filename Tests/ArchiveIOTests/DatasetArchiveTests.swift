@@ -145,6 +145,33 @@ final class DatasetArchiveTests: XCTestCase {
         XCTAssertTrue(errorMessage { try DatasetArchive.read("\(folder)/missing.tar") }.contains("not a valid manifest"))
     }
 
+    func test_infiniteValues_andABadManifest_areClearErrors_notSwiftDebugText() throws {
+        let folder = try temporaryDirectory().path
+        var data = try sample()
+        var features = data.features
+        features[0, 1] = .infinity
+        data = try Dataset(features: features, columns: data.columns, labels: data.labels)
+        let message = errorMessage { try DatasetArchive.write(data, to: "\(folder)/inf.tar.zst") }
+        XCTAssertTrue(message.hasPrefix("\(folder)/inf.tar.zst: the data hold a value JSON cannot record (inf in the manifest's statistics.1.max)"), message)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/inf.tar.zst"))
+        try DatasetArchive.write(try sample(), to: "\(folder)/d.tar", compression: .none)
+        _ = try runPython("""
+            import io, json, tarfile
+            with tarfile.open('\(folder)/d.tar') as t:
+                members = [(m, t.extractfile(m).read()) for m in t.getmembers()]
+            with tarfile.open('\(folder)/bad.tar', 'w') as out:
+                for m, data in members:
+                    if m.name == 'manifest.json':
+                        manifest = json.loads(data)
+                        manifest['rows'] = 'many'
+                        data = json.dumps(manifest).encode()
+                        m.size = len(data)
+                    out.addfile(m, io.BytesIO(data))
+            """)
+        XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/bad.tar") },
+                       "\(folder)/bad.tar: member 'manifest.json': not a valid manifest: expected Int at rows")
+    }
+
     func test_compressionBomb_inASingleCompressedFile_stopsAtTheBound() throws {
         let folder = try temporaryDirectory().path
         _ = try runPython("import gzip; open('\(folder)/zeros.csv.gz', 'wb').write(gzip.compress(b'a\\n' + b'0\\n' * (4 << 20)))")
