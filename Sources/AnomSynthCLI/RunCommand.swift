@@ -27,6 +27,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress lines.")
     var quiet = false
 
+    @Option(help: "Where stages run: local (in this process) or process (each stage in its own `anomsynth exec-stage` process, as a scheduler would run it).")
+    var executor: ExecutorKind = .local
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
     }
@@ -41,6 +44,10 @@ struct RunCommand: ParsableCommand {
         var runOptions = RunOptions(outputRoot: options.outputRoot, cacheRoot: options.cacheRoot, reporter: ProgressReporter(quiet: quiet || json))
         runOptions.force = Set(forced)
         runOptions.jobs = jobs
+        if executor == .process {
+            let jobs = options.cacheRoot.appendingPathComponent("jobs")
+            runOptions.executor = ProcessExecutor(executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), folder: jobs)
+        }
         let summary = Runner(pipeline: loaded, options: runOptions).run()
         if json {
             let encoder = JSONEncoder()
@@ -76,4 +83,9 @@ enum Interrupt {
         source.resume()
         return source
     }
+}
+
+/// `run --executor`.
+enum ExecutorKind: String, ExpressibleByArgument, CaseIterable {
+    case local, process
 }

@@ -17,6 +17,8 @@ public struct RunOptions {
     /// Stages run at once when independent.
     public var jobs = 1
     public var reporter: ProgressReporter
+    /// Where the stages that are not cached run.
+    public var executor: any StageExecutor = InProcessExecutor()
 
     public init(outputRoot: URL, cacheRoot: URL, reporter: ProgressReporter) {
         self.outputRoot = outputRoot
@@ -105,23 +107,14 @@ public final class Runner: @unchecked Sendable {
             let material = try keyMaterial(stage)
             let key = StageCache.sha256(material)
             outcome.key = key
-            let (record, ran) = try cache.withLock(key) { () -> (StageCache.Record, Bool) in
-                if !force, let record = cache.lookup(key, corrupt: { options.reporter.warning("\($0); recomputing") }) {
-                    return (record, false)
-                }
+            let record: StageCache.Record, ran: Bool
+            if !force, let cached = cache.lookup(key, corrupt: { options.reporter.warning("\($0); recomputing") }) {
+                (record, ran) = (cached, false)
+            } else {
                 options.reporter.stageStarted(stage.id)
-                let folder = try cache.temporaryFolder()
-                defer { try? FileManager.default.removeItem(at: folder) }
-                var context = StageContext(stageID: stage.id, params: stage.params, seed: stage.seed,
-                                           inputs: inputFiles(stage), outputDirectory: folder, pipelineDirectory: pipeline.directory,
-                                           progress: { [reporter = options.reporter, id = stage.id] in reporter.progress(id, $0) })
-                context.pipelineName = pipeline.name
-                context.origins = stage.inputs.mapValues { references in
-                    references.map { InputOrigin(stage: $0.stage, output: $0.output, assignments: pipeline.stage($0.stage)?.assignments ?? []) }
-                }
-                try stage.implementation.run(context)
-                if force { try? FileManager.default.removeItem(at: cache.entry(key)) }
-                return (try cache.commit(folder, key: key, stageID: stage.id, implementation: stage.implementation, keyMaterial: material), true)
+                let job = job(stage, key: key, material: material, force: force)
+                record = try options.executor.execute(job) { [reporter = options.reporter, id = stage.id] in reporter.progress(id, $0) }
+                ran = true
             }
             lock.withLock { records[stage.id] = record }
             outcome.outputs = try publish(stage, record: record)
@@ -143,14 +136,21 @@ public final class Runner: @unchecked Sendable {
         }
     }
 
-    private func inputFiles(_ stage: Pipeline.Stage) -> [String: [URL]] {
-        stage.inputs.mapValues { references in
-            references.compactMap { reference in
-                lock.withLock { records[reference.stage] }.flatMap { record in
-                    record.outputs[reference.output].map { cache.entry(record.key).appendingPathComponent($0) }
-                }
+    /// The job that runs `stage`: its inputs are the cache files of the records so far.
+    private func job(_ stage: Pipeline.Stage, key: String, material: String, force: Bool) -> StageJob {
+        let inputs = stage.inputs.mapValues { references in
+            references.compactMap { reference -> StageJob.Input? in
+                guard let record = lock.withLock({ records[reference.stage] }), let file = record.outputs[reference.output],
+                      let digest = record.files[file]?.sha256 else { return nil }
+                let assignments = pipeline.stage(reference.stage)?.assignments ?? []
+                return StageJob.Input(path: cache.entry(record.key).appendingPathComponent(file).path, sha256: digest,
+                                      stage: reference.stage, output: reference.output, assignments: assignments.map { [$0.key, $0.value] })
             }
         }
+        return StageJob(pipelineName: pipeline.name, pipelineDirectory: pipeline.directory.path, stageID: stage.id,
+                        type: stage.implementation.type, version: stage.implementation.version, params: stage.params.canonical,
+                        seed: String(stage.seed), inputs: inputs, key: key, keyMaterial: material,
+                        cacheRoot: cache.root.standardizedFileURL.path, force: force)
     }
 
     /// Copies a stage's outputs into `<out>/<pipeline>/<stage>/`: copies, not links, so a
