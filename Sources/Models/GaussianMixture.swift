@@ -109,8 +109,12 @@ public final class GaussianMixture: Generator {
         return try draw(request.count, varianceScale: Double(request.temperature * request.temperature), using: &rng)
     }
 
+    public func exportState() throws -> (config: String, tensors: [String: Tensor]) {
+        (try settingsJSON(["components": String(components), "iterations": String(iterations)]), try learnedState())
+    }
+
     /// The fitted parameters as tensors (for saving).
-    public func exportState() throws -> [String: Tensor] {
+    public func learnedState() throws -> [String: Tensor] {
         let d = means.first?.count ?? 0
         return [
             "weights": try Tensor(shape: [components], scalars: weights.map(Float.init)),
@@ -137,4 +141,13 @@ private extension Array where Element == Double {
         let mean = reduce(0, +) / Double(count)
         return reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count)
     }
+}
+
+extension GaussianMixture {
+    static let generatorKind = GeneratorKind(name: "gmm", make: { GaussianMixture(components: $0.components) }, restore: { file, _ in
+        let settings = try ModelFile.decode([String: String].self, file.config)
+        let gmm = GaussianMixture(components: Int(settings["components"] ?? "") ?? 5, iterations: Int(settings["iterations"] ?? "") ?? 100)
+        try gmm.importState(file.tensors, columns: file.columns)
+        return gmm
+    })
 }

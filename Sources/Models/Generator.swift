@@ -42,6 +42,8 @@ public protocol Generator: AnyObject {
     func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory
     /// Draws rows in model space, `[count, columns]`.
     func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor
+    /// The settings as JSON and the learned state, for `GeneratorStore`.
+    func exportState() throws -> (config: String, tensors: [String: Tensor])
 }
 
 /// Settings shared by the neural generators.

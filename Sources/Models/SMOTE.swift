@@ -80,8 +80,13 @@ public final class SMOTE: Generator {
         return try sample(request.count, using: &rng)
     }
 
-    /// The fitted state as tensors (for saving), and the column schema it needs back.
-    public func exportState() throws -> [String: Tensor] {
+    public func exportState() throws -> (config: String, tensors: [String: Tensor]) {
+        (try settingsJSON(["neighbours": String(neighbours), "variant": variant.rawValue, "danger_neighbours": String(dangerNeighbours)]),
+         try learnedState())
+    }
+
+    /// The fitted state as tensors (for saving).
+    public func learnedState() throws -> [String: Tensor] {
         let k = neighbourLists.first?.count ?? 0
         return [
             "minority": minority,
@@ -151,4 +156,15 @@ public final class SMOTE: Generator {
 public struct ModelError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension SMOTE {
+    static let generatorKind = GeneratorKind(name: "smote", make: { SMOTE(neighbours: $0.neighbours, variant: $0.smoteVariant) },
+                                             restore: { file, _ in
+        let settings = try ModelFile.decode([String: String].self, file.config)
+        let smote = SMOTE(neighbours: Int(settings["neighbours"] ?? "") ?? 5, variant: Variant(rawValue: settings["variant"] ?? "") ?? .standard,
+                          dangerNeighbours: Int(settings["danger_neighbours"] ?? "") ?? 10)
+        try smote.importState(file.tensors, columns: file.columns)
+        return smote
+    })
 }

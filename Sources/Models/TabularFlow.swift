@@ -108,3 +108,23 @@ public final class TabularFlow: Generator, Module {
         return try flow.logLikelihood(Variable(rows), condition: condition(labels)).value.scalars
     }
 }
+
+extension TabularFlow: ConfiguredModel {
+    static let generatorKind = neuralGeneratorKind("flow") { settings in
+        var config = Config()
+        config.couplings = settings.couplings
+        config.hidden = settings.hiddenUnits
+        config.conditional = settings.conditional
+        config.training = settings.training
+        return TabularFlow(config: config)
+    }
+
+    static let detectorKind = oneClassKind("flow") { settings in
+        var config = Config()
+        config.couplings = settings.couplings
+        config.hidden = settings.hiddenUnits
+        config.negativeMargin = settings.negatives ? Float(settings.negativeMargin) : nil
+        config.training = settings.training
+        return TabularFlow(config: config)
+    }
+}

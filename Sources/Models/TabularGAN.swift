@@ -171,3 +171,25 @@ public final class TabularGAN: Generator, Module {
         return groups.discretize(rows, draw: true, using: &rng)
     }
 }
+
+extension TabularGAN: ConfiguredModel {
+    static let generatorKind = neuralGeneratorKind("gan") { settings in
+        var config = Config()
+        config.hidden = settings.hidden
+        config.noise = settings.noiseDim
+        config.objective = settings.objective
+        config.conditional = settings.conditional
+        config.training = settings.training
+        return TabularGAN(config: config)
+    }
+
+    /// As a detector its discriminator also sees uniform noise over the widened data box as fakes.
+    static let detectorKind = oneClassKind("gan") { settings in
+        var config = Config()
+        config.hidden = [Int](repeating: settings.hiddenUnits, count: max(1, settings.hiddenLayers))
+        config.noiseNegatives = 0.5
+        config.anomalyNegatives = settings.negatives ? true : nil
+        config.training = settings.training
+        return TabularGAN(config: config)
+    }
+}

@@ -166,3 +166,25 @@ public final class TabularVAE: Generator, Module {
         return try network.encode(Variable(data.features), condition: condition(data.labels)).mean.value
     }
 }
+
+extension TabularVAE: ConfiguredModel {
+    static let generatorKind = neuralGeneratorKind("vae") { settings in
+        var config = Config()
+        config.hidden = settings.hidden
+        config.latent = settings.latentDim
+        config.beta = Float(settings.beta)
+        config.klWarmupEpochs = settings.klWarmupEpochs
+        config.conditional = settings.conditional
+        config.training = settings.training
+        return TabularVAE(config: config)
+    }
+
+    static let detectorKind = oneClassKind("vae") { settings in
+        var config = Config()
+        config.hidden = [Int](repeating: settings.hiddenUnits, count: max(1, settings.hiddenLayers))
+        config.latent = settings.latentDim
+        config.negativeMargin = settings.negatives ? Float(settings.negativeMargin) : nil
+        config.training = settings.training
+        return TabularVAE(config: config)
+    }
+}

@@ -214,9 +214,26 @@ struct Validator {
             let stageSeed = params["seed"]?.integerValue.map(UInt64.init) ?? Pipeline.derivedSeed(seed, id)
             stages.append(Pipeline.Stage(id: id, implementation: implementation, params: params, inputs: inputs, seed: stageSeed))
         }
+        checkAcrossParameters(stages, stageValues: stageValues)
         let pipeline = Pipeline(file: file, directory: directory, name: name, seed: seed, stages: stages)
         reportCycles(pipeline, stageValues: stageValues)
         return issues.isEmpty ? pipeline : nil
+    }
+
+    /// Each stage type's rules across its parameters and the stages it reads.
+    mutating func checkAcrossParameters(_ stages: [Pipeline.Stage], stageValues: [JSONValue]) {
+        let byID = Dictionary(stages.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for stage in stages {
+            guard let index = stageValues.firstIndex(where: { $0["id"]?.stringValue == stage.id }) else { continue }
+            let upstream = stage.inputs.mapValues { references in
+                references.compactMap { byID[$0.stage] }.map { UpstreamStage(type: $0.implementation.type, params: $0.params) }
+            }
+            let params = "$.stages[\(index)].params"
+            for problem in stage.implementation.check(stage.params, upstream: upstream) {
+                let at = problem.parameter.map { JSONPath.appending($0, to: params) }
+                report(at.flatMap { positions[$0] == nil ? nil : $0 } ?? params, problem.message)
+            }
+        }
     }
 
     /// Checks parameters against their specs and fills in defaults.

@@ -120,6 +120,10 @@ public protocol StageImplementation {
     static var gathersVariants: Bool { get }
     /// Files (beyond inputs) whose content the result depends on: their digests enter the cache key.
     static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String]
+    /// Rules that span parameters, or this stage and the stages it reads (e.g. a strategy
+    /// the input's model cannot serve): `validate` reports each at its JSON path.
+    /// - Parameter upstream: per input name, the stages its references name.
+    static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem]
     /// Does the work, writing every output into `context.outputDirectory`.
     static func run(_ context: StageContext) throws
 }
@@ -127,6 +131,25 @@ public protocol StageImplementation {
 extension StageImplementation {
     public static var gathersVariants: Bool { false }
     public static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String] { [] }
+    public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] { [] }
+}
+
+/// A stage another stage reads, as `StageImplementation.check` sees it.
+public struct UpstreamStage: Sendable {
+    public let type: String
+    /// Its parameters, defaults filled in.
+    public let params: JSONValue
+}
+
+/// A rule a stage's parameters break: the parameter (nil: the stage as a whole) and why.
+public struct ParameterProblem: Equatable, Sendable {
+    public let parameter: String?
+    public let message: String
+
+    public init(_ parameter: String?, _ message: String) {
+        self.parameter = parameter
+        self.message = message
+    }
 }
 
 /// The stage types AnomSynth knows.

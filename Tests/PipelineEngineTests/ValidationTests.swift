@@ -34,6 +34,20 @@ final class ValidationTests: XCTestCase {
         XCTAssertNotEqual(pipeline.stage("raw")?.seed, pipeline.stage("prep")?.seed)
     }
 
+    func test_rulesAcrossParametersAndStages_areReportedByValidate() throws {
+        let generator = #"{"id": "gen", "type": "train_generator", "inputs": {"data": "raw"}, "params": {"model": "flow", "conditional": true}}"#
+        let synthesize = #"{"id": "syn", "type": "synthesize", "inputs": {"model": "gen", "reference": "raw"}, "params": {"strategy": "perturb"}}"#
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(generator), \#(synthesize)]}"#), [
+            "$.stages[1].params.conditional: conditional: true needs train_on: all (the model must see both classes)",
+            "$.stages[2].params.strategy: perturb needs a model with a latent code (vae), not flow",
+        ])
+        let vae = generator.replacingOccurrences(of: #""flow", "conditional": true"#, with: #""vae""#)
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(vae), \#(synthesize)]}"#), [], "a VAE has a latent code")
+        let typed = synthesize.replacingOccurrences(of: "perturb", with: "typed")
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(vae), \#(typed)]}"#),
+                       ["$.stages[2].params.strategy: typed needs a mixture model of the normal rows (gmm), not vae"])
+    }
+
     func test_everyProblem_isReportedAtOnce() throws {
         let found = try issues(#"{"name": "x", "stages": [{"id": "a", "type": "ingest", "params": {"path": "nope.csv", "delimter": ";"}}, {"id": "a", "type": "evaluate"}]}"#)
         XCTAssertEqual(found.count, 5, "\(found)")

@@ -87,3 +87,22 @@ public final class AutoencoderDetector: Detector, Module {
         return (try settingsJSON(config), stateTensors(of: self))
     }
 }
+
+extension AutoencoderDetector {
+    /// Encoder widths halve from `hidden_units` over `hidden_layers` layers; `latent_dim` is the bottleneck.
+    static let detectorKind = DetectorKind(name: "autoencoder", make: { settings in
+        var config = Config()
+        config.hidden = (0..<max(1, settings.hiddenLayers)).map { max(1, settings.hiddenUnits >> $0) }
+        config.bottleneck = settings.latentDim
+        config.negatives = settings.negatives
+        config.negativeWeight = Float(settings.negativeWeight)
+        config.training = settings.training
+        return AutoencoderDetector(config: config)
+    }, restore: { file, source in
+        let autoencoder = AutoencoderDetector(config: try ModelFile.decode(Config.self, file.config))
+        var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
+        try autoencoder.build(inputs: file.columns.count, using: &rng)
+        try autoencoder.loadState(file.tensors, source: source)
+        return autoencoder
+    })
+}

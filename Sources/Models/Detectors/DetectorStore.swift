@@ -38,37 +38,12 @@ public enum DetectorStore {
         let state = file.tensors.filter { !$0.key.hasPrefix(extraPrefix) }
         let extras = Dictionary(uniqueKeysWithValues: file.tensors.filter { $0.key.hasPrefix(extraPrefix) }
             .map { (String($0.key.dropFirst(extraPrefix.count)), $0.value) })
-        var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
-        let width = file.columns.count
-        let detector: any Detector
-        switch file.kind {
-        case "mlp", "logistic":
-            let classifier = NeuralClassifier(config: try ModelFile.decode(NeuralClassifier.Config.self, file.config))
-            try classifier.build(inputs: width, using: &rng)
-            try classifier.loadState(state, source: path)
-            detector = classifier
-        case "autoencoder":
-            let autoencoder = AutoencoderDetector(config: try ModelFile.decode(AutoencoderDetector.Config.self, file.config))
-            try autoencoder.build(inputs: width, using: &rng)
-            try autoencoder.loadState(state, source: path)
-            detector = autoencoder
-        case "iforest":
-            let settings = try ModelFile.decode([String: Int].self, file.config)
-            let forest = IsolationForest(trees: settings["trees"] ?? 100, sampleSize: settings["sample_size"] ?? 256)
-            try forest.importState(state, usedSampleSize: settings["used_sample_size"] ?? forest.sampleSize, columns: width)
-            detector = forest
-        case "knn":
-            let knn = KNearestNeighbourDetector(k: try ModelFile.decode([String: Int].self, file.config)["k"] ?? 5)
-            try knn.importState(state, columns: width)
-            detector = knn
-        default:
-            guard let network = try GeneratorStore.neuralGenerator(kind: file.kind, config: file.config) else {
-                throw ModelError("\(path): unknown detector kind '\(file.kind)'")
-            }
-            try network.build(columns: file.columns, using: &rng)
-            try network.loadState(state, source: path)
-            detector = try GenerativeDetector(model: network)
+        guard let kind = ModelRegistry.detectors.first(where: { $0.name == file.kind }) else {
+            throw ModelError("\(path): unknown detector kind '\(file.kind)'")
         }
+        var contents = file
+        contents.tensors = state
+        let detector = try kind.restore(contents, path)
         return Saved(detector: detector, columns: file.columns, history: file.history, metadata: file.metadata, extras: extras)
     }
 }

@@ -7,54 +7,31 @@ import TensorCore
 /// discriminator's verdict (the negated "real" logit, as in GAN-based detection such as
 /// Schlegl et al.'s AnoGAN discriminator feature score).
 public final class GenerativeDetector: Detector {
-    public let model: any NeuralGenerator
+    public let model: any AnomalyScoring
     public var kind: String { model.kind }
     public let isSupervised = false
 
-    /// - Parameter model: an unconditional VAE, flow or GAN.
-    public init(model: any NeuralGenerator) throws {
-        switch model {
-        case let vae as TabularVAE where !vae.config.conditional: break
-        case let flow as TabularFlow where !flow.config.conditional: break
-        case let gan as TabularGAN where !gan.config.conditional: break
-        default: throw ModelError("\(model.kind): a one-class detector needs an unconditional VAE, flow or GAN")
+    /// - Parameter model: an unconditional generative model that can score rows.
+    public init(model: any AnomalyScoring) throws {
+        if (model as? any ClassConditional)?.drawsByClass == true {
+            throw ModelError("\(model.kind): a one-class detector needs an unconditional model")
         }
         self.model = model
     }
 
     /// Whether the model learns from anomalies as negatives (a flow or VAE with a
     /// negative margin, a GAN whose discriminator sees them as fakes).
-    public var usesNegatives: Bool {
-        switch model {
-        case let vae as TabularVAE: vae.config.negativeMargin != nil
-        case let flow as TabularFlow: flow.config.negativeMargin != nil
-        case let gan as TabularGAN: gan.config.anomalyNegatives == true
-        default: false
-        }
-    }
+    public var usesNegatives: Bool { model.learnsFromNegatives }
 
     @discardableResult
     public func fit(_ data: Dataset, validation: Dataset?, using rng: inout SeededRNG) throws -> TrainingHistory {
         try model.fit(try checkedTrainingRows(data, negatives: usesNegatives), using: &rng)
     }
 
-    public func score(_ data: Dataset) throws -> [Float] {
-        // The models are unconditional: the labels of the scored rows play no part.
-        switch model {
-        case let vae as TabularVAE: return try vae.negativeELBO(data)
-        case let flow as TabularFlow: return try flow.logLikelihood(data.features, labels: data.labels).map { -$0 }
-        case let gan as TabularGAN: return try gan.discriminatorScores(data).map { -$0 }
-        default: throw ModelError("\(kind): cannot score")
-        }
-    }
+    /// The models are unconditional: the labels of the scored rows play no part.
+    public func score(_ data: Dataset) throws -> [Float] { try model.anomalyScores(data) }
 
     public func exportState() throws -> (config: String, tensors: [String: Tensor]) {
-        let tensors = stateTensors(of: model)
-        switch model {
-        case let vae as TabularVAE: return (try settingsJSON(vae.config), tensors)
-        case let flow as TabularFlow: return (try settingsJSON(flow.config), tensors)
-        case let gan as TabularGAN: return (try settingsJSON(gan.config), tensors)
-        default: throw ModelError("\(kind): cannot save")
-        }
+        (try model.exportState().config, stateTensors(of: model))
     }
 }

@@ -121,3 +121,13 @@ public final class IsolationForest: Detector {
         self.usedSampleSize = usedSampleSize
     }
 }
+
+extension IsolationForest {
+    static let detectorKind = DetectorKind(name: "iforest", make: { IsolationForest(trees: $0.trees, sampleSize: $0.sampleSize) },
+                                           restore: { file, _ in
+        let settings = try ModelFile.decode([String: Int].self, file.config)
+        let forest = IsolationForest(trees: settings["trees"] ?? 100, sampleSize: settings["sample_size"] ?? 256)
+        try forest.importState(file.tensors, usedSampleSize: settings["used_sample_size"] ?? forest.sampleSize, columns: file.columns.count)
+        return forest
+    })
+}

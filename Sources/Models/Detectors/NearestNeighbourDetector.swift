@@ -42,3 +42,11 @@ public final class KNearestNeighbourDetector: Detector {
         self.reference = reference
     }
 }
+
+extension KNearestNeighbourDetector {
+    static let detectorKind = DetectorKind(name: "knn", make: { KNearestNeighbourDetector(k: $0.neighbours) }, restore: { file, _ in
+        let knn = KNearestNeighbourDetector(k: try ModelFile.decode([String: Int].self, file.config)["k"] ?? 5)
+        try knn.importState(file.tensors, columns: file.columns.count)
+        return knn
+    })
+}

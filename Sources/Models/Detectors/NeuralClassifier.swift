@@ -115,3 +115,28 @@ public final class NeuralClassifier: Detector, Module {
         return (try settingsJSON(config), stateTensors(of: self))
     }
 }
+
+extension NeuralClassifier {
+    /// An MLP of `hidden_layers` layers of `hidden_units`.
+    static let mlpKind = kind("mlp") { [Int](repeating: $0.hiddenUnits, count: $0.hiddenLayers) }
+    /// Logistic regression: no hidden layers.
+    static let logisticKind = kind("logistic") { _ in [] }
+
+    private static func kind(_ name: String, hidden: @escaping @Sendable (DetectorSettings) -> [Int]) -> DetectorKind {
+        DetectorKind(name: name, make: { settings in
+            var config = Config()
+            config.hidden = hidden(settings)
+            config.balanced = settings.classWeight != "none"
+            config.weightDecay = Float(settings.weightDecay)
+            config.syntheticShare = settings.syntheticShare.map(Float.init)
+            config.training = settings.training
+            return NeuralClassifier(config: config)
+        }, restore: { file, source in
+            let classifier = NeuralClassifier(config: try ModelFile.decode(Config.self, file.config))
+            var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
+            try classifier.build(inputs: file.columns.count, using: &rng)
+            try classifier.loadState(file.tensors, source: source)
+            return classifier
+        })
+    }
+}

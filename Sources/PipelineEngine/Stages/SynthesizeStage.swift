@@ -48,6 +48,28 @@ public enum SynthesizeStage: StageImplementation {
         OutputSpec("quality", file: "quality.json", "Quality of the synthetic rows against the real anomalies (or all rows when there are none)."),
     ]
 
+    /// Why a generator cannot serve a strategy, or nil: each strategy asks for a capability.
+    static func unsupported(_ strategy: String, by generator: any Generator) -> String? {
+        let latent = generator is any LatentCodeModel
+        switch strategy {
+        case "tail": return latent || generator is any DensityModel ? nil
+            : "tail needs a model with a density or a latent code (flow, vae), not \(generator.kind)"
+        case "perturb", "interpolate": return latent ? nil : "\(strategy) needs a model with a latent code (vae), not \(generator.kind)"
+        case "typed": return generator is any DistortableMixture ? nil : "typed needs a mixture model of the normal rows (gmm), not \(generator.kind)"
+        default: return nil
+        }
+    }
+
+    /// `validate` learns whether the input's generator can serve the strategy.
+    public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] {
+        guard let source = upstream["model"]?.first, source.type == TrainGeneratorStage.type,
+              let kind = source.params["model"]?.stringValue, let strategy = params["strategy"]?.stringValue,
+              let settings = try? source.params.decoded(GeneratorSettings.self, stage: ""),
+              let generator = try? ModelRegistry.generator(kind).make(settings),
+              let reason = unsupported(strategy, by: generator) else { return [] }
+        return [ParameterProblem("strategy", reason)]
+    }
+
     public static func run(_ context: StageContext) throws {
         let p = context.params
         guard let modelFile = context.inputs["model"]?.first, let referenceFile = context.inputs["reference"]?.first else {
@@ -103,7 +125,9 @@ public enum SynthesizeStage: StageImplementation {
     /// dependency (every column from an independent draw), clustered (means shifted).
     static func typed(count: Int, generator: any Generator, reference: Dataset, params p: JSONValue,
                       using rng: inout SeededRNG) throws -> (Tensor, [Int32], [String]) {
-        guard let mixture = generator as? GaussianMixture else { throw StageError("typed needs a gmm generator (model: gmm), got \(generator.kind)") }
+        guard let mixture = generator as? any DistortableMixture else {
+            throw StageError(unsupported("typed", by: generator) ?? "typed: \(generator.kind) cannot serve it")
+        }
         let types = p["types"]?.arrayValue?.compactMap(\.stringValue) ?? ["local", "global", "dependency", "clustered"]
         let known = ["local", "global", "dependency", "clustered"]
         if let unknown = types.first(where: { !known.contains($0) }) { throw StageError("typed: unknown type '\(unknown)'; expected \(known.joined(separator: ", "))") }
@@ -116,10 +140,10 @@ public enum SynthesizeStage: StageImplementation {
             guard share > 0 else { continue }
             let block: Tensor
             switch type {
-            case "local": block = try mixture.draw(share, varianceScale: strength, using: &rng)
-            case "clustered": block = try mixture.draw(share, meanShift: strength, using: &rng)
+            case "local": block = try mixture.draw(share, varianceScale: strength, meanShift: 0, using: &rng)
+            case "clustered": block = try mixture.draw(share, varianceScale: 1, meanShift: strength, using: &rng)
             case "dependency":
-                let draws = try (0..<width).map { _ in try mixture.draw(share, using: &rng) }
+                let draws = try (0..<width).map { _ in try mixture.draw(share, varianceScale: 1, meanShift: 0, using: &rng) }
                 block = Tensor.build(shape: [share, width]) { out in
                     for r in 0..<share { for j in 0..<width { out[r * width + j] = draws[j][r, j] } }
                 }
@@ -145,14 +169,13 @@ public enum SynthesizeStage: StageImplementation {
 
     static func draw(_ strategy: String, count: Int, generator: any Generator, reference: Dataset, params p: JSONValue,
                      using rng: inout SeededRNG) throws -> Tensor {
-        let conditional = (generator as? TabularVAE)?.config.conditional ?? (generator as? TabularFlow)?.config.conditional
-            ?? (generator as? TabularGAN)?.config.conditional ?? false
+        let conditional = (generator as? any ClassConditional)?.drawsByClass ?? false
         switch strategy {
         case "minority":
-            return try generator.sample(SampleRequest(count: count, label: conditional || generator is SMOTE ? 1 : nil), using: &rng)
+            return try generator.sample(SampleRequest(count: count, label: conditional ? 1 : nil), using: &rng)
         case "tail":
             let temperature = Float(p["temperature"]?.numberValue ?? 1.5)
-            if let flow = generator as? TabularFlow {
+            if let flow = generator as? any DensityModel {
                 let label: UInt8? = conditional ? 0 : nil
                 let normal = (0..<reference.rowCount).filter { reference.labels[$0] == 0 }
                 let likelihoods = try flow.logLikelihood(try reference.features.gatherRows(normal), labels: normal.map { _ in 0 }).sorted()
@@ -173,18 +196,20 @@ public enum SynthesizeStage: StageImplementation {
                 }
                 return try Tensor(shape: [count, reference.columns.count], scalars: kept)
             }
-            if let vae = generator as? TabularVAE {
-                let radius = Float(p["shell_radius"]?.numberValue ?? 3) * Float(vae.config.latent).squareRoot()
-                var z = Tensor.normal([count, vae.config.latent], using: &rng)
+            if let vae = generator as? any LatentCodeModel {
+                let radius = Float(p["shell_radius"]?.numberValue ?? 3) * Float(vae.latentSize).squareRoot()
+                var z = Tensor.normal([count, vae.latentSize], using: &rng)
                 for r in 0..<count {
                     let norm = (0..<z.columns).reduce(Float(0)) { $0 + z[r, $1] * z[r, $1] }.squareRoot()
                     for k in 0..<z.columns { z[r, k] *= radius / max(norm, 1e-6) }
                 }
                 return try vae.decode(z, label: conditional ? 0 : nil, using: &rng)
             }
-            throw StageError("tail needs a flow or a VAE trained on normal rows, got \(generator.kind)")
+            throw StageError(unsupported(strategy, by: generator) ?? "tail: \(generator.kind) cannot serve it")
         case "perturb", "interpolate":
-            guard let vae = generator as? TabularVAE else { throw StageError("\(strategy) needs a VAE, got \(generator.kind)") }
+            guard let vae = generator as? any LatentCodeModel else {
+                throw StageError(unsupported(strategy, by: generator) ?? "\(strategy): \(generator.kind) cannot serve it")
+            }
             let wantAnomalies = strategy == "interpolate" || p["perturb_rows"]?.stringValue == "anomalies"
             let chosen = (0..<reference.rowCount).filter { (reference.labels[$0] == 1) == wantAnomalies }
             guard chosen.count >= (strategy == "interpolate" ? 2 : 1) else {

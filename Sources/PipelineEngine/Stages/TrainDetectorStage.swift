@@ -12,7 +12,8 @@ public enum TrainDetectorStage: StageImplementation {
     public static let type = "train_detector"
     public static let version = 1
     public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
-    static let models = ["mlp", "logistic", "autoencoder", "vae", "flow", "gan", "iforest", "knn"]
+    static let models = ModelRegistry.detectors.map(\.name)
+    private static let defaults = DetectorSettings()
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("model", .choice(models), required: true,
                       "mlp and logistic learn both classes; the others learn the normal rows (one-class)."),
@@ -21,31 +22,31 @@ public enum TrainDetectorStage: StageImplementation {
                       "Share of the real rows held out (stratified) for early stopping and the threshold; 0: none."),
         ParameterSpec("validation_seed", .integer(minimum: 0, maximum: nil), default: .number(0),
                       "Seed of the held-out choice; detectors with the same value hold out the same real rows."),
-        ParameterSpec("epochs", .integer(minimum: 1, maximum: 100_000), default: .number(200), "Training epochs (neural models)."),
-        ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(128), "Rows per training step."),
-        ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(1e-3), "Adam's learning rate."),
+        ParameterSpec("epochs", .integer(minimum: 1, maximum: 100_000), default: .number(Double(defaults.epochs)), "Training epochs (neural models)."),
+        ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(Double(defaults.batchSize)), "Rows per training step."),
+        ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(defaults.learningRate), "Adam's learning rate."),
         ParameterSpec("early_stopping", .boolean, default: .bool(true),
                       "mlp, logistic, autoencoder: stop when the validation loss has not improved for `patience` epochs, keeping the best epoch's weights; false: train every epoch (the validation rows still set the threshold)."),
-        ParameterSpec("patience", .integer(minimum: 1, maximum: 100_000), default: .number(20),
+        ParameterSpec("patience", .integer(minimum: 1, maximum: 100_000), default: .number(Double(defaults.patience)),
                       "Epochs without a better validation loss before stopping (best weights kept)."),
-        ParameterSpec("hidden_units", .integer(minimum: 1, maximum: 4096), default: .number(64), "Width of each hidden layer."),
-        ParameterSpec("hidden_layers", .integer(minimum: 0, maximum: 8), default: .number(2), "Hidden layers (mlp; autoencoder encoder)."),
-        ParameterSpec("weight_decay", .number(minimum: 0, maximum: 1, exclusive: false), default: .number(1e-4), "mlp, logistic: L2 weight decay."),
-        ParameterSpec("class_weight", .choice(["balanced", "none"]), default: .string("balanced"),
+        ParameterSpec("hidden_units", .integer(minimum: 1, maximum: 4096), default: .number(Double(defaults.hiddenUnits)), "Width of each hidden layer."),
+        ParameterSpec("hidden_layers", .integer(minimum: 0, maximum: 8), default: .number(Double(defaults.hiddenLayers)), "Hidden layers (mlp; autoencoder encoder)."),
+        ParameterSpec("weight_decay", .number(minimum: 0, maximum: 1, exclusive: false), default: .number(defaults.weightDecay), "mlp, logistic: L2 weight decay."),
+        ParameterSpec("class_weight", .choice(["balanced", "none"]), default: .string(defaults.classWeight),
                       "mlp, logistic: weigh both classes equally, or every row the same."),
         ParameterSpec("synthetic_share", .number(minimum: 0, maximum: 1, exclusive: false),
                       "mlp, logistic: the share of each class's weight its synthetic rows carry together (e.g. 0.5: the synthetic anomalies weigh as much as the real ones); default: every row of a class weighs the same."),
-        ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(8), "autoencoder bottleneck; VAE latent size."),
-        ParameterSpec("negatives", .boolean, default: .bool(false),
+        ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.latentDim)), "autoencoder bottleneck; VAE latent size."),
+        ParameterSpec("negatives", .boolean, default: .bool(defaults.negatives),
                       "autoencoder, vae, flow, gan: semi-supervised, the anomalies among the training rows (e.g. synthetic ones) are negatives: their reconstruction error (autoencoder), negative ELBO (vae) or negative log-likelihood (flow) is pushed up; the GAN's discriminator sees them as fakes."),
-        ParameterSpec("negative_weight", .number(minimum: 0, maximum: 100, exclusive: false), default: .number(1),
+        ParameterSpec("negative_weight", .number(minimum: 0, maximum: 100, exclusive: false), default: .number(defaults.negativeWeight),
                       "autoencoder with negatives: weight of the anomalies' term."),
-        ParameterSpec("negative_margin", .number(minimum: 0, maximum: 1000, exclusive: true), default: .number(5),
+        ParameterSpec("negative_margin", .number(minimum: 0, maximum: 1000, exclusive: true), default: .number(defaults.negativeMargin),
                       "vae, flow with negatives: how many nats worse than the normal rows the anomalies must score."),
-        ParameterSpec("couplings", .integer(minimum: 1, maximum: 64), default: .number(6), "flow: affine coupling layers."),
-        ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(100), "iforest: trees."),
-        ParameterSpec("sample_size", .integer(minimum: 2, maximum: 1_000_000), default: .number(256), "iforest: rows per tree."),
-        ParameterSpec("neighbours", .integer(minimum: 1, maximum: 1000), default: .number(5), "knn: the k-th neighbour's distance is the score."),
+        ParameterSpec("couplings", .integer(minimum: 1, maximum: 64), default: .number(Double(defaults.couplings)), "flow: affine coupling layers."),
+        ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(Double(defaults.trees)), "iforest: trees."),
+        ParameterSpec("sample_size", .integer(minimum: 2, maximum: 1_000_000), default: .number(Double(defaults.sampleSize)), "iforest: rows per tree."),
+        ParameterSpec("neighbours", .integer(minimum: 1, maximum: 1000), default: .number(Double(defaults.neighbours)), "knn: the k-th neighbour's distance is the score."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
     ]
     public static let inputs = [InputSpec("data", "Training rows: preprocessed (prep.train) or augmented (an augment stage).")]
@@ -86,53 +87,7 @@ public enum TrainDetectorStage: StageImplementation {
 
     /// The detector a stage's parameters describe.
     static func makeDetector(_ model: String, params p: JSONValue) throws -> any Detector {
-        // validation_fraction here is the stage's own hold-out of real rows, not the loop's.
-        let training = TrainingSettings(stageParameters: p)
-        let width = p["hidden_units"]?.integerValue ?? 64, layers = p["hidden_layers"]?.integerValue ?? 2
-        let negatives = p["negatives"]?.boolValue ?? false, margin = Float(p["negative_margin"]?.numberValue ?? 5)
-        switch model {
-        case "mlp", "logistic":
-            var config = NeuralClassifier.Config()
-            config.hidden = model == "logistic" ? [] : [Int](repeating: width, count: layers)
-            config.balanced = p["class_weight"]?.stringValue != "none"
-            config.weightDecay = Float(p["weight_decay"]?.numberValue ?? 1e-4)
-            config.syntheticShare = p["synthetic_share"]?.numberValue.map(Float.init)
-            config.training = training
-            return NeuralClassifier(config: config)
-        case "autoencoder":
-            var config = AutoencoderDetector.Config()
-            config.hidden = (0..<max(1, layers)).map { max(1, width >> $0) }
-            config.bottleneck = p["latent_dim"]?.integerValue ?? 8
-            config.negatives = negatives
-            config.negativeWeight = Float(p["negative_weight"]?.numberValue ?? 1)
-            config.training = training
-            return AutoencoderDetector(config: config)
-        case "vae":
-            var config = TabularVAE.Config()
-            config.hidden = [Int](repeating: width, count: max(1, layers))
-            config.latent = p["latent_dim"]?.integerValue ?? 8
-            config.negativeMargin = negatives ? margin : nil
-            config.training = training
-            return try GenerativeDetector(model: TabularVAE(config: config))
-        case "flow":
-            var config = TabularFlow.Config()
-            config.couplings = p["couplings"]?.integerValue ?? 6
-            config.hidden = width
-            config.negativeMargin = negatives ? margin : nil
-            config.training = training
-            return try GenerativeDetector(model: TabularFlow(config: config))
-        case "gan":
-            var config = TabularGAN.Config()
-            config.hidden = [Int](repeating: width, count: max(1, layers))
-            config.noiseNegatives = 0.5
-            config.anomalyNegatives = negatives ? true : nil
-            config.training = training
-            return try GenerativeDetector(model: TabularGAN(config: config))
-        case "iforest":
-            return IsolationForest(trees: p["trees"]?.integerValue ?? 100, sampleSize: p["sample_size"]?.integerValue ?? 256)
-        default:
-            return KNearestNeighbourDetector(k: p["neighbours"]?.integerValue ?? 5)
-        }
+        try ModelRegistry.detector(model).make(try p.decoded(DetectorSettings.self, stage: model))
     }
 
     /// Splits row indices into fitting and validation rows: a stratified share of the real

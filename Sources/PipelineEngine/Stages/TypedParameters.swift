@@ -1,13 +1,12 @@
-import Models
+import Datasets
+import Foundation
 
-extension TrainingSettings {
-    /// The settings a training stage's parameters give (`epochs`, `batch_size`,
-    /// `learning_rate`, `patience`), defaults filled in.
-    init(stageParameters p: JSONValue) {
-        self.init()
-        epochs = p["epochs"]?.integerValue ?? 200
-        batchSize = p["batch_size"]?.integerValue ?? 128
-        learningRate = Float(p["learning_rate"]?.numberValue ?? 1e-3)
-        patience = p["patience"]?.integerValue ?? 20
+extension JSONValue {
+    /// The validated parameters of a stage as a typed value (absent keys keep the type's defaults).
+    /// - Throws: `StageError` naming the stage and the parameter that does not fit.
+    func decoded<T: Decodable>(_ type: T.Type, stage: String) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(canonical.utf8)) } catch {
+            throw StageError("stage \(stage): parameters: \(describeDecodingProblem(error))")
+        }
     }
 }

@@ -1,0 +1,118 @@
+import Foundation
+
+/// What a `train_generator` stage asks of a generator: every model parameter, typed, with
+/// its default here and nowhere else (the stage's parameter specs read them from
+/// `GeneratorSettings()`). Decoded once from the validated parameters; each kind takes
+/// the fields it uses.
+public struct GeneratorSettings: Codable, Equatable, Sendable {
+    public var model = ""
+    public var conditional = false
+    public var epochs = 200
+    public var batchSize = 128
+    public var learningRate = 1e-3
+    public var validationFraction = 0.0
+    public var patience = 20
+    public var hiddenUnits = 128
+    public var hiddenLayers = 2
+    public var latentDim = 8
+    public var beta = 1.0
+    public var klWarmupEpochs = 0
+    public var couplings = 8
+    public var noiseDim = 64
+    public var objective = TabularGAN.Objective.standard
+    public var neighbours = 5
+    public var components = 5
+    public var smoteVariant = SMOTE.Variant.standard
+
+    public init() {}
+
+    /// The neural models' training loop settings.
+    public var training: TrainingSettings {
+        var settings = TrainingSettings()
+        settings.epochs = epochs
+        settings.batchSize = batchSize
+        settings.learningRate = Float(learningRate)
+        settings.patience = patience
+        settings.validationFraction = validationFraction
+        return settings
+    }
+
+    /// `hiddenLayers` layers of `hiddenUnits`.
+    public var hidden: [Int] { [Int](repeating: hiddenUnits, count: hiddenLayers) }
+
+    enum CodingKeys: String, CodingKey {
+        case model, conditional, epochs, patience, beta, couplings, objective, neighbours, components
+        case batchSize = "batch_size", learningRate = "learning_rate", validationFraction = "validation_fraction"
+        case hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers", latentDim = "latent_dim"
+        case klWarmupEpochs = "kl_warmup_epochs", noiseDim = "noise_dim", smoteVariant = "smote_variant"
+    }
+
+    /// Absent keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ value: inout T, _ key: CodingKeys) throws { value = try c.decodeIfPresent(T.self, forKey: key) ?? value }
+        try take(&model, .model); try take(&conditional, .conditional); try take(&epochs, .epochs)
+        try take(&batchSize, .batchSize); try take(&learningRate, .learningRate); try take(&validationFraction, .validationFraction)
+        try take(&patience, .patience); try take(&hiddenUnits, .hiddenUnits); try take(&hiddenLayers, .hiddenLayers)
+        try take(&latentDim, .latentDim); try take(&beta, .beta); try take(&klWarmupEpochs, .klWarmupEpochs)
+        try take(&couplings, .couplings); try take(&noiseDim, .noiseDim); try take(&objective, .objective)
+        try take(&neighbours, .neighbours); try take(&components, .components); try take(&smoteVariant, .smoteVariant)
+    }
+}
+
+/// What a `train_detector` stage asks of a detector, typed, with its defaults here only.
+public struct DetectorSettings: Codable, Equatable, Sendable {
+    public var model = ""
+    public var epochs = 200
+    public var batchSize = 128
+    public var learningRate = 1e-3
+    public var patience = 20
+    public var hiddenUnits = 64
+    public var hiddenLayers = 2
+    public var latentDim = 8
+    public var weightDecay = 1e-4
+    public var classWeight = "balanced"
+    /// nil: every row of a class weighs the same.
+    public var syntheticShare: Double?
+    public var negatives = false
+    public var negativeWeight = 1.0
+    public var negativeMargin = 5.0
+    public var couplings = 6
+    public var trees = 100
+    public var sampleSize = 256
+    public var neighbours = 5
+
+    public init() {}
+
+    /// The neural detectors' training loop settings (their validation rows come from the stage).
+    public var training: TrainingSettings {
+        var settings = TrainingSettings()
+        settings.epochs = epochs
+        settings.batchSize = batchSize
+        settings.learningRate = Float(learningRate)
+        settings.patience = patience
+        return settings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, epochs, patience, negatives, couplings, trees, neighbours
+        case batchSize = "batch_size", learningRate = "learning_rate", hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers"
+        case latentDim = "latent_dim", weightDecay = "weight_decay", classWeight = "class_weight", syntheticShare = "synthetic_share"
+        case negativeWeight = "negative_weight", negativeMargin = "negative_margin", sampleSize = "sample_size"
+    }
+
+    /// Absent keys keep their defaults.
+    public init(from decoder: Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func take<T: Decodable>(_ value: inout T, _ key: CodingKeys) throws { value = try c.decodeIfPresent(T.self, forKey: key) ?? value }
+        try take(&model, .model); try take(&epochs, .epochs); try take(&batchSize, .batchSize)
+        try take(&learningRate, .learningRate); try take(&patience, .patience); try take(&hiddenUnits, .hiddenUnits)
+        try take(&hiddenLayers, .hiddenLayers); try take(&latentDim, .latentDim); try take(&weightDecay, .weightDecay)
+        try take(&classWeight, .classWeight); syntheticShare = try c.decodeIfPresent(Double.self, forKey: .syntheticShare)
+        try take(&negatives, .negatives); try take(&negativeWeight, .negativeWeight); try take(&negativeMargin, .negativeMargin)
+        try take(&couplings, .couplings); try take(&trees, .trees); try take(&sampleSize, .sampleSize)
+        try take(&neighbours, .neighbours)
+    }
+}
