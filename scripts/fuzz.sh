@@ -18,7 +18,7 @@ status=0
 for target in "${targets[@]}"; do
   mkdir -p "$scratch/corpus/$target"
   log="$scratch/fuzz-$target.log"
-  if ASAN_OPTIONS=detect_leaks=0 "$scratch/debug/fuzz-$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if FUZZ_TARGET="$target" ASAN_OPTIONS=detect_leaks=0 "$scratch/debug/anomsynth-fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$scratch/artifacts/$target-" -print_final_stats=1 \
        "$scratch/corpus/$target" "Fuzz/corpus/$target" > "$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import NeuralNet
 import TensorCore
 
 /// A generator kind pipelines can name: how a stage builds an unfitted one from its
@@ -81,6 +82,22 @@ extension ConfiguredModel where Self: NeuralGenerator {
     /// The generator kind of such a model, named `name`.
     static func neuralGeneratorKind(_ name: String, _ make: @escaping @Sendable (GeneratorSettings) throws -> Self) -> GeneratorKind {
         GeneratorKind(name: name, make: make, restore: { try restored($0, source: $1) })
+    }
+}
+
+/// A detector network sized by its input width (built before training or loading weights).
+public protocol InputSizedDetector: Detector, ConfiguredModel, Module {
+    func build(inputs: Int, using rng: inout SeededRNG) throws
+}
+
+extension InputSizedDetector {
+    /// A saved detector: built for the saved schema's width, then given the saved weights.
+    static func restored(_ file: ModelFile.Contents, source: String) throws -> Self {
+        let detector = Self(config: try ModelFile.decode(Config.self, file.config))
+        var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
+        try detector.build(inputs: file.columns.count, using: &rng)
+        try detector.loadState(file.tensors, source: source)
+        return detector
     }
 }
 

@@ -2,8 +2,8 @@ import Foundation
 
 /// What a `train_generator` stage asks of a generator: every model parameter, typed, with
 /// its default here and nowhere else (the stage's parameter specs read them from
-/// `GeneratorSettings()`). Decoded once from the validated parameters; each kind takes
-/// the fields it uses.
+/// `GeneratorSettings()`). Decoded once from the validated parameters (where every
+/// default is filled in); each kind takes the fields it uses.
 public struct GeneratorSettings: Codable, Equatable, Sendable {
     public var model = ""
     public var conditional = false
@@ -46,19 +46,6 @@ public struct GeneratorSettings: Codable, Equatable, Sendable {
         case hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers", latentDim = "latent_dim"
         case klWarmupEpochs = "kl_warmup_epochs", noiseDim = "noise_dim", smoteVariant = "smote_variant"
     }
-
-    /// Absent keys keep their defaults.
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func take<T: Decodable>(_ value: inout T, _ key: CodingKeys) throws { value = try c.decodeIfPresent(T.self, forKey: key) ?? value }
-        try take(&model, .model); try take(&conditional, .conditional); try take(&epochs, .epochs)
-        try take(&batchSize, .batchSize); try take(&learningRate, .learningRate); try take(&validationFraction, .validationFraction)
-        try take(&patience, .patience); try take(&hiddenUnits, .hiddenUnits); try take(&hiddenLayers, .hiddenLayers)
-        try take(&latentDim, .latentDim); try take(&beta, .beta); try take(&klWarmupEpochs, .klWarmupEpochs)
-        try take(&couplings, .couplings); try take(&noiseDim, .noiseDim); try take(&objective, .objective)
-        try take(&neighbours, .neighbours); try take(&components, .components); try take(&smoteVariant, .smoteVariant)
-    }
 }
 
 /// What a `train_detector` stage asks of a detector, typed, with its defaults here only.
@@ -100,19 +87,5 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
         case batchSize = "batch_size", learningRate = "learning_rate", hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers"
         case latentDim = "latent_dim", weightDecay = "weight_decay", classWeight = "class_weight", syntheticShare = "synthetic_share"
         case negativeWeight = "negative_weight", negativeMargin = "negative_margin", sampleSize = "sample_size"
-    }
-
-    /// Absent keys keep their defaults.
-    public init(from decoder: Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func take<T: Decodable>(_ value: inout T, _ key: CodingKeys) throws { value = try c.decodeIfPresent(T.self, forKey: key) ?? value }
-        try take(&model, .model); try take(&epochs, .epochs); try take(&batchSize, .batchSize)
-        try take(&learningRate, .learningRate); try take(&patience, .patience); try take(&hiddenUnits, .hiddenUnits)
-        try take(&hiddenLayers, .hiddenLayers); try take(&latentDim, .latentDim); try take(&weightDecay, .weightDecay)
-        try take(&classWeight, .classWeight); syntheticShare = try c.decodeIfPresent(Double.self, forKey: .syntheticShare)
-        try take(&negatives, .negatives); try take(&negativeWeight, .negativeWeight); try take(&negativeMargin, .negativeMargin)
-        try take(&couplings, .couplings); try take(&trees, .trees); try take(&sampleSize, .sampleSize)
-        try take(&neighbours, .neighbours)
     }
 }

@@ -155,19 +155,7 @@ final class DatasetArchiveTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("\(folder)/inf.tar.zst: the data hold a value JSON cannot record (inf in the manifest's statistics.1.max)"), message)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/inf.tar.zst"))
         try DatasetArchive.write(try sample(), to: "\(folder)/d.tar", compression: .none)
-        _ = try runPython("""
-            import io, json, tarfile
-            with tarfile.open('\(folder)/d.tar') as t:
-                members = [(m, t.extractfile(m).read()) for m in t.getmembers()]
-            with tarfile.open('\(folder)/bad.tar', 'w') as out:
-                for m, data in members:
-                    if m.name == 'manifest.json':
-                        manifest = json.loads(data)
-                        manifest['rows'] = 'many'
-                        data = json.dumps(manifest).encode()
-                        m.size = len(data)
-                    out.addfile(m, io.BytesIO(data))
-            """)
+        try forgeManifest(of: "\(folder)/d.tar", to: "\(folder)/bad.tar", "manifest['rows'] = 'many'")
         XCTAssertEqual(errorMessage { try DatasetArchive.read("\(folder)/bad.tar") },
                        "\(folder)/bad.tar: member 'manifest.json': not a valid manifest: expected Int at rows")
     }

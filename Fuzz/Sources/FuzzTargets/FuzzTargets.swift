@@ -6,6 +6,11 @@ import PipelineEngine
 /// What each fuzz target does with one input: read it as a user's file would be read.
 /// Errors are expected answers to bad input; only a crash, a hang or a leak is a finding.
 public enum FuzzTargets {
+    /// Every target by name.
+    public static let all: [String: @Sendable ([UInt8]) -> Void] = [
+        "csv": csv, "arff": arff, "npy": npy, "idx": idx, "pipeline": pipeline, "archive": archive,
+    ]
+
     /// A CSV with a label column, through the reader's sequential and parallel paths.
     public static func csv(_ bytes: [UInt8]) {
         var options = CSVOptions()

@@ -88,7 +88,7 @@ public final class AutoencoderDetector: Detector, Module {
     }
 }
 
-extension AutoencoderDetector {
+extension AutoencoderDetector: InputSizedDetector {
     /// Encoder widths halve from `hidden_units` over `hidden_layers` layers; `latent_dim` is the bottleneck.
     static let detectorKind = DetectorKind(name: "autoencoder", make: { settings in
         var config = Config()
@@ -98,11 +98,5 @@ extension AutoencoderDetector {
         config.negativeWeight = Float(settings.negativeWeight)
         config.training = settings.training
         return AutoencoderDetector(config: config)
-    }, restore: { file, source in
-        let autoencoder = AutoencoderDetector(config: try ModelFile.decode(Config.self, file.config))
-        var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
-        try autoencoder.build(inputs: file.columns.count, using: &rng)
-        try autoencoder.loadState(file.tensors, source: source)
-        return autoencoder
-    })
+    }, restore: { try restored($0, source: $1) })
 }

@@ -116,7 +116,7 @@ public final class NeuralClassifier: Detector, Module {
     }
 }
 
-extension NeuralClassifier {
+extension NeuralClassifier: InputSizedDetector {
     /// An MLP of `hidden_layers` layers of `hidden_units`.
     static let mlpKind = kind("mlp") { [Int](repeating: $0.hiddenUnits, count: $0.hiddenLayers) }
     /// Logistic regression: no hidden layers.
@@ -131,12 +131,6 @@ extension NeuralClassifier {
             config.syntheticShare = settings.syntheticShare.map(Float.init)
             config.training = settings.training
             return NeuralClassifier(config: config)
-        }, restore: { file, source in
-            let classifier = NeuralClassifier(config: try ModelFile.decode(Config.self, file.config))
-            var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
-            try classifier.build(inputs: file.columns.count, using: &rng)
-            try classifier.loadState(file.tensors, source: source)
-            return classifier
-        })
+        }, restore: { try restored($0, source: $1) })
     }
 }
