@@ -58,6 +58,14 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
 
     public init() {}
 
+    public init(epochs: Int, batchSize: Int, learningRate: Float, patience: Int, validationFraction: Double = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.patience = patience
+        self.validationFraction = validationFraction
+    }
+
     enum CodingKeys: String, CodingKey {
         case epochs, patience
         case batchSize = "batch_size"

@@ -28,13 +28,8 @@ public struct GeneratorSettings: Codable, Equatable, Sendable {
 
     /// The neural models' training loop settings.
     public var training: TrainingSettings {
-        var settings = TrainingSettings()
-        settings.epochs = epochs
-        settings.batchSize = batchSize
-        settings.learningRate = Float(learningRate)
-        settings.patience = patience
-        settings.validationFraction = validationFraction
-        return settings
+        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate), patience: patience,
+                         validationFraction: validationFraction)
     }
 
     /// `hiddenLayers` layers of `hiddenUnits`.
@@ -74,12 +69,7 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
 
     /// The neural detectors' training loop settings (their validation rows come from the stage).
     public var training: TrainingSettings {
-        var settings = TrainingSettings()
-        settings.epochs = epochs
-        settings.batchSize = batchSize
-        settings.learningRate = Float(learningRate)
-        settings.patience = patience
-        return settings
+        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate), patience: patience)
     }
 
     enum CodingKeys: String, CodingKey {
