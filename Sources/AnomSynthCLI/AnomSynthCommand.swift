@@ -14,7 +14,7 @@ public struct AnomSynthCommand: ParsableCommand {
         version: "\(version)\nBLAS: \(BLASRuntime.provenance)",
         subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, SchemaCommand.self, CacheCommand.self,
                       IngestCommand.self, InspectCommand.self, ExportCommand.self, DiffCommand.self, BenchCommand.self,
-                      ExecStageCommand.self])
+                      ExecStageCommand.self, StatusCommand.self])
 
     public init() {}
 

@@ -2,21 +2,58 @@ import ArgumentParser
 import Foundation
 import PipelineEngine
 
-/// `anomsynth exec-stage`: one planned stage in its own process (what a scheduler runs).
+/// `anomsynth exec-stage`: one stage in its own process (what a scheduler runs), either a
+/// job file (`run --executor process`) or a stage of a pipeline whose inputs are in the
+/// cache (`run --executor slurm`: its key is known only once its inputs are).
 struct ExecStageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec-stage",
-        abstract: "Run one planned stage (a job file written by `run --executor`) and seal its outputs in the cache.")
+        abstract: "Run one stage and seal its outputs in the cache: a job file, or --pipeline P --stage ID.")
 
-    @Argument(help: "The job file (JSON).")
-    var job: String
+    @Argument(help: "A job file (JSON) written by `run --executor process`.")
+    var job: String?
+
+    @Option(help: "A pipeline file: run its stage --stage, whose inputs are in the cache (or are computed first).")
+    var pipeline: String?
+
+    @Option(help: "The stage of --pipeline to run.")
+    var stage: String?
+
+    @Flag(help: "With --pipeline: recompute the stage even when the cache holds it.")
+    var force = false
+
+    @OptionGroup var options: PipelineOptions
+
+    func validate() throws {
+        guard (job == nil) != (pipeline == nil), (pipeline == nil) == (stage == nil) else {
+            throw ValidationError("give a job file, or --pipeline and --stage")
+        }
+    }
 
     func run() throws {
-        try reportingErrors {
-            let job = try StageJob.read(job)
-            let started = Date()
-            let record = try job.run()
-            print("\(job.stageID): \(record.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+        let started = Date()
+        if let job {
+            try reportingErrors {
+                let job = try StageJob.read(job)
+                let record = try job.run()
+                print("\(job.stageID): \(record.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+            }
+            return
         }
+        guard let pipeline, let stage else { return }
+        let loaded = try options.load(pipeline)
+        guard loaded.stage(stage) != nil else { throw ValidationError("--stage \(stage): no such stage in \(pipeline)") }
+        var runOptions = RunOptions(outputRoot: options.outputRoot, cacheRoot: options.cacheRoot, reporter: ProgressReporter(quiet: true))
+        runOptions.stages = [stage]
+        runOptions.publishes = false
+        if force { runOptions.force = [stage] }
+        let summary = Runner(pipeline: loaded, options: runOptions).run()
+        for outcome in summary.stages where outcome.status == .failed {
+            FileHandle.standardError.write(Data("error: stage \(outcome.id): \(outcome.error ?? "failed")\n".utf8))
+        }
+        guard let outcome = summary.stages.first(where: { $0.id == stage }), outcome.status == .ran || outcome.status == .cached else {
+            throw ExitCode(1)
+        }
+        print("\(stage): \(outcome.status.rawValue) \(outcome.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
     }
 }

@@ -53,6 +53,8 @@ public struct Pipeline {
     public let stages: [Stage]
     /// The matrix variants, in expansion order (empty without a matrix).
     public var variants: [String] = []
+    /// Per stage type, what a scheduler gives each of its jobs (the `resources` block).
+    public var resources: [String: StageResources] = [:]
 
     /// The stage with an id.
     public func stage(_ id: String) -> Stage? { stages.first { $0.id == id } }
@@ -75,5 +77,15 @@ public struct Pipeline {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         return seed ^ hash
+    }
+
+    /// `ids` and every stage they read, directly or not.
+    public func closure(of ids: Set<String>) -> Set<String> {
+        var result = Set<String>(), queue = Array(ids)
+        while let id = queue.popLast() {
+            guard result.insert(id).inserted, let stage = stage(id) else { continue }
+            queue += stage.dependencies
+        }
+        return result
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Reads, overrides and validates pipeline files, reporting every problem at once.
 public enum PipelineLoader {
-    static let topLevelKeys = ["$schema", "name", "description", "seed", "stages", "matrix"]
+    static let topLevelKeys = ["$schema", "name", "description", "seed", "stages", "matrix", "resources"]
     static let stageKeys = ["id", "type", "description", "inputs", "params"]
 
     /// Loads a pipeline file.
@@ -28,6 +28,7 @@ public enum PipelineLoader {
         var validator = Validator(file: file, positions: parsed.positions,
                                   directory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let document = validator.applyOverrides(overrides, to: parsed.value)
+        let resources = validator.checkResources(document)
         let variants = validator.expandMatrix(document)
         var pipelines: [(assignments: [MatrixAssignment], pipeline: Pipeline)] = []
         for (assignments, expanded) in variants {
@@ -37,7 +38,9 @@ public enum PipelineLoader {
             for issue in each.issues where !validator.issues.contains(issue) { validator.append(issue) }
         }
         guard validator.issues.isEmpty, let first = pipelines.first?.pipeline else { throw PipelineInvalid(issues: validator.sortedIssues) }
-        return variants.count == 1 && variants[0].assignments.isEmpty ? first : Matrix.merge(pipelines)
+        var pipeline = variants.count == 1 && variants[0].assignments.isEmpty ? first : Matrix.merge(pipelines)
+        pipeline.resources = resources
+        return pipeline
     }
 }
 
@@ -145,7 +148,7 @@ struct Validator {
     }
 
     private func removingMatrix(_ document: JSONValue) -> JSONValue {
-        .object((document.objectValue ?? []).filter { $0.key != "matrix" })
+        .object((document.objectValue ?? []).filter { $0.key != "matrix" && $0.key != "resources" })
     }
 
     mutating func checkKeys(_ object: [(key: String, value: JSONValue)], allowed: [String], at path: String, what: String) {

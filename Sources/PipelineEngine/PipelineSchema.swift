@@ -27,6 +27,10 @@ public enum PipelineSchema {
                     ("propertyNames", .object([("pattern", .string("^(seed|[A-Za-z0-9_-]+\\.params(\\.[A-Za-z0-9_]+)+)$"))])),
                     ("additionalProperties", .object([("type", .string("array")), ("minItems", .number(1))])),
                     ("description", .string("Variants: each key ('seed' or 'STAGE.params.KEY') takes every value of its array; the pipeline runs once per combination, sharing the stages that do not change (stage ids become id@key=value)."))])),
+                ("resources", .object([
+                    ("type", .string("object")), ("additionalProperties", .bool(false)),
+                    ("properties", .object(stageTypes.map { ($0, objectSchema(StageResources.specs)) })),
+                    ("description", .string("Per stage type, what each of its jobs gets from a scheduler (run --executor slurm): cpus, memory, time."))])),
                 ("stages", .object([("type", .string("array")), ("minItems", .number(1)),
                                     ("items", .object([("anyOf", .array(stageTypes.map { .object([("$ref", .string("#/$defs/\($0)"))]) }))])),
                                     ("description", .string("The stages, in any order; inputs define the order of execution."))])),

@@ -53,4 +53,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     func warning(_ message: String) { write("warning: \(message)\n") }
+
+    /// A line of its own (e.g. a scheduler's progress).
+    public func note(_ message: String) { write(message + "\n") }
 }

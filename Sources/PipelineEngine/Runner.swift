@@ -19,6 +19,11 @@ public struct RunOptions {
     public var reporter: ProgressReporter
     /// Where the stages that are not cached run.
     public var executor: any StageExecutor = InProcessExecutor()
+    /// Only these stages and the stages they read (nil: every stage).
+    public var stages: Set<String>?
+    /// Whether outputs are copied to `outputRoot` and the run recorded there (false for a
+    /// process that computes one stage of a run that publishes elsewhere).
+    public var publishes = true
 
     public init(outputRoot: URL, cacheRoot: URL, reporter: ProgressReporter) {
         self.outputRoot = outputRoot
@@ -46,7 +51,8 @@ public final class Runner: @unchecked Sendable {
     /// Runs every stage; a failed stage's dependents are skipped.
     public func run() -> RunSummary {
         let forced = forcedStages()
-        var pending = pipeline.order
+        let included = options.stages.map { pipeline.closure(of: $0) }
+        var pending = pipeline.order.filter { included?.contains($0) ?? true }
         while !pending.isEmpty {
             let settled = lock.withLock { Set(outcomes.keys) }
             let ready = pending.filter { id in pipeline.stage(id)!.dependencies.allSatisfy(settled.contains) }
@@ -59,7 +65,7 @@ public final class Runner: @unchecked Sendable {
                 lock.withLock { outcomes[outcome.id] = outcome }
             }
         }
-        let stages = pipeline.stages.map { outcomes[$0.id]! }
+        let stages = pipeline.stages.compactMap { outcomes[$0.id] }
         var summary = RunSummary(pipeline: pipeline.name,
                                  status: stages.contains { $0.status == .failed || $0.status == .skipped } ? "failed" : "succeeded",
                                  stages: stages, metrics: stages.compactMap { $0.outputs["metrics"] })
@@ -69,8 +75,10 @@ public final class Runner: @unchecked Sendable {
             summary.missedGates += document.gates.compactMap { $0.passed ? nil : $0.message ?? $0.gate.summary }
             summary.warnings += document.warnings
         }
-        completeReports(stages)
-        writeLastRun()
+        if options.publishes {
+            completeReports(stages)
+            writeLastRun()
+        }
         return summary
     }
 
@@ -117,7 +125,8 @@ public final class Runner: @unchecked Sendable {
                 ran = true
             }
             lock.withLock { records[stage.id] = record }
-            outcome.outputs = try publish(stage, record: record)
+            outcome.outputs = options.publishes ? try publish(stage, record: record)
+                : record.outputs.mapValues { cache.entry(record.key).appendingPathComponent($0).path }
             outcome.status = ran ? .ran : .cached
         } catch {
             outcome.status = .failed
