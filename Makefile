@@ -7,6 +7,7 @@ PYTHON_TEST_PACKAGES := numpy safetensors jsonschema
 VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/anomsynth
+SLURM_DIR := $(CURDIR)/.build/slurm
 
 FUZZ_SECONDS ?= 300
 
@@ -28,12 +29,15 @@ setup:
 build: setup
 	swift build -c release --product anomsynth
 
-## test: the whole test suite (debug build; the executable too, for the tests that run it), then the
-## default pipeline from a release build with an empty cache (faults that only optimized code shows),
-## the golden pipeline's bytes from the release build, and every fuzz target for 10 seconds
+## test: the whole test suite (debug build; the executable too, for the tests that run it) beside a
+## single-node Slurm cluster started for it and stopped after, then the default pipeline from a
+## release build with an empty cache (faults that only optimized code shows), the golden pipeline's
+## bytes from the release build, and every fuzz target for 10 seconds
 test: setup
 	swift build --build-tests
-	ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing
+	scripts/slurm-cluster.sh start $(SLURM_DIR)
+	SLURM_CONF=$(SLURM_DIR)/slurm.conf ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing; \
+		status=$$?; scripts/slurm-cluster.sh stop $(SLURM_DIR); exit $$status
 	swift build -c release --product anomsynth
 	rm -rf .build/release-smoke
 	$(RELEASE_BIN) run pipelines/default.json --out .build/release-smoke/runs --cache-dir .build/release-smoke/cache --quiet
