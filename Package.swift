@@ -42,7 +42,7 @@ let package = Package(
             swiftSettings: uncheckedInRelease + [.swiftLanguageMode(.v5)]),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
-        .target(name: "Evaluation", dependencies: ["TensorCore", "NeuralNet", "Datasets", "Models"]),
+        .target(name: "Evaluation", dependencies: ["TensorCore", "Datasets"]),
         .target(name: "Reporting", dependencies: ["TensorCore", "Datasets", "Evaluation"]),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),
         .target(

@@ -1,7 +1,5 @@
 import Datasets
 import Foundation
-import Models
-import NeuralNet
 import TensorCore
 
 /// How close a synthetic set is to the real rows it imitates (written by `synthesize`).
@@ -44,8 +42,9 @@ public struct SyntheticQuality: Codable, Equatable, Sendable {
 /// The metrics of `SyntheticQuality`, each usable on its own.
 public enum QualityMetrics {
     /// Compares synthetic rows with real ones (both in model space, same columns).
+    /// - Parameter classifier: trains and scores the classifier two-sample test.
     public static func evaluate(real: Tensor, synthetic: Tensor, columns: [Column], neighbours: Int = 5,
-                                using rng: inout SeededRNG) throws -> SyntheticQuality {
+                                classifier: TwoSampleClassifier, using rng: inout SeededRNG) throws -> SyntheticQuality {
         let groups = ColumnGroups(columns)
         var scores: [SyntheticQuality.ColumnScore] = []
         for block in groups.blocks {
@@ -63,7 +62,7 @@ public enum QualityMetrics {
         let (median, copies) = try distanceToClosestRecord(synthetic, real)
         let (precision, recall) = try manifoldPrecisionRecall(real: real, synthetic: synthetic, k: neighbours)
         return SyntheticQuality(columns: scores, mmd: meanDiscrepancy(real, synthetic),
-                                classifierAUC: try classifierTwoSampleAUC(real, synthetic, using: &rng),
+                                classifierAUC: try classifierTwoSampleAUC(real, synthetic, classifier: classifier, using: &rng),
                                 distanceToClosestRecord: median, exactCopyRate: copies, precision: precision, recall: recall,
                                 realRows: real.rows, syntheticRows: synthetic.rows)
     }
@@ -134,9 +133,15 @@ public enum QualityMetrics {
         return (coverage(synthetic, by: real, radii: try radii(real)), coverage(real, by: synthetic, radii: try radii(synthetic)))
     }
 
-    /// Trains a logistic regression to tell real (0) from synthetic (1) rows on one half
-    /// and scores the other half, both ways; returns the mean held-out ROC-AUC.
-    public static func classifierTwoSampleAUC(_ real: Tensor, _ synthetic: Tensor, using rng: inout SeededRNG) throws -> Double {
+    /// A classifier for the two-sample test: trained on rows with labels (0 real,
+    /// 1 synthetic), it scores other rows (higher = more synthetic). The caller supplies
+    /// it (`Models.TwoSampleClassifier.logistic`): metrics take scores, models live in Models.
+    public typealias TwoSampleClassifier = (_ train: Tensor, _ labels: [UInt8], _ test: Tensor, _ rng: inout SeededRNG) throws -> [Float]
+
+    /// Trains `classifier` to tell real (0) from synthetic (1) rows on one half and scores
+    /// the other half, both ways; returns the mean held-out ROC-AUC.
+    public static func classifierTwoSampleAUC(_ real: Tensor, _ synthetic: Tensor, classifier: TwoSampleClassifier,
+                                              using rng: inout SeededRNG) throws -> Double {
         let rows = try Tensor(shape: [real.rows + synthetic.rows, real.columns], scalars: real.scalars + synthetic.scalars)
         let labels = [UInt8](repeating: 0, count: real.rows) + [UInt8](repeating: 1, count: synthetic.rows)
         guard real.rows >= 2, synthetic.rows >= 2 else { return .nan }
@@ -144,16 +149,7 @@ public enum QualityMetrics {
         let halves = [Array(order.prefix(order.count / 2)), Array(order.suffix(order.count - order.count / 2))]
         var aucs: [Double] = []
         for (train, test) in [(halves[0], halves[1]), (halves[1], halves[0])] {
-            let model = Linear(inputs: rows.columns, outputs: 1, initialization: .xavier, using: &rng)
-            var adam = Adam(learningRate: 0.05)
-            let x = Variable(try rows.gatherRows(train))
-            let y = Tensor.build(shape: [train.count, 1]) { out in for (k, r) in train.enumerated() { out[k] = Float(labels[r]) } }
-            for _ in 0..<200 {
-                model.clearGradients()
-                try Loss.binaryCrossEntropyWithLogits(try model(x), targets: y).backward()
-                adam.step(model.namedParameters())
-            }
-            let scores = try model(Variable(try rows.gatherRows(test))).value.scalars
+            let scores = try classifier(try rows.gatherRows(train), train.map { labels[$0] }, try rows.gatherRows(test), &rng)
             if let auc = rocAUC(scores: scores, labels: test.map { labels[$0] }) { aucs.append(auc) }
         }
         return aucs.isEmpty ? .nan : aucs.reduce(0, +) / Double(aucs.count)

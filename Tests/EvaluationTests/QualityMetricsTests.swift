@@ -1,6 +1,7 @@
 import Datasets
 import Evaluation
 import TensorCore
+import Models
 import TestSupport
 import XCTest
 
@@ -16,7 +17,7 @@ final class QualityMetricsTests: XCTestCase {
     func test_identicalSets_scoreAsIndistinguishable() throws {
         var rng = SeededRNG(seed: 1)
         let real = try sample(200, shift: 0, category: 0, using: &rng)
-        let quality = try QualityMetrics.evaluate(real: real, synthetic: real, columns: columns, using: &rng)
+        let quality = try QualityMetrics.evaluate(real: real, synthetic: real, columns: columns, classifier: TwoSampleClassifier.logistic, using: &rng)
         XCTAssertEqual(quality.columns.map(\.value), [0, 0, 0])
         XCTAssertEqual(quality.columns.map(\.statistic), ["ks", "ks", "tv"])
         XCTAssertEqual(quality.mmd, 0, accuracy: 1e-9)
@@ -31,7 +32,7 @@ final class QualityMetricsTests: XCTestCase {
         var rng = SeededRNG(seed: 2)
         let real = try sample(200, shift: 0, category: 0, using: &rng)
         let synthetic = try sample(200, shift: 50, category: 1, using: &rng)
-        let quality = try QualityMetrics.evaluate(real: real, synthetic: synthetic, columns: columns, using: &rng)
+        let quality = try QualityMetrics.evaluate(real: real, synthetic: synthetic, columns: columns, classifier: TwoSampleClassifier.logistic, using: &rng)
         XCTAssertEqual(quality.columns.map(\.value), [1, 1, 1])
         XCTAssertGreaterThan(quality.mmd, 0.5)
         XCTAssertGreaterThan(quality.classifierAUC, 0.99)

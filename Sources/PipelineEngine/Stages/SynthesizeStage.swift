@@ -109,7 +109,8 @@ public enum SynthesizeStage: StageImplementation {
         let anomalies = (0..<reference.rowCount).filter { reference.labels[$0] == 1 }
         let real = anomalies.count >= 2 ? try reference.features.gatherRows(anomalies) : reference.features
         var qualityRNG = rng.derive("quality")
-        let quality = try QualityMetrics.evaluate(real: real, synthetic: rows, columns: reference.columns, using: &qualityRNG)
+        let quality = try QualityMetrics.evaluate(real: real, synthetic: rows, columns: reference.columns,
+                                                  classifier: TwoSampleClassifier.logistic, using: &qualityRNG)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         var report = try JSONSerialization.jsonObject(with: try encoder.encode(quality)) as? [String: Any] ?? [:]

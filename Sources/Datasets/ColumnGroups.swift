@@ -1,4 +1,4 @@
-import Datasets
+import TensorCore
 
 /// The blocks of a model-space row: single numeric columns and one-hot groups (the
 /// consecutive columns that a categorical column became, sharing `originalName`).

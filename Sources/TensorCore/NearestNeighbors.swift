@@ -1,5 +1,3 @@
-import TensorCore
-
 /// Exact k-nearest neighbours by Euclidean distance, computed in blocks through one
 /// matrix product per block (`|a|² + |b|² - 2 a·b`), so memory stays bounded.
 public enum NearestNeighbors {
