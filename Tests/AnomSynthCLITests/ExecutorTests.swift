@@ -12,17 +12,6 @@ final class ExecutorTests: XCTestCase {
         try runProcess(try anomsynthExecutable(), arguments)
     }
 
-    /// Every file under `root`, by path relative to it.
-    private func files(_ root: URL) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
-        while let url = enumerator?.nextObject() as? URL {
-            guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true else { continue }
-            result[String(url.path.dropFirst(root.path.count))] = try Data(contentsOf: url)
-        }
-        return result
-    }
-
     func test_processExecutor_givesTheBytesOfAnInProcessRun_andThenEverythingIsCached() throws {
         let pipeline = fixture("golden/pipeline.json")
         func run(_ name: String, _ extra: [String]) throws -> (status: Int32, output: String) {
@@ -32,8 +21,8 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(try run("local", []).status, 0)
         let separate = try run("process", ["--executor", "process", "--jobs", "2"])
         XCTAssertEqual(separate.status, 0, separate.output)
-        let local = try files(folder.appendingPathComponent("local/runs/golden"))
-        let processes = try files(folder.appendingPathComponent("process/runs/golden"))
+        let local = try regularFiles(under: folder.appendingPathComponent("local/runs/golden"))
+        let processes = try regularFiles(under: folder.appendingPathComponent("process/runs/golden"))
         XCTAssertEqual(Set(processes.keys), Set(local.keys))
         XCTAssertGreaterThan(local.count, 30)
         // Every archive, model, quality file and metrics.json; the published reports end with

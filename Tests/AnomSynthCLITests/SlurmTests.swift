@@ -20,16 +20,6 @@ final class SlurmTests: XCTestCase {
         try runProcess(try anomsynthExecutable(), arguments)
     }
 
-    private func files(_ root: URL) throws -> [String: Data] {
-        var result: [String: Data] = [:]
-        let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
-        while let url = enumerator?.nextObject() as? URL {
-            guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true, !url.path.contains("/.") else { continue }
-            result[String(url.path.dropFirst(root.path.count))] = try Data(contentsOf: url)
-        }
-        return result
-    }
-
     func test_aMatrixPipelineOnTheCluster_givesTheBytesOfALocalRun_andASecondRunSubmitsNothing() throws {
         let pipeline = fixture("golden/pipeline.json")
         func arguments(_ name: String) -> [String] {
@@ -45,8 +35,8 @@ final class SlurmTests: XCTestCase {
         XCTAssertTrue(status.output.contains("of 26 jobs"), status.output)
         let collected = try anomsynth(arguments("slurm") + ["--executor", "slurm"])
         XCTAssertEqual(collected.status, 0, collected.output)
-        let local = try files(folder.appendingPathComponent("local/runs/golden"))
-        let cluster = try files(folder.appendingPathComponent("slurm/runs/golden"))
+        let local = try regularFiles(under: folder.appendingPathComponent("local/runs/golden"))
+        let cluster = try regularFiles(under: folder.appendingPathComponent("slurm/runs/golden"))
         XCTAssertEqual(Set(cluster.keys), Set(local.keys))
         for (path, data) in local where !path.hasSuffix("/report.md") && !path.hasSuffix("/report.html") {
             XCTAssertEqual(cluster[path], data, "\(path) differs between a local and a Slurm run")

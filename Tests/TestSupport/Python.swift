@@ -78,3 +78,15 @@ public func forgeManifest(of archive: String, to copy: String, _ change: String)
     let result = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script])
     guard result.status == 0 else { throw XCTSkip("python3 could not forge the manifest: \(result.output)") }
 }
+
+/// The regular files under `root` (hidden ones and those in hidden folders left out), by path relative to it.
+public func regularFiles(under root: URL) throws -> [String: Data] {
+    var result: [String: Data] = [:]
+    let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+    while let url = enumerator?.nextObject() as? URL {
+        let relative = String(url.path.dropFirst(root.path.count))
+        guard try url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile == true, !relative.contains("/.") else { continue }
+        result[relative] = try Data(contentsOf: url)
+    }
+    return result
+}
