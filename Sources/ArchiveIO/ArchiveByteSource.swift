@@ -24,7 +24,7 @@ public final class ArchiveByteSource: ByteSource {
         let maximumBytes = limits.maximumBytes
         self.limits = limits
         compressedSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        if GzipCheck.isGzip(path) { try GzipCheck.verify(path, limits: limits) }
+        if GzipCheck.isGzip(path) { try GzipCheck.verify(path, compressedSize: compressedSize, limits: limits) }
         var wanted = member
         if member == nil, !single {
             let names = try ArchiveByteSource.memberNames(path, maximumBytes: maximumBytes)

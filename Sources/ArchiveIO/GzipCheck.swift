@@ -13,13 +13,12 @@ enum GzipCheck {
     }
 
     /// Inflates every member of the gzip file at `path`, checking each member's CRC-32 and
-    /// length, within `limits`.
+    /// length, within `limits` (the ratio against `compressedSize`, the file's size).
     /// - Throws: `ArchiveError` naming the file: corrupt data, a failed check, a truncated
     ///   file, or output past the limits.
-    static func verify(_ path: String, limits: DecompressionLimits) throws {
+    static func verify(_ path: String, compressedSize: Int, limits: DecompressionLimits) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ArchiveError(path, "cannot be opened") }
         defer { try? handle.close() }
-        let compressedSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw ArchiveError(path, "cannot start zlib")
