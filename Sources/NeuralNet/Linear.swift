@@ -1,4 +1,3 @@
-import Foundation
 import TensorCore
 
 /// How a layer's weights are drawn at creation.
@@ -19,14 +18,7 @@ public final class Linear: Layer {
     /// Creates a layer with seeded initial weights and zero bias.
     public init(inputs: Int, outputs: Int, initialization: WeightInitialization = .he, using rng: inout SeededRNG) {
         precondition(inputs > 0 && outputs > 0, "Linear(\(inputs) -> \(outputs)) needs positive sizes")
-        let weights: Tensor
-        switch initialization {
-        case .he:
-            weights = Tensor.normal([outputs, inputs], standardDeviation: Float(Foundation.sqrt(2.0 / Double(inputs))), using: &rng)
-        case .xavier:
-            let bound = Float(Foundation.sqrt(6.0 / Double(inputs + outputs)))
-            weights = Tensor.uniform([outputs, inputs], low: -bound, high: bound, using: &rng)
-        }
+        let weights = initialWeights([outputs, inputs], fanIn: inputs, fanOut: outputs, initialization, using: &rng)
         weight = Variable(weights, requiresGradient: true)
         bias = Variable(Tensor.zeros([outputs]), requiresGradient: true)
     }

@@ -44,7 +44,7 @@ extension Module {
 
 /// A module that maps one batch to another.
 public protocol Layer: Module {
-    /// - Parameter input: `[batch, features]`.
+    /// - Parameter input: `[batch, ...]`: rows of features, or NCHW images for convolutions.
     func callAsFunction(_ input: Variable) throws -> Variable
 }
 

@@ -64,3 +64,52 @@ public final class LayerNorm: Layer {
 
     public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
 }
+
+/// Batch normalization of NCHW images per channel (over the batch and every position),
+/// with a learned scale and shift per channel and running statistics for evaluation
+/// (PyTorch's `BatchNorm2d`, same parameter and buffer names).
+public final class BatchNorm2d: Layer {
+    public let weight: Variable
+    public let bias: Variable
+    public let runningMean: Variable
+    public let runningVariance: Variable
+    public let momentum: Float
+    public let epsilon: Float
+    private var training = true
+
+    public init(channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        weight = Variable(Tensor(repeating: 1, shape: [channels]), requiresGradient: true)
+        bias = Variable(Tensor.zeros([channels]), requiresGradient: true)
+        runningMean = Variable(Tensor.zeros([channels]))
+        runningVariance = Variable(Tensor(repeating: 1, shape: [channels]))
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        guard input.value.rank == 4, input.shape[1] == weight.shape[0] else {
+            throw ShapeError("BatchNorm2d", "expected [batch, \(weight.shape[0]), H, W], got \(describe(input.shape))")
+        }
+        let perChannel = [1, input.shape[1], 1, 1]
+        let values = input.shape[0] * input.shape[2] * input.shape[3]
+        let normalized: Variable
+        if training && values > 1 {
+            let mean = try input.mean(axis: 0).mean(axis: 2).mean(axis: 3)
+            let centered = try input - mean
+            let variance = try centered.square().mean(axis: 0).mean(axis: 2).mean(axis: 3)
+            normalized = try centered / variance.shifted(by: epsilon).sqrt()
+            let unbiased = try variance.value.scaled(by: Float(values) / Float(values - 1)).reshaped(runningVariance.shape)
+            let m = momentum
+            runningMean.assign(runningMean.value.zipMap(try mean.value.reshaped(runningMean.shape)) { (1 - m) * $0 + m * $1 })
+            runningVariance.assign(runningVariance.value.zipMap(unbiased) { (1 - m) * $0 + m * $1 })
+        } else {
+            let scale = try runningVariance.value.map { 1 / ($0 + epsilon).squareRoot() }.reshaped(perChannel)
+            normalized = try (input - Variable(try runningMean.value.reshaped(perChannel))) * Variable(scale)
+        }
+        return try normalized * weight.reshaped(perChannel) + bias.reshaped(perChannel)
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
+    public func namedBuffers() -> [NamedVariable] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+    public func setTraining(_ training: Bool) { self.training = training }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import TensorCore
+
+/// Zero padding of a convolution's input.
+public enum ConvolutionPadding: Equatable, Sendable, Codable {
+    /// The same number of zeros on every side.
+    case explicit(Int)
+    /// Keras's "same": a convolution keeps `ceil(size / stride)`, a transposed one makes
+    /// `size * stride` (symmetric padding, as PyTorch needs: the kernel must allow it).
+    case same
+}
+
+/// A 2-D convolution layer over NCHW images, PyTorch's `Conv2d` layout:
+/// weight `[outChannels, inChannels, kh, kw]`, bias `[outChannels]`.
+public final class Conv2d: Layer {
+    public let weight: Variable
+    public let bias: Variable
+    public let stride: Int
+    public let padding: Int
+
+    /// - Throws: `ShapeError` when "same" padding needs an odd kernel and it is even.
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvolutionPadding = .explicit(0),
+                initialization: WeightInitialization = .he, using rng: inout SeededRNG) throws {
+        guard inChannels > 0, outChannels > 0, kernel > 0, stride > 0 else {
+            throw ShapeError("Conv2d", "channels, kernel and stride must be positive")
+        }
+        switch padding {
+        case .explicit(let zeros): self.padding = zeros
+        case .same:
+            guard kernel % 2 == 1 else { throw ShapeError("Conv2d", "\"same\" padding needs an odd kernel, got \(kernel)") }
+            self.padding = (kernel - 1) / 2
+        }
+        self.stride = stride
+        weight = Variable(initialWeights([outChannels, inChannels, kernel, kernel], fanIn: inChannels * kernel * kernel,
+                                         fanOut: outChannels * kernel * kernel, initialization, using: &rng), requiresGradient: true)
+        bias = Variable(Tensor.zeros([outChannels]), requiresGradient: true)
+    }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        try input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
+}
+
+/// A 2-D transposed convolution layer (upsampling), PyTorch's `ConvTranspose2d` layout:
+/// weight `[inChannels, outChannels, kh, kw]`, bias `[outChannels]`.
+public final class ConvTranspose2d: Layer {
+    public let weight: Variable
+    public let bias: Variable
+    public let stride: Int
+    public let padding: Int
+
+    /// - Throws: `ShapeError` when "same" padding cannot be symmetric (`kernel - stride` odd or negative).
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvolutionPadding = .explicit(0),
+                initialization: WeightInitialization = .he, using rng: inout SeededRNG) throws {
+        guard inChannels > 0, outChannels > 0, kernel > 0, stride > 0 else {
+            throw ShapeError("ConvTranspose2d", "channels, kernel and stride must be positive")
+        }
+        switch padding {
+        case .explicit(let zeros): self.padding = zeros
+        case .same:
+            guard kernel >= stride, (kernel - stride) % 2 == 0 else {
+                throw ShapeError("ConvTranspose2d", "\"same\" padding needs kernel - stride even and non-negative, got kernel \(kernel), stride \(stride)")
+            }
+            self.padding = (kernel - stride) / 2
+        }
+        self.stride = stride
+        // Each output value gathers inChannels * (kernel / stride)^2 products.
+        let fanIn = max(1, inChannels * kernel * kernel / (stride * stride))
+        weight = Variable(initialWeights([inChannels, outChannels, kernel, kernel], fanIn: fanIn,
+                                         fanOut: outChannels * kernel * kernel, initialization, using: &rng), requiresGradient: true)
+        bias = Variable(Tensor.zeros([outChannels]), requiresGradient: true)
+    }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        try input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding)
+    }
+
+    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
+}
+
+/// Seeded initial weights for a layer with the given fan-in and fan-out.
+func initialWeights(_ shape: [Int], fanIn: Int, fanOut: Int, _ initialization: WeightInitialization,
+                    using rng: inout SeededRNG) -> Tensor {
+    switch initialization {
+    case .he:
+        return Tensor.normal(shape, standardDeviation: Float(Foundation.sqrt(2.0 / Double(fanIn))), using: &rng)
+    case .xavier:
+        let bound = Float(Foundation.sqrt(6.0 / Double(fanIn + fanOut)))
+        return Tensor.uniform(shape, low: -bound, high: bound, using: &rng)
+    }
+}
+
+/// Views each sample under another shape, the batch axis kept: `[batch, a...]` to `[batch, b...]`
+/// (PyTorch's `view(-1, *shape)`), e.g. a dense layer's `[batch, 12544]` as `[batch, 256, 7, 7]`.
+public final class Reshape: Layer {
+    /// The shape of one sample after the layer.
+    public let sampleShape: [Int]
+
+    public init(_ sampleShape: [Int]) { self.sampleShape = sampleShape }
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        try input.reshaped([input.shape.first ?? 0] + sampleShape)
+    }
+
+    public func namedParameters() -> [NamedVariable] { [] }
+}
+
+/// Flattens each sample to a row: `[batch, ...]` to `[batch, features]`.
+public final class Flatten: Layer {
+    public init() {}
+
+    public func callAsFunction(_ input: Variable) throws -> Variable {
+        let batch = input.shape.first ?? 0
+        return try input.reshaped([batch, input.value.count / max(1, batch)])
+    }
+
+    public func namedParameters() -> [NamedVariable] { [] }
+}

@@ -1,0 +1,198 @@
+/// The geometry of a 2-D convolution over NCHW images: a `kernel` window moved by
+/// `stride` over an image padded with `padding` zeros on every side.
+///
+/// A convolution lowers to one matrix product through `im2col` (each output position
+/// becomes a column of the window's values); a transposed convolution is the adjoint:
+/// a product, then `col2im` adds the columns back into an image.
+public struct ConvolutionGeometry: Equatable, Sendable {
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    public let kernelHeight: Int
+    public let kernelWidth: Int
+    public let stride: Int
+    public let padding: Int
+
+    /// - Throws: `ShapeError` when the window does not fit the padded image or a size is not positive.
+    public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) throws {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+        self.stride = stride
+        self.padding = padding
+        guard channels > 0, height > 0, width > 0, kernelHeight > 0, kernelWidth > 0, stride > 0, padding >= 0 else {
+            throw ShapeError("conv2d", "sizes must be positive: \(self)")
+        }
+        guard height + 2 * padding >= kernelHeight, width + 2 * padding >= kernelWidth else {
+            throw ShapeError("conv2d", "a \(kernelHeight)x\(kernelWidth) kernel does not fit a \(height)x\(width) image padded by \(padding)")
+        }
+    }
+
+    /// Rows of the output image.
+    public var outputHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    /// Columns of the output image.
+    public var outputWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Output positions per image: the columns one image contributes to `im2col`.
+    public var positions: Int { outputHeight * outputWidth }
+    /// Values under one window: the rows of `im2col`.
+    public var windowSize: Int { channels * kernelHeight * kernelWidth }
+    /// Values of one input image.
+    public var imageSize: Int { channels * height * width }
+}
+
+extension ConvolutionGeometry: CustomStringConvertible {
+    public var description: String {
+        "\(channels)x\(height)x\(width) image, \(kernelHeight)x\(kernelWidth) kernel, stride \(stride), padding \(padding)"
+    }
+}
+
+extension Tensor {
+    /// The windows of a batch of images as columns: `[windowSize, batch * positions]`, row
+    /// `(c * kh + i) * kw + j` holding pixel `(c, y*stride - padding + i, x*stride - padding + j)`
+    /// of every output position `(y, x)` of every image (zero where that is padding).
+    /// - Throws: `ShapeError` unless the tensor is `[batch, channels, height, width]` of the geometry.
+    public func im2col(_ geometry: ConvolutionGeometry) throws -> Tensor {
+        let batch = try checkImages(geometry, operation: "im2col")
+        let columns = batch * geometry.positions
+        return withUnsafeBufferPointer { images in
+            Tensor.build(shape: [geometry.windowSize, columns]) { cols in
+                guard let source = images.baseAddress, let target = cols.baseAddress else { return }
+                geometry.forEachChannel(work: cols.count) { channel in
+                    geometry.visitWindows(channel: channel, batch: batch) { row, column, pixel in
+                        target[row * columns + column] = pixel < 0 ? 0 : source[pixel]
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds every column value back into the pixel it came from,
+    /// giving `[batch, channels, height, width]` (padding positions are dropped).
+    /// - Throws: `ShapeError` unless the tensor is `[windowSize, batch * positions]`.
+    public func col2im(_ geometry: ConvolutionGeometry, batch: Int) throws -> Tensor {
+        guard shape == [geometry.windowSize, batch * geometry.positions] else {
+            throw ShapeError("col2im", "expected \(describe([geometry.windowSize, batch * geometry.positions])) for \(batch) images of \(geometry), got \(describe(shape))")
+        }
+        let columns = batch * geometry.positions
+        return withUnsafeBufferPointer { cols in
+            Tensor.build(shape: [batch, geometry.channels, geometry.height, geometry.width]) { images in
+                images.initialize(repeating: 0)
+                guard let source = cols.baseAddress, let target = images.baseAddress else { return }
+                // One channel's pixels are written by one thread, in a fixed order: the sums repeat.
+                geometry.forEachChannel(work: cols.count) { channel in
+                    geometry.visitWindows(channel: channel, batch: batch) { row, column, pixel in
+                        if pixel >= 0 { target[pixel] += source[row * columns + column] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Swaps the two outer axes: `[a, b, rest...]` becomes `[b, a, rest...]` (e.g. a batch of
+    /// `[batch, channels, positions]` images to the `[channels, batch * positions]` matrix layout).
+    /// - Throws: `ShapeError` for a tensor of rank below 2.
+    public func swappingOuterAxes() throws -> Tensor {
+        guard rank >= 2 else { throw ShapeError("swapOuterAxes", "needs two axes, got \(describe(shape))") }
+        let (a, b, inner) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+        var swapped = shape
+        swapped.swapAt(0, 1)
+        return withUnsafeBufferPointer { source in
+            Tensor.build(shape: swapped) { out in
+                guard let from = source.baseAddress, let to = out.baseAddress else { return }
+                for i in 0..<a {
+                    for j in 0..<b { (to + (j * a + i) * inner).update(from: from + (i * b + j) * inner, count: inner) }
+                }
+            }
+        }
+    }
+
+    /// Checks `[batch, channels, height, width]` against a geometry and returns the batch.
+    func checkImages(_ geometry: ConvolutionGeometry, operation: String) throws -> Int {
+        guard rank == 4, shape.dropFirst().elementsEqual([geometry.channels, geometry.height, geometry.width]) else {
+            throw ShapeError(operation, "expected [batch, \(geometry.channels), \(geometry.height), \(geometry.width)], got \(describe(shape))")
+        }
+        return shape[0]
+    }
+}
+
+extension ConvolutionGeometry {
+    /// Runs `body` for every channel, the channels split over `Parallelism.threads` when the work is large.
+    @inlinable
+    func forEachChannel(work: Int, _ body: (Int) -> Void) {
+        let parts = Swift.min(Parallelism.threads, channels, work / Parallelism.elementwiseGrain)
+        if parts <= 1 {
+            for channel in 0..<channels { body(channel) }
+            return
+        }
+        let chunk = (channels + parts - 1) / parts
+        Parallelism.run(parts: parts) { part in
+            for channel in (part * chunk)..<Swift.min(channels, (part + 1) * chunk) { body(channel) }
+        }
+    }
+
+    /// Calls `body(row, column, pixel)` for every window value of one channel, in a fixed
+    /// order: `row` of the column matrix, `column` (image-major), and the pixel's index in
+    /// the batch tensor, or -1 where the window covers padding.
+    @inlinable
+    func visitWindows(channel: Int, batch: Int, _ body: (Int, Int, Int) -> Void) {
+        let (outH, outW) = (outputHeight, outputWidth)
+        for i in 0..<kernelHeight {
+            for j in 0..<kernelWidth {
+                let row = (channel * kernelHeight + i) * kernelWidth + j
+                for n in 0..<batch {
+                    let plane = (n * channels + channel) * height * width
+                    for y in 0..<outH {
+                        let sourceY = y * stride - padding + i
+                        let column = (n * outH + y) * outW
+                        guard sourceY >= 0, sourceY < height else {
+                            for x in 0..<outW { body(row, column + x, -1) }
+                            continue
+                        }
+                        for x in 0..<outW {
+                            let sourceX = x * stride - padding + j
+                            body(row, column + x, sourceX >= 0 && sourceX < width ? plane + sourceY * width + sourceX : -1)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// `[batch, channels, rest...]` plus `bias[channel]` on every element of each channel.
+    /// - Throws: `ShapeError` unless `bias` has one value per channel.
+    public func addingChannelBias(_ bias: Tensor) throws -> Tensor {
+        guard rank >= 2, bias.count == shape[1] else {
+            throw ShapeError("bias", "\(describe(bias.shape)) does not give one value per channel of \(describe(shape))")
+        }
+        let (channels, inner) = (shape[1], shape.dropFirst(2).reduce(1, *))
+        var result = self
+        result.withUnsafeMutableBufferPointer { out in
+            bias.withUnsafeBufferPointer { b in
+                for block in 0..<(shape[0] * channels) {
+                    let value = b[block % channels]
+                    for i in (block * inner)..<((block + 1) * inner) { out[i] += value }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Sums of `[batch, channels, rest...]` per channel (over batch and positions): `[channels]`.
+    public func channelSums() -> Tensor {
+        let channels = rank >= 2 ? shape[1] : 1
+        let inner = shape.dropFirst(2).reduce(1, *)
+        var sums = [Double](repeating: 0, count: channels)
+        withUnsafeBufferPointer { values in
+            for block in 0..<(count / Swift.max(1, channels * inner) * channels) {
+                var total = 0.0
+                for i in (block * inner)..<((block + 1) * inner) { total += Double(values[i]) }
+                sums[block % channels] += total
+            }
+        }
+        return Tensor(unchecked: [channels], scalars: sums.map { Float($0) })
+    }
+}
