@@ -25,9 +25,8 @@ extension TrainingBenchmark {
     }
 
     /// Tabular GAN: generator 64-128-128-30, discriminator 30-128-128-1 (LeakyReLU 0.2),
-    /// BCE with logits, Adam(2e-4, betas 0.5/0.999), one D and one G step per batch of
-    /// 256 standard-normal rows: the `gan` model of the PyTorch reference. The G step
-    /// freezes D, so D's weight gradients (unused there) are not computed.
+    /// `adversarialStep` on batches of 256 standard-normal rows: the `gan` model of the
+    /// PyTorch reference.
     public static let gan = TrainingBenchmark(name: "gan", batchSize: 256, defaultRows: 100_000) { rows in
         var rng = SeededRNG(seed: 0)
         let data = Tensor.normal([rows, 30], using: &rng)
@@ -41,26 +40,7 @@ extension TrainingBenchmark {
             Linear(inputs: 128, outputs: 128, using: &rng), Activation(.leakyRelu(slope: 0.2)),
             Linear(inputs: 128, outputs: 1, initialization: .xavier, using: &rng),
         ])
-        var generatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
-        var discriminatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
-        let generatorParameters = generator.namedParameters()
-        let discriminatorParameters = discriminator.namedParameters()
-        var noise = rng.derive("noise")
-        return (data, { batch in
-            let n = batch.rows
-            let ones = Tensor(repeating: 1, shape: [n, 1]), zeros = Tensor.zeros([n, 1])
-            let fake = try generator(Variable(Tensor.normal([n, 64], using: &noise)))
-            discriminator.clearGradients()
-            let real = try Loss.binaryCrossEntropyWithLogits(try discriminator(Variable(batch)), targets: ones)
-            let forged = try Loss.binaryCrossEntropyWithLogits(try discriminator(fake.detached()), targets: zeros)
-            try (real + forged).backward()
-            discriminatorOptimizer.step(discriminatorParameters)
-            generator.clearGradients()
-            try discriminator.withFrozenParameters {
-                try Loss.binaryCrossEntropyWithLogits(try discriminator(fake), targets: ones).backward()
-            }
-            generatorOptimizer.step(generatorParameters)
-        })
+        return (data, adversarialStep(generator: generator, discriminator: discriminator, noise: 64, using: rng.derive("noise")))
     }
 }
 
@@ -109,5 +89,50 @@ extension TrainingBenchmark {
                 done += chunk
             }
         })
+    }
+}
+
+extension TrainingBenchmark {
+    /// The seeds' DCGAN on 28×28 images (`ConvolutionalNetworks` with 64 filters): generator
+    /// Dense(7·7·256) → ConvTranspose(128, 4, s2) → ConvTranspose(64, 4, s2) → ConvTranspose(1, 7)
+    /// → tanh, discriminator Conv(64, 5, s2) → Conv(128, 5, s2) → Dense(1), LeakyReLU(0.2),
+    /// BCE with logits, Adam(2e-4, betas 0.5/0.999), batch 128 of uniform images in [-1, 1):
+    /// the `dcgan` model of the PyTorch reference.
+    public static let dcgan = TrainingBenchmark(name: "dcgan", batchSize: 128, defaultRows: 60_000) { rows in
+        var rng = SeededRNG(seed: 0)
+        let data = Tensor.uniform([rows, 784], low: -1, high: 1, using: &rng)
+        let generator = Sequential(try ConvolutionalNetworks.decoder(inputs: 100, [1, 28, 28], filters: 64, using: &rng) + [Activation(.tanh)])
+        let (trunk, width) = try ConvolutionalNetworks.encoder([1, 28, 28], filters: 64, using: &rng)
+        let discriminator = Sequential(trunk + [Linear(inputs: width, outputs: 1, initialization: .xavier, using: &rng)])
+        return (data, adversarialStep(generator: generator, discriminator: discriminator, noise: 100, using: rng.derive("noise")))
+    }
+}
+
+extension TrainingBenchmark {
+    /// One D and one G step per batch, as the reference's GAN loops: BCE with logits,
+    /// Adam(2e-4, betas 0.5/0.999); the G step reuses the batch's fakes and freezes D, so
+    /// D's weight gradients (unused there) are not computed.
+    static func adversarialStep(generator: Sequential, discriminator: Sequential, noise: Int,
+                                using rng: SeededRNG) -> (Tensor) throws -> Void {
+        var generatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
+        var discriminatorOptimizer = Adam(learningRate: 2e-4, beta1: 0.5, beta2: 0.999)
+        let generatorParameters = generator.namedParameters()
+        let discriminatorParameters = discriminator.namedParameters()
+        var rng = rng
+        return { batch in
+            let n = batch.rows
+            let ones = Tensor(repeating: 1, shape: [n, 1]), zeros = Tensor.zeros([n, 1])
+            let fake = try generator(Variable(Tensor.normal([n, noise], using: &rng)))
+            discriminator.clearGradients()
+            let real = try Loss.binaryCrossEntropyWithLogits(try discriminator(Variable(batch)), targets: ones)
+            let forged = try Loss.binaryCrossEntropyWithLogits(try discriminator(fake.detached()), targets: zeros)
+            try (real + forged).backward()
+            discriminatorOptimizer.step(discriminatorParameters)
+            generator.clearGradients()
+            try discriminator.withFrozenParameters {
+                try Loss.binaryCrossEntropyWithLogits(try discriminator(fake), targets: ones).backward()
+            }
+            generatorOptimizer.step(generatorParameters)
+        }
     }
 }

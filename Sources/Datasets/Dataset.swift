@@ -107,3 +107,26 @@ extension Dataset {
         }
     }
 }
+
+/// What a model is fitted to and makes: the model-space columns and the shape of one sample.
+public struct SampleSchema: Codable, Equatable, Sendable {
+    public var columns: [Column]
+    /// `[columns.count]` for a table, `[channels, height, width]` for images (NCHW, as PyTorch).
+    public var shape: [Int]
+
+    public init(columns: [Column], shape: [Int]? = nil) {
+        self.columns = columns
+        self.shape = shape ?? [columns.count]
+    }
+
+    /// Whether a sample is an image, `[channels, height, width]`.
+    public var isImage: Bool { shape.count == 3 }
+}
+
+extension Dataset {
+    /// The shape of one sample: `rowShape` for images, `[columns]` for a table.
+    public var sampleShape: [Int] { rowShape.isEmpty ? [columns.count] : rowShape }
+
+    /// The columns and sample shape models are built for.
+    public var schema: SampleSchema { SampleSchema(columns: columns, shape: sampleShape) }
+}

@@ -54,7 +54,9 @@ public enum IDXReader {
 
 extension Dataset {
     /// A dataset from a numeric array: rows along the first axis, every other axis
-    /// flattened into columns `x0, x1, ...` (the row shape is kept for images).
+    /// flattened into columns `x0, x1, ...`. Images keep their shape as NCHW: rows of
+    /// `[height, width]` (MNIST's IDX) become `[1, height, width]`, rows of
+    /// `[channels, height, width]` stay so; other ranks are tables.
     /// - Parameters:
     ///   - labelValues: one value per row and the values meaning "anomaly"; nil: all normal.
     /// - Throws: `DatasetError` when the label count differs from the row count or an
@@ -81,6 +83,6 @@ extension Dataset {
         let integer = values.allSatisfy { $0 == $0.rounded() }
         let columns = (0..<width).map { Column(name: "x\($0)", kind: .numeric(integer: integer)) }
         return try Dataset(features: try Tensor(shape: [rows, width], scalars: values), columns: columns, labels: labels,
-                           rowShape: rowShape.count > 1 ? rowShape : [], source: source)
+                           rowShape: rowShape.count == 2 ? [1] + rowShape : rowShape.count == 3 ? rowShape : [], source: source)
     }
 }

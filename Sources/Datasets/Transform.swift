@@ -9,6 +9,9 @@ public enum Scaling: String, Codable, Sendable, CaseIterable {
     case minmax
     /// (x - median) / interquartile range: insensitive to outliers.
     case robust
+    /// Images: one range for every value (the training rows' minimum to maximum, e.g.
+    /// 0-255) mapped to [-1, 1], the range of a tanh generator.
+    case pixels
     /// Unchanged.
     case none
 }
@@ -74,6 +77,11 @@ public struct Transform: Codable, Equatable, Sendable {
     /// - Throws: `DatasetError` when there are no rows or a column is entirely missing.
     public static func fit(_ data: Dataset, options: PreprocessOptions, source: String = "preprocess") throws -> Transform {
         guard data.rowCount > 0 else { throw DatasetError(source, "no training rows to fit the preprocessing on") }
+        if options.scaling == .pixels { return try fitPixels(data, options: options, source: source) }
+        if !data.rowShape.isEmpty && options.dropConstantColumns {
+            throw DatasetError(source, "image data (rows of shape \(describe(data.rowShape))) would lose constant pixels and its shape: "
+                               + "use scale \"pixels\" (or drop_constant_columns false)")
+        }
         var steps: [Step] = []
         for (j, column) in data.columns.enumerated() {
             let values = (0..<data.rowCount).map { data.features[$0, j] }
@@ -111,11 +119,26 @@ public struct Transform: Codable, Equatable, Sendable {
                     center = quantile(present, 0.5)
                     scale = quantile(present, 0.75) - quantile(present, 0.25)
                     if scale == 0 { scale = present[present.count - 1] - present[0] }
-                case .none: break
+                case .pixels, .none: break
                 }
                 steps.append(.scale(center: center, scale: scale > 0 && scale.isFinite ? scale : 1, fill: fill))
             }
         }
+        return Transform(options: options, inputColumns: data.columns, steps: steps)
+    }
+
+    /// Images: every pixel kept (constant ones too, or the image would lose its shape) and
+    /// mapped by one affine map from the training rows' value range to [-1, 1].
+    private static func fitPixels(_ data: Dataset, options: PreprocessOptions, source: String) throws -> Transform {
+        let (low, high) = data.features.withUnsafeBufferPointer { values in
+            values.reduce((Float.infinity, -Float.infinity)) { range, x in x.isNaN ? range : (min(range.0, x), max(range.1, x)) }
+        }
+        guard low.isFinite, high.isFinite else { throw DatasetError(source, "the training rows hold no pixel values") }
+        let center = (low + high) / 2, scale = high > low ? (high - low) / 2 : 1
+        if let categorical = data.columns.first(where: { $0.categories != nil }) {
+            throw DatasetError(source, "scale \"pixels\" needs numeric columns; '\(categorical.name)' is categorical")
+        }
+        let steps = [Step](repeating: .scale(center: center, scale: scale, fill: center), count: data.columns.count)
         return Transform(options: options, inputColumns: data.columns, steps: steps)
     }
 

@@ -147,7 +147,7 @@ extension GaussianMixture {
     static let generatorKind = GeneratorKind(name: "gmm", make: { GaussianMixture(components: $0.components) }, restore: { file, _ in
         let settings = try ModelFile.decode([String: String].self, file.config)
         let gmm = GaussianMixture(components: Int(settings["components"] ?? "") ?? 5, iterations: Int(settings["iterations"] ?? "") ?? 100)
-        try gmm.importState(file.tensors, columns: file.columns)
+        try gmm.importState(file.tensors, columns: file.schema.columns)
         return gmm
     })
 }

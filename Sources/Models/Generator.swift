@@ -44,6 +44,12 @@ public protocol Generator: AnyObject {
     func sample(_ request: SampleRequest, using rng: inout SeededRNG) throws -> Tensor
     /// The settings as JSON and the learned state, for `GeneratorStore`.
     func exportState() throws -> (config: String, tensors: [String: Tensor])
+    /// Whether it has convolutional networks for image samples (`architecture`).
+    var hasConvolutionalForm: Bool { get }
+}
+
+extension Generator {
+    public var hasConvolutionalForm: Bool { false }
 }
 
 /// Settings shared by the neural generators.

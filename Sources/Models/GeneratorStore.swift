@@ -6,7 +6,7 @@ import TensorCore
 /// A generator built from layers: its networks are made for a schema, then trained or loaded.
 public protocol NeuralGenerator: Generator, Module {
     /// Creates the networks for a model-space schema (before training or loading weights).
-    func build(columns: [Column], using rng: inout SeededRNG) throws
+    func build(schema: SampleSchema, using rng: inout SeededRNG) throws
 }
 
 extension TabularVAE: NeuralGenerator {}
@@ -14,20 +14,21 @@ extension TabularFlow: NeuralGenerator {}
 extension TabularGAN: NeuralGenerator {}
 
 /// A trained generator on disk: one safetensors file (readable from PyTorch) whose
-/// metadata holds the kind, the JSON config, the model-space column schema and the
-/// training history.
+/// metadata holds the kind, the JSON config, the model-space column schema and sample
+/// shape, and the training history.
 public enum GeneratorStore {
     /// What a saved generator file describes besides its weights.
     public struct Description: Codable, Sendable {
         public var kind: String
-        public var columns: [Column]
+        public var schema: SampleSchema
+        public var columns: [Column] { schema.columns }
         public var history: TrainingHistory
     }
 
     /// Writes a fitted generator.
-    public static func save(_ generator: any Generator, columns: [Column], history: TrainingHistory, to path: String) throws {
+    public static func save(_ generator: any Generator, schema: SampleSchema, history: TrainingHistory, to path: String) throws {
         let (config, tensors) = try generator.exportState()
-        try ModelFile.write(format: "anomsynth-generator", kind: generator.kind, config: config, columns: columns,
+        try ModelFile.write(format: "anomsynth-generator", kind: generator.kind, config: config, schema: schema,
                             history: history, tensors: tensors, to: path)
     }
 
@@ -39,6 +40,6 @@ public enum GeneratorStore {
             throw ModelError("\(path): unknown generator kind '\(file.kind)'")
         }
         let generator = try kind.restore(file, path)
-        return (generator, Description(kind: file.kind, columns: file.columns, history: file.history))
+        return (generator, Description(kind: file.kind, schema: file.schema, history: file.history))
     }
 }

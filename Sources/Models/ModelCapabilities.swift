@@ -48,6 +48,7 @@ public protocol DistortableMixture: Generator {
 extension GaussianMixture: DistortableMixture {}
 
 extension TabularVAE: LatentCodeModel, AnomalyScoring {
+    public var hasConvolutionalForm: Bool { true }
     public var drawsByClass: Bool { config.conditional }
     public var latentSize: Int { config.latent }
     public var learnsFromNegatives: Bool { config.negativeMargin != nil }
@@ -63,9 +64,23 @@ extension TabularFlow: DensityModel, AnomalyScoring {
 }
 
 extension TabularGAN: ClassConditional, AnomalyScoring {
+    public var hasConvolutionalForm: Bool { true }
     public var drawsByClass: Bool { config.conditional }
     public var learnsFromNegatives: Bool { config.anomalyNegatives == true }
     public func anomalyScores(_ data: Dataset) throws -> [Float] { try discriminatorScores(data).map { -$0 } }
+}
+
+extension AutoencoderDetector {
+    public var hasConvolutionalForm: Bool { true }
+}
+
+extension NeuralClassifier {
+    /// The MLP becomes a CNN; logistic regression stays linear.
+    public var hasConvolutionalForm: Bool { !config.hidden.isEmpty }
+}
+
+extension GenerativeDetector {
+    public var hasConvolutionalForm: Bool { model.hasConvolutionalForm }
 }
 
 extension SMOTE: ClassConditional {

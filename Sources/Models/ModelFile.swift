@@ -5,24 +5,26 @@ import TensorCore
 
 /// The file layout shared by saved generators and detectors: one safetensors file
 /// (readable from PyTorch) whose metadata holds the format, the kind, the JSON config,
-/// the model-space column schema, the training history and any further entries.
+/// the model-space column schema, the sample shape (`sample_shape`, e.g. `[1, 28, 28]`),
+/// the training history and any further entries.
 enum ModelFile {
     struct Contents {
         var kind: String
         var config: String
-        var columns: [Column]
+        var schema: SampleSchema
         var history: TrainingHistory
         var tensors: [String: Tensor]
         var metadata: [String: String]
     }
 
-    static func write(format: String, kind: String, config: String, columns: [Column], history: TrainingHistory,
+    static func write(format: String, kind: String, config: String, schema: SampleSchema, history: TrainingHistory,
                       tensors: [String: Tensor], extra: [String: String] = [:], to path: String) throws {
         var metadata = extra
         metadata["format"] = format
         metadata["kind"] = kind
         metadata["config"] = config
-        metadata["columns"] = try settingsJSON(columns)
+        metadata["columns"] = try settingsJSON(schema.columns)
+        metadata["sample_shape"] = try settingsJSON(schema.shape)
         metadata["history"] = try settingsJSON(history)
         try writeAtomically(SafeTensors.encode(tensors, metadata: metadata), to: URL(fileURLWithPath: path))
     }
@@ -35,7 +37,13 @@ enum ModelFile {
             throw ModelError("\(path): not an AnomSynth \(what) file (metadata lacks format, kind, config, columns or history)")
         }
         let decoder = JSONDecoder()
-        return Contents(kind: kind, config: config, columns: try decoder.decode([Column].self, from: Data(columnsText.utf8)),
+        let columns = try decoder.decode([Column].self, from: Data(columnsText.utf8))
+        // Files written before sample shapes were recorded hold tables.
+        let shape = try metadata["sample_shape"].map { try decoder.decode([Int].self, from: Data($0.utf8)) } ?? [columns.count]
+        guard ShapeArithmetic.product(shape) == columns.count else {
+            throw ModelError("\(path): sample_shape \(shape) does not hold the \(columns.count) columns")
+        }
+        return Contents(kind: kind, config: config, schema: SampleSchema(columns: columns, shape: shape),
                         history: try decoder.decode(TrainingHistory.self, from: Data(historyText.utf8)),
                         tensors: tensors, metadata: metadata)
     }

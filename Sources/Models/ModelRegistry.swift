@@ -74,7 +74,7 @@ extension ConfiguredModel where Self: NeuralGenerator {
     static func restored(_ file: ModelFile.Contents, source: String) throws -> Self {
         let model = Self(config: try ModelFile.decode(Config.self, file.config))
         var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
-        try model.build(columns: file.columns, using: &rng)
+        try model.build(schema: file.schema, using: &rng)
         try model.loadState(file.tensors, source: source)
         return model
     }
@@ -85,9 +85,10 @@ extension ConfiguredModel where Self: NeuralGenerator {
     }
 }
 
-/// A detector network sized by its input width (built before training or loading weights).
+/// A detector network sized by its input (built before training or loading weights).
 public protocol InputSizedDetector: Detector, ConfiguredModel, Module {
-    func build(inputs: Int, using rng: inout SeededRNG) throws
+    /// Creates the networks for a model-space schema (before training or loading weights).
+    func build(schema: SampleSchema, using rng: inout SeededRNG) throws
 }
 
 extension InputSizedDetector {
@@ -95,7 +96,7 @@ extension InputSizedDetector {
     static func restored(_ file: ModelFile.Contents, source: String) throws -> Self {
         let detector = Self(config: try ModelFile.decode(Config.self, file.config))
         var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
-        try detector.build(inputs: file.columns.count, using: &rng)
+        try detector.build(schema: file.schema, using: &rng)
         try detector.loadState(file.tensors, source: source)
         return detector
     }

@@ -23,6 +23,8 @@ public struct GeneratorSettings: Codable, Equatable, Sendable {
     public var neighbours = 5
     public var components = 5
     public var smoteVariant = SMOTE.Variant.standard
+    public var architecture = Architecture.auto
+    public var filters = 64
 
     public init() {}
 
@@ -36,7 +38,7 @@ public struct GeneratorSettings: Codable, Equatable, Sendable {
     public var hidden: [Int] { [Int](repeating: hiddenUnits, count: hiddenLayers) }
 
     enum CodingKeys: String, CodingKey {
-        case model, conditional, epochs, patience, beta, couplings, objective, neighbours, components
+        case model, conditional, epochs, patience, beta, couplings, objective, neighbours, components, architecture, filters
         case batchSize = "batch_size", learningRate = "learning_rate", validationFraction = "validation_fraction"
         case hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers", latentDim = "latent_dim"
         case klWarmupEpochs = "kl_warmup_epochs", noiseDim = "noise_dim", smoteVariant = "smote_variant"
@@ -64,6 +66,8 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     public var trees = 100
     public var sampleSize = 256
     public var neighbours = 5
+    public var architecture = Architecture.auto
+    public var filters = 64
 
     public init() {}
 
@@ -73,7 +77,7 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, epochs, patience, negatives, couplings, trees, neighbours
+        case model, epochs, patience, negatives, couplings, trees, neighbours, architecture, filters
         case batchSize = "batch_size", learningRate = "learning_rate", hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers"
         case latentDim = "latent_dim", weightDecay = "weight_decay", classWeight = "class_weight", syntheticShare = "synthetic_share"
         case negativeWeight = "negative_weight", negativeMargin = "negative_margin", sampleSize = "sample_size"

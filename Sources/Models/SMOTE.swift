@@ -164,7 +164,7 @@ extension SMOTE {
         let settings = try ModelFile.decode([String: String].self, file.config)
         let smote = SMOTE(neighbours: Int(settings["neighbours"] ?? "") ?? 5, variant: Variant(rawValue: settings["variant"] ?? "") ?? .standard,
                           dangerNeighbours: Int(settings["danger_neighbours"] ?? "") ?? 10)
-        try smote.importState(file.tensors, columns: file.columns)
+        try smote.importState(file.tensors, columns: file.schema.columns)
         return smote
     })
 }

@@ -42,7 +42,8 @@ public final class TabularFlow: Generator, Module {
     public func setTraining(_ training: Bool) { flow?.setTraining(training) }
 
     /// Builds the flow for a schema (also used before loading saved weights).
-    public func build(columns: [Column], using rng: inout SeededRNG) throws {
+    public func build(schema: SampleSchema, using rng: inout SeededRNG) throws {
+        let columns = schema.columns
         guard columns.count >= 2 else { throw ModelError("flow: needs at least 2 columns, got \(columns.count)") }
         guard config.couplings >= 1, config.hidden >= 1 else { throw ModelError("flow: couplings and hidden must be at least 1") }
         groups = ColumnGroups(columns)
@@ -57,7 +58,7 @@ public final class TabularFlow: Generator, Module {
 
     public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
         guard data.rowCount >= 2 else { throw ModelError("flow: needs at least 2 training rows, got \(data.rowCount)") }
-        try build(columns: data.columns, using: &rng)
+        try build(schema: data.schema, using: &rng)
         guard let flow else { throw ModelError("flow: not built") }
         var adam = Adam(learningRate: config.training.learningRate)
         let oneHot = groups.oneHotGroups.flatMap { $0 }  // in column order: the noise must not depend on hashing

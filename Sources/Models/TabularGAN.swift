@@ -5,7 +5,8 @@ import TensorCore
 
 /// A GAN for tabular rows: MLP generator (one-hot groups through a softmax) and
 /// discriminator, optionally class-conditional (the label, one-hot, joins both
-/// inputs). Two losses: the non-saturating GAN loss, and the hinge loss with a
+/// inputs). For image samples it is the seeds' DCGAN (`ConvolutionalNetworks`): the
+/// decoder with tanh as generator, the encoder and a dense logit as discriminator. Two losses: the non-saturating GAN loss, and the hinge loss with a
 /// spectrally normalized discriminator (chosen over WGAN-GP as the stabilized
 /// variant: it needs no second-order gradients and costs one power-iteration step).
 public final class TabularGAN: Generator, Module {
@@ -24,13 +25,17 @@ public final class TabularGAN: Generator, Module {
         /// As a detector with synthetic negatives: the generator learns the normal rows
         /// (label 0) only, and the discriminator sees the rows labelled anomalous as fakes.
         public var anomalyNegatives: Bool? = nil
+        /// nil: auto (convolutional for images).
+        public var architecture: Architecture? = nil
+        /// Convolutional networks' base width (the seeds' 64); nil: 64.
+        public var filters: Int? = nil
 
         public init() {
             training.learningRate = 2e-4
         }
 
         enum CodingKeys: String, CodingKey {
-            case hidden, noise, objective, conditional, training
+            case hidden, noise, objective, conditional, training, architecture, filters
             case noiseNegatives = "noise_negatives"
             case anomalyNegatives = "anomaly_negatives"
         }
@@ -56,12 +61,23 @@ public final class TabularGAN: Generator, Module {
     }
 
     /// Builds both networks for a schema (also used before loading saved weights).
-    public func build(columns: [Column], using rng: inout SeededRNG) throws {
+    public func build(schema: SampleSchema, using rng: inout SeededRNG) throws {
+        let columns = schema.columns
         guard config.noise >= 1, !config.hidden.isEmpty, config.hidden.allSatisfy({ $0 >= 1 }) else {
             throw ModelError("gan: noise and hidden sizes must be at least 1")
         }
         groups = ColumnGroups(columns)
         let conditions = config.conditional ? 2 : 0
+        if try (config.architecture ?? .auto).usesConvolutions(for: schema, model: kind) {
+            guard config.objective == .standard else { throw ModelError("gan: the hinge objective has no convolutional form; use standard") }
+            let filters = config.filters ?? 64
+            generator = Sequential(try ConvolutionalNetworks.decoder(inputs: config.noise + conditions, schema.shape, filters: filters, using: &rng)
+                                   + [Activation(.tanh)])
+            let (trunk, width) = try ConvolutionalNetworks.encoder(schema.shape, conditions: conditions, filters: filters, using: &rng)
+            discriminator = Sequential(trunk + [Linear(inputs: width, outputs: 1, initialization: .xavier, using: &rng)])
+            setTraining(false)
+            return
+        }
         var layers: [any Layer] = []
         var width = config.noise + conditions
         for size in config.hidden {
@@ -102,7 +118,7 @@ public final class TabularGAN: Generator, Module {
 
     public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
         guard data.rowCount >= 2 else { throw ModelError("gan: needs at least 2 training rows, got \(data.rowCount)") }
-        try build(columns: data.columns, using: &rng)
+        try build(schema: data.schema, using: &rng)
         guard let generator, let discriminator else { throw ModelError("gan: not built") }
         var generatorOptimizer = Adam(learningRate: config.training.learningRate, beta1: 0.5, beta2: 0.999)
         var discriminatorOptimizer = Adam(learningRate: config.training.learningRate, beta1: 0.5, beta2: 0.999)
@@ -180,6 +196,7 @@ extension TabularGAN: ConfiguredModel {
         config.objective = settings.objective
         config.conditional = settings.conditional
         config.training = settings.training
+        (config.architecture, config.filters) = (settings.architecture, settings.filters)
         return TabularGAN(config: config)
     }
 
@@ -190,6 +207,7 @@ extension TabularGAN: ConfiguredModel {
         config.noiseNegatives = 0.5
         config.anomalyNegatives = settings.negatives ? true : nil
         config.training = settings.training
+        (config.architecture, config.filters) = (settings.architecture, settings.filters)
         return TabularGAN(config: config)
     }
 }

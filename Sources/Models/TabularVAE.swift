@@ -6,7 +6,9 @@ import TensorCore
 /// A VAE for mixed tabular rows (TVAE-style): Gaussian likelihood with learned
 /// per-column variances for numeric columns, softmax cross-entropy for one-hot
 /// groups, a `beta` weight on the KL term with an optional linear warm-up, and an
-/// optional class condition (CVAE: the label, one-hot, joins encoder and decoder).
+/// optional class condition (CVAE: the label, one-hot, joins encoder and decoder). For
+/// image samples the encoder and decoder are convolutional (`ConvolutionalNetworks`) and
+/// draws are the decoder's means (pixel noise would only blur the images).
 public final class TabularVAE: Generator, Module {
     public struct Config: Codable, Equatable, Sendable {
         public var hidden = [128, 128]
@@ -20,11 +22,15 @@ public final class TabularVAE: Generator, Module {
         /// and each batch of rows labelled anomalous must have a mean negative ELBO this much
         /// above the normal batch's (a hinge).
         public var negativeMargin: Float? = nil
+        /// nil: auto (convolutional for images).
+        public var architecture: Architecture? = nil
+        /// Convolutional networks' base width; nil: 64.
+        public var filters: Int? = nil
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case hidden, latent, beta, conditional, training
+            case hidden, latent, beta, conditional, training, architecture, filters
             case klWarmupEpochs = "kl_warmup_epochs"
             case negativeMargin = "negative_margin"
         }
@@ -35,6 +41,8 @@ public final class TabularVAE: Generator, Module {
     public private(set) var network: VariationalAutoencoder?
     private var logVariances: [Variable] = []
     private var groups = ColumnGroups([])
+    /// Whether the samples are images (convolutional networks, draws without pixel noise).
+    private var convolutional = false
 
     public init(config: Config) { self.config = config }
 
@@ -43,12 +51,23 @@ public final class TabularVAE: Generator, Module {
     }
 
     /// Builds the network for a schema (also used before loading saved weights).
-    public func build(columns: [Column], using rng: inout SeededRNG) throws {
+    public func build(schema: SampleSchema, using rng: inout SeededRNG) throws {
+        let columns = schema.columns
         guard config.latent >= 1 else { throw ModelError("vae: latent_dim must be at least 1, got \(config.latent)") }
         guard config.hidden.allSatisfy({ $0 >= 1 }) else { throw ModelError("vae: hidden sizes must be at least 1") }
         groups = ColumnGroups(columns)
-        network = VariationalAutoencoder(inputs: columns.count, hidden: config.hidden, latent: config.latent,
-                                         conditions: config.conditional ? 2 : 0, using: &rng)
+        let conditions = config.conditional ? 2 : 0
+        convolutional = try (config.architecture ?? .auto).usesConvolutions(for: schema, model: kind)
+        if convolutional {
+            let filters = config.filters ?? 64
+            let (encoder, width) = try ConvolutionalNetworks.encoder(schema.shape, conditions: conditions, filters: filters, using: &rng)
+            let decoder = try ConvolutionalNetworks.decoder(inputs: config.latent + conditions, schema.shape, filters: filters, using: &rng)
+            network = VariationalAutoencoder(encoder: Sequential(encoder), encodedWidth: width, decoder: Sequential(decoder),
+                                             inputs: columns.count, latent: config.latent, conditions: conditions, using: &rng)
+        } else {
+            network = VariationalAutoencoder(inputs: columns.count, hidden: config.hidden, latent: config.latent,
+                                             conditions: conditions, using: &rng)
+        }
         let (widths, isGroup) = groups.runs
         logVariances = zip(widths, isGroup).filter { !$0.1 }.map { Variable(Tensor.zeros([$0.0]), requiresGradient: true) }
         setTraining(false)
@@ -62,7 +81,7 @@ public final class TabularVAE: Generator, Module {
 
     public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
         guard data.rowCount >= 2 else { throw ModelError("vae: needs at least 2 training rows, got \(data.rowCount)") }
-        try build(columns: data.columns, using: &rng)
+        try build(schema: data.schema, using: &rng)
         guard let network else { throw ModelError("vae: not built") }
         var adam = Adam(learningRate: config.training.learningRate)
         let batchesPerEpoch = max(1, (data.rowCount + config.training.batchSize - 1) / config.training.batchSize)
@@ -115,7 +134,7 @@ public final class TabularVAE: Generator, Module {
         let (widths, isGroup) = groups.runs
         var column = 0, run = 0
         for (width, group) in zip(widths, isGroup) {
-            if !group {
+            if !group && !convolutional {
                 let scales = logVariances[run].value.scalars.map { Foundation.exp($0 / 2) }
                 for r in 0..<rows.rows { for k in 0..<width { rows[r, column + k] += scales[k] * rng.normal() } }
                 run += 1
@@ -176,6 +195,7 @@ extension TabularVAE: ConfiguredModel {
         config.klWarmupEpochs = settings.klWarmupEpochs
         config.conditional = settings.conditional
         config.training = settings.training
+        (config.architecture, config.filters) = (settings.architecture, settings.filters)
         return TabularVAE(config: config)
     }
 
@@ -185,6 +205,7 @@ extension TabularVAE: ConfiguredModel {
         config.latent = settings.latentDim
         config.negativeMargin = settings.negatives ? Float(settings.negativeMargin) : nil
         config.training = settings.training
+        (config.architecture, config.filters) = (settings.architecture, settings.filters)
         return TabularVAE(config: config)
     }
 }

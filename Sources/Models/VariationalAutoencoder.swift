@@ -38,6 +38,21 @@ public final class VariationalAutoencoder: Module {
         decoder = Sequential(decoding)
     }
 
+    /// A VAE around given networks (e.g. convolutional ones for images): `encoder` maps
+    /// `inputs + conditions` columns to `encodedWidth` features, `decoder` maps
+    /// `latent + conditions` columns back to `inputs`.
+    public init(encoder: Sequential, encodedWidth: Int, decoder: Sequential, inputs: Int, latent: Int, conditions: Int = 0,
+                using rng: inout SeededRNG) {
+        precondition(latent >= 1 && inputs >= 1, "a VAE needs inputs >= 1 and latent >= 1")
+        self.inputs = inputs
+        self.latent = latent
+        self.conditions = conditions
+        self.encoder = encoder
+        meanHead = Linear(inputs: encodedWidth, outputs: latent, initialization: .xavier, using: &rng)
+        logVarianceHead = Linear(inputs: encodedWidth, outputs: latent, initialization: .xavier, using: &rng)
+        self.decoder = decoder
+    }
+
     public func namedParameters() -> [NamedVariable] {
         prefixed("encoder", encoder.namedParameters()) + prefixed("mu", meanHead.namedParameters())
             + prefixed("logvar", logVarianceHead.namedParameters()) + prefixed("decoder", decoder.namedParameters())

@@ -97,3 +97,26 @@ extension Tensor {
         do { return try col2im(geometry, batch: batch) } catch { preconditionFailure("\(error)") }
     }
 }
+
+extension Variable {
+    /// Joins `[batch, channels_i, rest...]` values along the channel axis; each part's gradient is its slice.
+    /// - Throws: `ShapeError` unless they share the batch and the axes after the channels.
+    public static func concatChannels(_ parts: [Variable]) throws -> Variable {
+        let result = try Tensor.concatChannels(parts.map(\.value))
+        return record(result, parents: parts) { g in
+            let batch = result.shape[0], total = result.count / Swift.max(1, batch)
+            var offset = 0
+            g.withUnsafeBufferPointer { gradient in
+                for part in parts {
+                    let size = part.value.count / Swift.max(1, batch)
+                    defer { offset += size }
+                    guard part.requiresGradient, let from = gradient.baseAddress else { continue }
+                    part.accumulate(Tensor.build(shape: part.shape) { out in
+                        guard let to = out.baseAddress else { return }
+                        for n in 0..<batch { (to + n * size).update(from: from + n * total + offset, count: size) }
+                    })
+                }
+            }
+        }
+    }
+}

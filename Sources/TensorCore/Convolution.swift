@@ -196,3 +196,29 @@ extension Tensor {
         return Tensor(unchecked: [channels], scalars: sums.map { Float($0) })
     }
 }
+
+extension Tensor {
+    /// Joins `[batch, channels_i, rest...]` tensors along the channel axis.
+    /// - Throws: `ShapeError` unless they share the batch and the axes after the channels.
+    public static func concatChannels(_ parts: [Tensor]) throws -> Tensor {
+        guard let first = parts.first, first.rank >= 2,
+              parts.allSatisfy({ $0.rank == first.rank && $0.shape[0] == first.shape[0] && $0.shape.dropFirst(2) == first.shape.dropFirst(2) }) else {
+            throw ShapeError("concatChannels", "shapes do not join along channels: " + parts.map { describe($0.shape) }.joined(separator: ", "))
+        }
+        let batch = first.shape[0]
+        let sizes = parts.map { $0.count / Swift.max(1, batch) }, total = sizes.reduce(0, +)
+        var shape = first.shape
+        shape[1] = parts.reduce(0) { $0 + $1.shape[1] }
+        return Tensor.build(shape: shape) { out in
+            guard let to = out.baseAddress else { return }
+            var offset = 0
+            for (part, size) in zip(parts, sizes) {
+                part.withUnsafeBufferPointer { source in
+                    guard let from = source.baseAddress else { return }
+                    for n in 0..<batch { (to + n * total + offset).update(from: from + n * size, count: size) }
+                }
+                offset += size
+            }
+        }
+    }
+}

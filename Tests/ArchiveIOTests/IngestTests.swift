@@ -28,7 +28,7 @@ final class IngestTests: XCTestCase {
         request.positive = ["4", "5"]
         let data = try Ingest.read(request)
         XCTAssertEqual(data.features.shape, [6, 12])
-        XCTAssertEqual(data.rowShape, [3, 4])
+        XCTAssertEqual(data.rowShape, [1, 3, 4])
         XCTAssertEqual(data.labels, [0, 0, 0, 0, 1, 1])
         XCTAssertEqual(data.features[1, 0], 12)
     }

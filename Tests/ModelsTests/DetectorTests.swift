@@ -306,7 +306,7 @@ final class NeuralDetectorTests: XCTestCase {
             let history = try detector.fit(train, using: &rng)
             let path = folder.appendingPathComponent("\(index)-\(detector.kind).safetensors").path
             let extras = ["validation_scores": try Tensor(shape: [2], scalars: [1, 2])]
-            try DetectorStore.save(detector, columns: train.columns, history: history, metadata: ["name": "x"], extras: extras, to: path)
+            try DetectorStore.save(detector, schema: train.schema, history: history, metadata: ["name": "x"], extras: extras, to: path)
             let loaded = try DetectorStore.load(path)
             XCTAssertEqual(loaded.detector.kind, detector.kind)
             let scores = try loaded.detector.score(test)
@@ -314,14 +314,14 @@ final class NeuralDetectorTests: XCTestCase {
             // Scoring is evaluation: twice gives the same scores and leaves the model as it was.
             XCTAssertEqual(try loaded.detector.score(test), scores, detector.kind)
             let again = path + ".again"
-            try DetectorStore.save(loaded.detector, columns: train.columns, history: history, metadata: ["name": "x"], extras: extras, to: again)
+            try DetectorStore.save(loaded.detector, schema: train.schema, history: history, metadata: ["name": "x"], extras: extras, to: again)
             XCTAssertEqual(FileManager.default.contents(atPath: again), FileManager.default.contents(atPath: path), "\(detector.kind) changed by scoring")
             XCTAssertEqual(loaded.history, history)
             XCTAssertEqual(loaded.metadata["name"], "x")
             XCTAssertEqual(loaded.extras["validation_scores"]?.scalars, [1, 2])
         }
         let generator = folder.appendingPathComponent("g.safetensors").path
-        try GeneratorStore.save(SMOTE(), columns: train.columns, history: TrainingHistory(), to: generator)
+        try GeneratorStore.save(SMOTE(), schema: train.schema, history: TrainingHistory(), to: generator)
         XCTAssertTrue(errorMessage { try DetectorStore.load(generator) }.contains("not an AnomSynth detector file"))
     }
 

@@ -29,7 +29,7 @@ final class GeneratorStoreTests: XCTestCase {
         for generator in generators {
             let history = try generator.fit(data, using: &rng)
             let path = folder.appendingPathComponent("\(generator.kind).safetensors").path
-            try GeneratorStore.save(generator, columns: data.columns, history: history, to: path)
+            try GeneratorStore.save(generator, schema: data.schema, history: history, to: path)
             let (loaded, description) = try GeneratorStore.load(path)
             XCTAssertEqual(description.kind, generator.kind)
             XCTAssertEqual(description.columns, data.columns)
@@ -39,7 +39,7 @@ final class GeneratorStoreTests: XCTestCase {
             XCTAssertEqual(try generator.sample(request, using: &a), try loaded.sample(request, using: &b), generator.kind)
             // Sampling is evaluation: the model saved after it has the same bytes.
             let again = path + ".again"
-            try GeneratorStore.save(loaded, columns: data.columns, history: history, to: again)
+            try GeneratorStore.save(loaded, schema: data.schema, history: history, to: again)
             XCTAssertEqual(FileManager.default.contents(atPath: again), FileManager.default.contents(atPath: path), "\(generator.kind) changed by sampling")
         }
     }

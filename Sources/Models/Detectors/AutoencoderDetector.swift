@@ -4,7 +4,8 @@ import NeuralNet
 import TensorCore
 
 /// A one-class detector: an autoencoder trained to reconstruct normal rows; the score is
-/// a row's mean squared reconstruction error.
+/// a row's mean squared reconstruction error. For image samples the encoder and decoder
+/// are convolutional (`ConvolutionalNetworks`) around a dense bottleneck.
 ///
 /// With `negatives` it becomes semi-supervised (as Deep SAD, Ruff et al. 2020, does for
 /// distances): anomalies in the training rows, e.g. synthetic ones, add
@@ -18,11 +19,15 @@ public final class AutoencoderDetector: Detector, Module {
         public var negatives = false
         public var negativeWeight: Float = 1
         public var training = TrainingSettings()
+        /// nil: auto (convolutional for images).
+        public var architecture: Architecture? = nil
+        /// Convolutional networks' base width; nil: 64.
+        public var filters: Int? = nil
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case hidden, bottleneck, negatives, training
+            case hidden, bottleneck, negatives, training, architecture, filters
             case negativeWeight = "negative_weight"
         }
     }
@@ -37,10 +42,19 @@ public final class AutoencoderDetector: Detector, Module {
     public func namedParameters() -> [NamedVariable] { network?.namedParameters() ?? [] }
     public func setTraining(_ training: Bool) { network?.setTraining(training) }
 
-    /// Builds the network for `inputs` columns (also used before loading saved weights).
-    public func build(inputs: Int, using rng: inout SeededRNG) throws {
+    /// Builds the network for a schema (also used before loading saved weights).
+    public func build(schema: SampleSchema, using rng: inout SeededRNG) throws {
+        let inputs = schema.columns.count
         guard inputs >= 1, config.bottleneck >= 1, config.hidden.allSatisfy({ $0 >= 1 }) else {
             throw ModelError("autoencoder: hidden sizes and the bottleneck must be at least 1")
+        }
+        if try (config.architecture ?? .auto).usesConvolutions(for: schema, model: kind) {
+            let filters = config.filters ?? 64
+            let (encoder, width) = try ConvolutionalNetworks.encoder(schema.shape, filters: filters, using: &rng)
+            let code = Linear(inputs: width, outputs: config.bottleneck, initialization: .xavier, using: &rng)
+            network = Sequential(encoder + [code] + (try ConvolutionalNetworks.decoder(inputs: config.bottleneck, schema.shape, filters: filters, using: &rng)))
+            setTraining(false)
+            return
         }
         let encoder = perceptronLayers([inputs] + config.hidden + [config.bottleneck], using: &rng)
         let decoder = perceptronLayers([config.bottleneck] + config.hidden.reversed() + [inputs], using: &rng)
@@ -59,7 +73,7 @@ public final class AutoencoderDetector: Detector, Module {
         let training = try checkedTrainingRows(data, negatives: config.negatives)
         let negatives = NegativeRows(training, enabled: config.negatives)
         let normal = negatives.learned
-        try build(inputs: data.columns.count, using: &rng)
+        try build(schema: data.schema, using: &rng)
         var adam = Adam(learningRate: config.training.learningRate)
         let heldNormal = try validation.map { try $0.rows($0.indices(ofClass: 0)) }.flatMap { $0.rowCount > 0 ? $0 : nil }
         return try TrainingLoop.run(model: self, name: kind, rows: normal.count, settings: config.training, using: &rng, step: { batch, rng in
@@ -97,6 +111,7 @@ extension AutoencoderDetector: InputSizedDetector {
         config.negatives = settings.negatives
         config.negativeWeight = Float(settings.negativeWeight)
         config.training = settings.training
+        (config.architecture, config.filters) = (settings.architecture, settings.filters)
         return AutoencoderDetector(config: config)
     }, restore: { try restored($0, source: $1) })
 }

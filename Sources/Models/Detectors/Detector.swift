@@ -18,9 +18,13 @@ public protocol Detector: AnyObject {
     func score(_ data: Dataset) throws -> [Float]
     /// The settings as JSON and the learned state, for `DetectorStore`.
     func exportState() throws -> (config: String, tensors: [String: Tensor])
+    /// Whether it has convolutional networks for image samples (`architecture`).
+    var hasConvolutionalForm: Bool { get }
 }
 
 extension Detector {
+    public var hasConvolutionalForm: Bool { false }
+
     /// Fits without a validation part.
     @discardableResult
     public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {

@@ -9,7 +9,8 @@ public enum DetectorStore {
     /// What a saved detector file holds.
     public struct Saved {
         public var detector: any Detector
-        public var columns: [Column]
+        public var schema: SampleSchema
+        public var columns: [Column] { schema.columns }
         public var history: TrainingHistory
         public var metadata: [String: String]
         public var extras: [String: Tensor]
@@ -22,12 +23,12 @@ public enum DetectorStore {
     /// - Parameters:
     ///   - metadata: further string entries (keys other than format, kind, config, columns, history).
     ///   - extras: further tensors, stored beside the detector's own.
-    public static func save(_ detector: any Detector, columns: [Column], history: TrainingHistory,
+    public static func save(_ detector: any Detector, schema: SampleSchema, history: TrainingHistory,
                             metadata: [String: String] = [:], extras: [String: Tensor] = [:], to path: String) throws {
         let (config, state) = try detector.exportState()
         var tensors = state
         for (name, tensor) in extras { tensors[extraPrefix + name] = tensor }
-        try ModelFile.write(format: format, kind: detector.kind, config: config, columns: columns, history: history,
+        try ModelFile.write(format: format, kind: detector.kind, config: config, schema: schema, history: history,
                             tensors: tensors, extra: metadata, to: path)
     }
 
@@ -44,6 +45,6 @@ public enum DetectorStore {
         var contents = file
         contents.tensors = state
         let detector = try kind.restore(contents, path)
-        return Saved(detector: detector, columns: file.columns, history: file.history, metadata: file.metadata, extras: extras)
+        return Saved(detector: detector, schema: file.schema, history: file.history, metadata: file.metadata, extras: extras)
     }
 }

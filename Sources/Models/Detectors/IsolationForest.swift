@@ -127,7 +127,7 @@ extension IsolationForest {
                                            restore: { file, _ in
         let settings = try ModelFile.decode([String: Int].self, file.config)
         let forest = IsolationForest(trees: settings["trees"] ?? 100, sampleSize: settings["sample_size"] ?? 256)
-        try forest.importState(file.tensors, usedSampleSize: settings["used_sample_size"] ?? forest.sampleSize, columns: file.columns.count)
+        try forest.importState(file.tensors, usedSampleSize: settings["used_sample_size"] ?? forest.sampleSize, columns: file.schema.columns.count)
         return forest
     })
 }

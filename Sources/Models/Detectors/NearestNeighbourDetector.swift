@@ -46,7 +46,7 @@ public final class KNearestNeighbourDetector: Detector {
 extension KNearestNeighbourDetector {
     static let detectorKind = DetectorKind(name: "knn", make: { KNearestNeighbourDetector(k: $0.neighbours) }, restore: { file, _ in
         let knn = KNearestNeighbourDetector(k: try ModelFile.decode([String: Int].self, file.config)["k"] ?? 5)
-        try knn.importState(file.tensors, columns: file.columns.count)
+        try knn.importState(file.tensors, columns: file.schema.columns.count)
         return knn
     })
 }

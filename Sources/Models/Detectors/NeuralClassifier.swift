@@ -7,6 +7,8 @@ import TensorCore
 /// (`logistic`: no hidden layers), trained with binary cross-entropy, optional balanced
 /// class weights, L2 weight decay, and early stopping on a validation part (best
 /// weights restored). The score is the predicted probability of the anomaly class.
+/// For image samples the MLP is a small CNN: the DCGAN discriminator's convolutions
+/// (`ConvolutionalNetworks.encoder`) and a dense logit.
 public final class NeuralClassifier: Detector, Module {
     public struct Config: Codable, Equatable, Sendable {
         /// Hidden layer widths; empty for logistic regression.
@@ -18,11 +20,15 @@ public final class NeuralClassifier: Detector, Module {
         /// carry together, the real rows the rest; nil: every row of a class weighs the same.
         public var syntheticShare: Float?
         public var training = TrainingSettings()
+        /// nil: auto (convolutional for images, except logistic regression).
+        public var architecture: Architecture? = nil
+        /// Convolutional networks' base width; nil: 64.
+        public var filters: Int? = nil
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case hidden, balanced, training
+            case hidden, balanced, training, architecture, filters
             case weightDecay = "weight_decay"
             case syntheticShare = "synthetic_share"
         }
@@ -39,8 +45,15 @@ public final class NeuralClassifier: Detector, Module {
     public func setTraining(_ training: Bool) { network?.setTraining(training) }
 
     /// Builds the network for `inputs` columns (also used before loading saved weights).
-    public func build(inputs: Int, using rng: inout SeededRNG) throws {
+    public func build(schema: SampleSchema, using rng: inout SeededRNG) throws {
+        let inputs = schema.columns.count
         guard inputs >= 1, config.hidden.allSatisfy({ $0 >= 1 }) else { throw ModelError("\(kind): hidden sizes and inputs must be at least 1") }
+        if !config.hidden.isEmpty, try (config.architecture ?? .auto).usesConvolutions(for: schema, model: kind) {
+            let (trunk, width) = try ConvolutionalNetworks.encoder(schema.shape, filters: config.filters ?? 64, using: &rng)
+            network = Sequential(trunk + [Linear(inputs: width, outputs: 1, initialization: .xavier, using: &rng)])
+            setTraining(false)
+            return
+        }
         network = Sequential(perceptronLayers([inputs] + config.hidden + [1], using: &rng))
         setTraining(false)
     }
@@ -82,7 +95,7 @@ public final class NeuralClassifier: Detector, Module {
         guard anomalies > 0, anomalies < data.rowCount else {
             throw ModelError("\(kind): a supervised detector needs both classes in its training rows, got \(anomalies) anomalies of \(data.rowCount) rows; add synthetic anomalies (augment) or use a one-class detector")
         }
-        try build(inputs: data.columns.count, using: &rng)
+        try build(schema: data.schema, using: &rng)
         var adam = Adam(learningRate: config.training.learningRate, weightDecay: config.weightDecay)
         let weights = RowWeights(data, config: config)
         let synthetic = data.provenance.map { $0 != 0 }
@@ -130,6 +143,7 @@ extension NeuralClassifier: InputSizedDetector {
             config.weightDecay = Float(settings.weightDecay)
             config.syntheticShare = settings.syntheticShare.map(Float.init)
             config.training = settings.training
+            (config.architecture, config.filters) = (settings.architecture, settings.filters)
             return NeuralClassifier(config: config)
         }, restore: { try restored($0, source: $1) })
     }

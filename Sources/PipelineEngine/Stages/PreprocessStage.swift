@@ -17,6 +17,8 @@ public enum PreprocessStage: StageImplementation {
         ParameterSpec("drop_constant_columns", .boolean, default: .bool(true), "Set aside columns constant in training (restored on export)."),
         ParameterSpec("train_anomalies", .choice(["keep", "drop", "unlabel"]), default: .string("keep"),
                       "The training part's anomalies: keep them, drop them (no labelled anomalies at all: one-class set-ups), or keep them labelled normal (unknown contamination). The test part keeps its anomalies."),
+        ParameterSpec("labelled_share", .number(minimum: 0, maximum: 1, exclusive: false),
+                      "With keep or unlabel: a seeded choice of this share of the training anomalies keeps its label (anomaly scarcity, e.g. 0.01); the others are dropped (keep) or stay in labelled normal (unlabel, as ADBench's semi-supervised protocol). Default: keep all labelled, unlabel none."),
         ParameterSpec("split", .object([
             ParameterSpec("test_fraction", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.3), "Share of rows for the test set."),
             ParameterSpec("stratify", .boolean, default: .bool(true), "Keep each class's share in both parts."),
@@ -54,10 +56,18 @@ public enum PreprocessStage: StageImplementation {
                                                using: &rng, source: context.stageID)
             }
         }
+        var anomalies = train.indices(ofClass: 1)
+        var choice = SeededRNG(seed: context.seed)
+        choice = choice.derive("labelled_share")
+        choice.shuffle(&anomalies)
+        let unlabel = params["train_anomalies"]?.stringValue == "unlabel"
+        let share = params["labelled_share"]?.numberValue ?? (unlabel ? 0 : 1)
+        let labelled = Set(anomalies.prefix(Int((Double(anomalies.count) * share).rounded())))
         switch params["train_anomalies"]?.stringValue {
-        case "drop": train = try train.rows((0..<train.rowCount).filter { train.labels[$0] == 0 })
-        case "unlabel": train.labels = [UInt8](repeating: 0, count: train.rowCount)
-        default: break
+        case "drop": train = try train.rows(train.indices(ofClass: 0))
+        case "unlabel":
+            for row in anomalies where !labelled.contains(row) { train.labels[row] = 0 }
+        default: train = try train.rows((0..<train.rowCount).filter { train.labels[$0] == 0 || labelled.contains($0) })
         }
         var options = PreprocessOptions()
         options.scaling = params["scale"]?.stringValue.flatMap(Scaling.init(rawValue:)) ?? .standard

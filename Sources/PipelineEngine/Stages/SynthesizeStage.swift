@@ -80,6 +80,9 @@ public enum SynthesizeStage: StageImplementation {
         guard description.columns.map(\.name) == reference.columns.map(\.name) else {
             throw StageError("the generator was trained on columns \(description.columns.map(\.name)), the reference has \(reference.columns.map(\.name))")
         }
+        guard description.schema.shape == reference.sampleShape else {
+            throw StageError("the generator makes samples of shape \(description.schema.shape), the reference's are \(reference.sampleShape)")
+        }
         let strategy = p["strategy"]?.stringValue ?? "minority"
         let count = p["count"]?.integerValue ?? 200
         var rng = SeededRNG(seed: context.seed)
@@ -104,7 +107,7 @@ public enum SynthesizeStage: StageImplementation {
             throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy")
         }
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
-                                    provenance: provenance, sources: sources, source: context.stageID)
+                                    provenance: provenance, sources: sources, rowShape: reference.rowShape, source: context.stageID)
         try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path)
         let anomalies = (0..<reference.rowCount).filter { reference.labels[$0] == 1 }
         let real = anomalies.count >= 2 ? try reference.features.gatherRows(anomalies) : reference.features

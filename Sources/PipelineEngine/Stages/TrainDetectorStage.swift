@@ -44,6 +44,10 @@ public enum TrainDetectorStage: StageImplementation {
         ParameterSpec("negative_margin", .number(minimum: 0, maximum: 1000, exclusive: true), default: .number(defaults.negativeMargin),
                       "vae, flow with negatives: how many nats worse than the normal rows the anomalies must score."),
         ParameterSpec("couplings", .integer(minimum: 1, maximum: 64), default: .number(Double(defaults.couplings)), "flow: affine coupling layers."),
+        ParameterSpec("architecture", .choice(Architecture.allCases.map(\.rawValue)), default: .string(defaults.architecture.rawValue),
+                      "Neural networks for the samples: auto (convolutional for images, dense for tables), dense, or conv (mlp becomes a CNN; autoencoder, vae, gan)."),
+        ParameterSpec("filters", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.filters)),
+                      "Convolutional networks' base width f: encoder convolutions of f and 2f filters, decoder of 4f, 2f, f (the seeds' DCGAN: 64)."),
         ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(Double(defaults.trees)), "iforest: trees."),
         ParameterSpec("sample_size", .integer(minimum: 2, maximum: 1_000_000), default: .number(Double(defaults.sampleSize)), "iforest: rows per tree."),
         ParameterSpec("neighbours", .integer(minimum: 1, maximum: 1000), default: .number(Double(defaults.neighbours)), "knn: the k-th neighbour's distance is the score."),
@@ -58,9 +62,7 @@ public enum TrainDetectorStage: StageImplementation {
         guard let file = context.inputs["data"]?.first else { throw StageError("train_detector needs a `data` input") }
         let data = try DatasetArchive.read(file.path).dataset
         let model = p["model"]?.stringValue ?? "mlp"
-        if p["negatives"]?.boolValue == true, !["autoencoder", "vae", "flow", "gan"].contains(model) {
-            throw StageError("negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; \(model) cannot use it")
-        }
+        if let problem = check(p, upstream: [:]).first { throw StageError(problem.message) }
         let detector = try makeDetector(model, params: p)
         let (fitRows, validationRows) = try holdOut(data, fraction: p["validation_fraction"]?.numberValue ?? 0.2,
                                                     seed: UInt64(p["validation_seed"]?.integerValue ?? 0))
@@ -81,8 +83,22 @@ public enum TrainDetectorStage: StageImplementation {
         let synthetic = Set(training.provenance.filter { $0 != 0 }).sorted().map { training.sources[Int($0)] }
         let metadata = ["name": p["name"]?.stringValue ?? model, "training_sources": synthetic.joined(separator: "\n"),
                         "training_rows": String(training.rowCount), "training_anomalies": String(training.anomalyCount)]
-        try DetectorStore.save(detector, columns: data.columns, history: history, metadata: metadata, extras: extras,
+        try DetectorStore.save(detector, schema: data.schema, history: history, metadata: metadata, extras: extras,
                                to: context.output("model", of: self).path)
+    }
+
+    /// Rules across parameters, for `validate` and before training.
+    public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] {
+        let model = params["model"]?.stringValue ?? ""
+        var problems: [ParameterProblem] = []
+        if params["negatives"]?.boolValue == true, !["autoencoder", "vae", "flow", "gan"].contains(model) {
+            problems.append(ParameterProblem("negatives", "negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; \(model) cannot use it"))
+        }
+        if params["architecture"]?.stringValue == Architecture.conv.rawValue,
+           let detector = try? makeDetector(model, params: params), !detector.hasConvolutionalForm {
+            problems.append(ParameterProblem("architecture", "\(model) has no convolutional form; conv is for mlp, autoencoder, vae and gan"))
+        }
+        return problems
     }
 
     /// The detector a stage's parameters describe.

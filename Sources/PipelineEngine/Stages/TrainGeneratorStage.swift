@@ -28,6 +28,10 @@ public enum TrainGeneratorStage: StageImplementation {
         ParameterSpec("noise_dim", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.noiseDim)), "GAN: noise size."),
         ParameterSpec("objective", .choice(["standard", "hinge"]), default: .string(defaults.objective.rawValue),
                       "GAN: non-saturating loss, or hinge loss with a spectrally normalized discriminator."),
+        ParameterSpec("architecture", .choice(Architecture.allCases.map(\.rawValue)), default: .string(defaults.architecture.rawValue),
+                      "Neural networks for the samples: auto (convolutional for images, dense for tables), dense, or conv (gan: the seeds' DCGAN; vae)."),
+        ParameterSpec("filters", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.filters)),
+                      "Convolutional networks' base width f: encoder convolutions of f and 2f filters, decoder of 4f, 2f, f (the seeds' DCGAN: 64)."),
         ParameterSpec("neighbours", .integer(minimum: 1, maximum: 100), default: .number(Double(defaults.neighbours)), "SMOTE: nearest anomalies to interpolate towards."),
         ParameterSpec("components", .integer(minimum: 1, maximum: 100), default: .number(Double(defaults.components)), "gmm: mixture components."),
         ParameterSpec("smote_variant", .choice(["standard", "borderline"]), default: .string(defaults.smoteVariant.rawValue), "SMOTE or Borderline-SMOTE."),
@@ -51,6 +55,11 @@ public enum TrainGeneratorStage: StageImplementation {
         if model == "smote" && trainOn == "normal" {
             problems.append(ParameterProblem("train_on", "SMOTE interpolates anomalies: train_on must be anomalies or all"))
         }
+        if params["architecture"]?.stringValue == Architecture.conv.rawValue,
+           let settings = try? params.decoded(GeneratorSettings.self, stage: ""),
+           let generator = try? ModelRegistry.generator(model).make(settings), !generator.hasConvolutionalForm {
+            problems.append(ParameterProblem("architecture", "\(model) has no convolutional form; conv is for gan and vae"))
+        }
         return problems
     }
 
@@ -71,6 +80,6 @@ public enum TrainGeneratorStage: StageImplementation {
         let generator = try ModelRegistry.generator(model).make(try p.decoded(GeneratorSettings.self, stage: context.stageID))
         var rng = SeededRNG(seed: context.seed)
         let history = try TrainingProgress.reporting(to: context.progress) { try generator.fit(data, using: &rng) }
-        try GeneratorStore.save(generator, columns: data.columns, history: history, to: context.output("model", of: self).path)
+        try GeneratorStore.save(generator, schema: data.schema, history: history, to: context.output("model", of: self).path)
     }
 }
