@@ -59,9 +59,19 @@ extension Tensor {
         return withUnsafeBufferPointer { images in
             Tensor.build(shape: [geometry.windowSize, columns]) { cols in
                 guard let source = images.baseAddress, let target = cols.baseAddress else { return }
+                let (stride, outW) = (geometry.stride, geometry.outputWidth)
                 geometry.forEachChannel(work: cols.count) { channel in
-                    geometry.visitWindows(channel: channel, batch: batch) { row, column, pixel in
-                        target[row * columns + column] = pixel < 0 ? 0 : source[pixel]
+                    geometry.visitLines(channel: channel, batch: batch) { row, column, line, valid in
+                        let out = target + row * columns + column
+                        guard let line else { return out.initialize(repeating: 0, count: outW) }
+                        if valid.lowerBound > 0 { out.initialize(repeating: 0, count: valid.lowerBound) }
+                        if valid.upperBound < outW { (out + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound) }
+                        let from = source + line
+                        if stride == 1 {
+                            (out + valid.lowerBound).initialize(from: from + valid.lowerBound, count: valid.count)
+                        } else {
+                            for x in valid { out[x] = from[x * stride] }
+                        }
                     }
                 }
             }
@@ -81,9 +91,12 @@ extension Tensor {
                 images.initialize(repeating: 0)
                 guard let source = cols.baseAddress, let target = images.baseAddress else { return }
                 // One channel's pixels are written by one thread, in a fixed order: the sums repeat.
+                let stride = geometry.stride
                 geometry.forEachChannel(work: cols.count) { channel in
-                    geometry.visitWindows(channel: channel, batch: batch) { row, column, pixel in
-                        if pixel >= 0 { target[pixel] += source[row * columns + column] }
+                    geometry.visitLines(channel: channel, batch: batch) { row, column, line, valid in
+                        guard let line else { return }
+                        let from = source + row * columns + column, to = target + line
+                        for x in valid { to[x * stride] += from[x] }
                     }
                 }
             }
@@ -132,28 +145,27 @@ extension ConvolutionGeometry {
         }
     }
 
-    /// Calls `body(row, column, pixel)` for every window value of one channel, in a fixed
-    /// order: `row` of the column matrix, `column` (image-major), and the pixel's index in
-    /// the batch tensor, or -1 where the window covers padding.
+    /// Calls `body(row, column, line, valid)` for every output line of every window offset of
+    /// one channel, in a fixed order: `row` of the column matrix, the line's first `column`
+    /// (image-major), and where its pixels are: output `x` of the line reads input pixel
+    /// `line + x * stride` for `x` in `valid`, and padding elsewhere; `line` is nil when the
+    /// whole line lies in padding.
     @inlinable
-    func visitWindows(channel: Int, batch: Int, _ body: (Int, Int, Int) -> Void) {
+    func visitLines(channel: Int, batch: Int, _ body: (Int, Int, Int?, Range<Int>) -> Void) {
         let (outH, outW) = (outputHeight, outputWidth)
         for i in 0..<kernelHeight {
             for j in 0..<kernelWidth {
                 let row = (channel * kernelHeight + i) * kernelWidth + j
+                // Output columns x whose input column x * stride - padding + j lies inside the image.
+                let first = Swift.max(0, (padding - j + stride - 1) / stride)
+                let end = Swift.min(outW, (width - 1 + padding - j) / stride + 1)
+                let valid = first < end && width - 1 + padding - j >= 0 ? first..<end : 0..<0
                 for n in 0..<batch {
                     let plane = (n * channels + channel) * height * width
                     for y in 0..<outH {
                         let sourceY = y * stride - padding + i
-                        let column = (n * outH + y) * outW
-                        guard sourceY >= 0, sourceY < height else {
-                            for x in 0..<outW { body(row, column + x, -1) }
-                            continue
-                        }
-                        for x in 0..<outW {
-                            let sourceX = x * stride - padding + j
-                            body(row, column + x, sourceX >= 0 && sourceX < width ? plane + sourceY * width + sourceX : -1)
-                        }
+                        let inside = sourceY >= 0 && sourceY < height && !valid.isEmpty
+                        body(row, (n * outH + y) * outW, inside ? plane + sourceY * width - padding + j : nil, valid)
                     }
                 }
             }

@@ -165,9 +165,9 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertEqual(decision.status, "succeeded", "\(decision.stages.compactMap(\.error))")
         let (_, duplicate) = try run("benchmark.json", fast + ["autoencoder.params.model=iforest"], in: folder)
         XCTAssertTrue(duplicate.stages.first { $0.id == "eval" }?.error?.contains("give them different `name` parameters") == true)
-        let (_, negatives) = try run("benchmark.json", fast + ["iforest.params.negatives=true"], in: folder)
-        XCTAssertEqual(negatives.stages.first { $0.id == "iforest" }?.error,
-                       "negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it")
+        XCTAssertEqual(errorMessage { try self.run("benchmark.json", fast + ["iforest.params.negatives=true"], in: folder) },
+                       repositoryRoot.appendingPathComponent("pipelines/benchmark.json").path
+                       + ":18:93: $.stages[9].params: negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it")
         let (_, supervised) = try run("benchmark.json", fast + ["prep.params.train_anomalies=drop"], in: folder)
         XCTAssertTrue(supervised.stages.first { $0.id == "mlp_none" }?.error?.contains("is supervised but its training rows hold no anomalies") == true,
                       "\(supervised.stages.compactMap(\.error))")

@@ -46,6 +46,14 @@ final class ValidationTests: XCTestCase {
         let typed = synthesize.replacingOccurrences(of: "perturb", with: "typed")
         XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(vae), \#(typed)]}"#),
                        ["$.stages[2].params.strategy: typed needs a mixture model of the normal rows (gmm), not vae"])
+        let convFlow = #"{"id": "gen", "type": "train_generator", "inputs": {"data": "raw"}, "params": {"model": "flow", "architecture": "conv"}}"#
+        let convForest = #"{"id": "det", "type": "train_detector", "inputs": {"data": "raw"}, "params": {"model": "iforest", "architecture": "conv", "negatives": true}}"#
+        let convMLP = #"{"id": "mlp", "type": "train_detector", "inputs": {"data": "raw"}, "params": {"model": "mlp", "architecture": "conv"}}"#
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(convFlow), \#(convForest), \#(convMLP)]}"#), [
+            "$.stages[1].params.architecture: flow has no convolutional form; conv is for gan and vae",
+            "$.stages[2].params.negatives: negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it",
+            "$.stages[2].params.architecture: iforest has no convolutional form; conv is for mlp, autoencoder, vae and gan",
+        ])
     }
 
     func test_everyProblem_isReportedAtOnce() throws {
