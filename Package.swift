@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
         .target(name: "Evaluation", dependencies: ["TensorCore", "Datasets"]),
-        .target(name: "Reporting", dependencies: ["TensorCore", "Datasets", "Evaluation"]),
+        .target(name: "Reporting", dependencies: ["TensorCore", "Datasets", "Evaluation", "CZlib"]),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),
         .target(
             name: "PipelineEngine",

@@ -6,7 +6,7 @@ import Foundation
 public enum HTMLReport {
     /// Bumped with any change to what the reports show: part of `evaluate`'s version, so
     /// that cached reports are rebuilt.
-    public static let formatVersion = 3
+    public static let formatVersion = 4  // 4: image grids
 
     /// The whole page, with the stage placeholder for the runner to fill.
     public static func render(_ content: ReportContent) -> String {
@@ -60,6 +60,13 @@ public enum HTMLReport {
             body += section("Synthetic data quality", html(Table.quality(content.quality))
                             + "<p class=\"hint\">mmd: maximum mean discrepancy to the real rows (0 is best); classifier_auc: how well a classifier tells synthetic from real (0.5 is best); distance_to_closest_record and exact_copy_rate: privacy (copies of real rows are bad); precision/recall: fidelity and coverage of the real rows' manifold.</p>")
         }
+        if !content.imageGrids.isEmpty {
+            body += section("Images", "<div class=\"charts\">" + content.imageGrids.map { grid in
+                "<figure><figcaption>\(e(grid.title))</figcaption><img alt=\"\(e(grid.title))\" src=\"data:image/png;base64,"
+                    + Data(grid.png).base64EncodedString() + "\"/>"
+                    + (grid.caption.isEmpty ? "" : "<p class=\"hint\">\(e(grid.caption))</p>") + "</figure>"
+            }.joined() + "</div>")
+        }
         body += section("Stages", StagePlaceholder.mark)
         return """
         <!DOCTYPE html>
@@ -89,7 +96,8 @@ public enum HTMLReport {
     table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
     th{background:#f3f5f8}td:first-child,td:nth-child(2),th:first-child,th:nth-child(2){text-align:left}
     tr.best td{font-weight:bold;background:#eef7ee}.charts{display:flex;flex-wrap:wrap;gap:8px}
-    figure{margin:0;border:1px solid #eee;padding:4px}figure.wide svg{width:640px;height:auto}
+    figure{margin:0;border:1px solid #eee;padding:4px}figure img{image-rendering:pixelated;display:block}
+    figcaption{font-size:13px;margin-bottom:4px}figure.wide svg{width:640px;height:auto}
     .hint{color:#666;font-size:12px}.pass{color:#1a7f37;font-weight:bold}.fail{color:#c62828;font-weight:bold}
     .notes{color:#444;font-size:13px}
     """

@@ -15,6 +15,10 @@ public enum MarkdownReport {
         if !content.metrics.gates.isEmpty { text += "\n## Quality gates\n\n" + markdown(Table.gates(content.metrics)) }
         if !content.metrics.warnings.isEmpty { text += "\n## Warnings\n\n" + content.metrics.warnings.map { "- \($0)\n" }.joined() }
         if !content.quality.isEmpty { text += "\n## Synthetic data quality\n\n" + markdown(Table.quality(content.quality)) }
+        if !content.imageGrids.isEmpty {
+            text += "\n## Images\n\nIn report.html: " + content.imageGrids.map { $0.title + ($0.caption.isEmpty ? "" : " (\($0.caption))") }
+                .joined(separator: "; ") + ".\n"
+        }
         text += "\n## Stages\n\n\(StagePlaceholder.mark)\n"
         return text
     }

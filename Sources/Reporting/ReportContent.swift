@@ -68,6 +68,8 @@ public struct ReportContent: Sendable {
     /// Training (and validation) loss per epoch of each generator and detector, a chart each.
     public var losses: [(title: String, series: [Series])] = []
     public var quality: [QualityRow] = []
+    /// For image data: real, synthetic, and each detector's most and least anomalous test images.
+    public var imageGrids: [ImageGrid] = []
     /// Notes on how the evaluation was done (threshold rule, folds, baseline).
     public var notes: [String] = []
 

@@ -2,6 +2,9 @@ import ArchiveIO
 import Datasets
 import TensorCore
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 @testable import PipelineEngine
 import TestSupport
 import XCTest
@@ -210,5 +213,39 @@ final class SynthesisFilterTests: XCTestCase {
         // Without categorical columns there is nothing to check.
         let numeric = try Dataset(features: try Tensor(rows: [[0], [1]]), columns: [columns[0]], labels: [1, 0])
         XCTAssertEqual(try filters.keep(try Tensor(rows: [[7], [8]]), reference: numeric), [0, 1])
+    }
+}
+
+/// `pipelines/mnist.json` on the repository's 1,000 MNIST images, at reduced sizes.
+final class ImagePipelineTests: XCTestCase {
+    func test_mnist_runsEveryVariantAndDetector_withImagesKeptAndShownInTheReport() throws {
+        let folder = try temporaryDirectory()
+        let small = ["epochs=2", "filters=4", "batch_size=64"]
+        let overrides = ["raw.params.path=" + fixture("mnist-1k-images-idx3-ubyte.gz"), "raw.params.labels_path=" + fixture("mnist-1k-labels-idx1-ubyte.gz"),
+                         "prep.params.labelled_share=0.05", "syn.params.count=60", "eval.params.bootstrap=0"]
+            + ["gen", "cnn", "cnn_none", "conv_ae", "conv_vae", "dcgan_disc"].flatMap { stage in small.map { "\(stage).params.\($0)" } }
+        let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/mnist.json").path, overrides: overrides)
+        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                     cacheRoot: folder.appendingPathComponent("cache"),
+                                                                     reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let prep = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "prep" }?.outputs["train"])).dataset
+        XCTAssertEqual(prep.rowShape, [1, 28, 28])
+        XCTAssertTrue((14...18).contains(prep.anomalyCount), "5% of the ~319 training anomalies keep their label: \(prep.anomalyCount)")
+        for model in ["smote", "gan", "vae"] {
+            let stage = try XCTUnwrap(summary.stages.first { $0.id == "syn@model=\(model)" })
+            let synthetic = try DatasetArchive.read(try XCTUnwrap(stage.outputs["data"])).dataset
+            XCTAssertEqual(synthetic.rowShape, [1, 28, 28], model)
+            XCTAssertGreaterThan(synthetic.rowCount, 0, model)
+        }
+        let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(summary.metrics.first)))) as? [String: Any])
+        let results = try XCTUnwrap(metrics["results"] as? [[String: Any]])
+        let pairs = Set(results.compactMap { result in (result["variant"] as? String).flatMap { v in (result["detector"] as? String).map { "\(v)/\($0)" } } })
+        XCTAssertEqual(pairs, ["none/mlp", "smote/mlp", "gan/mlp", "vae/mlp", "none/autoencoder", "none/vae", "none/gan"])
+        let html = try String(contentsOfFile: try XCTUnwrap(summary.reports.first), encoding: .utf8)
+        XCTAssertTrue(XMLParser(data: Data(html.utf8)).parse(), "report.html is well-formed")
+        XCTAssertEqual(html.components(separatedBy: "src=\"data:image/png;base64,").count - 1, 2 + 3 + 7, "real normal and anomalous, 3 synthetic sets, 7 detectors")
+        XCTAssertTrue(html.contains("synthetic: gan"))
+        XCTAssertTrue(html.contains("none / autoencoder: most anomalous"))
     }
 }

@@ -18,6 +18,8 @@ struct DetectorEvaluation {
         var thresholdRule: String
         var scores: [Float]
         var labels: [UInt8]
+        /// The test rows scored (for the report's most and least anomalous images).
+        var test: Dataset
         var scorecard: Scorecard
         var history: TrainingHistory
     }
@@ -94,7 +96,7 @@ struct DetectorEvaluation {
             let (threshold, description) = try chooseThreshold(saved, rule: rule, contamination: contamination, stage: origin.stage)
             var own = rng.derive("\(origin.stage)")
             scored.append(Scored(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
-                                 thresholdRule: description, scores: scores, labels: test.labels,
+                                 thresholdRule: description, scores: scores, labels: test.labels, test: test,
                                  scorecard: Scorecard.measure(scores: scores, labels: test.labels, threshold: threshold,
                                                                   resamples: resamples, using: &own),
                                  history: saved.history))

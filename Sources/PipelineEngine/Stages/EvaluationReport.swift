@@ -31,6 +31,7 @@ extension DetectorEvaluation {
         try addScatter(to: &content)
         try addLosses(to: &content, detectors: first)
         content.quality = try qualityRows()
+        content.imageGrids = try imageGrids(first)
         let folds = orderedUnique(scored.map(\.fold)).filter { !$0.isEmpty }
         content.notes = [
             "Thresholds are chosen on each detector's validation rows (real training rows it did not fit on), never on the test set, then applied to the test set.",
@@ -104,6 +105,46 @@ extension DetectorEvaluation {
         for run in detectors {
             if let item = chart("detector \(run.variant) / \(run.detector)", run.history) { content.losses.append(item) }
         }
+    }
+
+    /// For image samples: grids of real normal and anomalous training images, of each
+    /// synthetic set, and of each detector's most and least anomalous test images, all drawn
+    /// with the real images' value range.
+    private func imageGrids(_ runs: [Scored]) throws -> [ImageGrid] {
+        guard let file = (context.inputs["reference"] ?? context.inputs["test"])?.first else { return [] }
+        let real = try DatasetArchive.read(file.path).dataset
+        let shape = real.sampleShape
+        guard shape.count == 3, shape[0] == 1 || shape[0] == 3, real.rowCount > 0 else { return [] }
+        let values = real.features.scalars.filter(\.isFinite)
+        let range = (values.min() ?? 0)...(max(values.max() ?? 1, (values.min() ?? 0) + 1e-6))
+        var base = SeededRNG(seed: context.seed)
+        var rng = base.derive("images")
+        func images(_ data: Dataset, _ rows: [Int]) -> [[Float]] {
+            let width = data.columns.count
+            return rows.map { row in Array(data.features.scalars[(row * width)..<((row + 1) * width)]) }
+        }
+        func drawn(_ data: Dataset, _ rows: [Int], count: Int = 30) -> [[Float]] {
+            images(data, rows.count > count ? rng.sampleWithoutReplacement(count, from: rows.count).sorted().map { rows[$0] } : rows)
+        }
+        var grids: [ImageGrid] = []
+        for (title, label) in [("real normal (training)", UInt8(0)), ("real anomalies (training)", 1)] where !real.indices(ofClass: label).isEmpty {
+            grids.append(try ImageGrid(title: title, images: drawn(real, real.indices(ofClass: label)), shape: shape, range: range))
+        }
+        for (label, file) in labelled("synthetic") {
+            let synthetic = try DatasetArchive.read(file.path).dataset
+            guard synthetic.sampleShape == shape, synthetic.rowCount > 0 else { continue }
+            grids.append(try ImageGrid(title: "synthetic: \(label)", images: drawn(synthetic, Array(0..<synthetic.rowCount)), shape: shape, range: range))
+        }
+        for run in runs where run.test.sampleShape == shape && run.test.rowCount > 0 {
+            let order = run.scores.indices.sorted { run.scores[$0] > run.scores[$1] || (run.scores[$0] == run.scores[$1] && $0 < $1) }
+            let count = min(10, order.count)
+            let most = Array(order.prefix(count)), least = Array(order.suffix(count).reversed())
+            let anomalies = { (rows: [Int]) in rows.filter { run.test.labels[$0] == 1 }.count }
+            grids.append(try ImageGrid(title: "\(run.variant) / \(run.detector): most anomalous (top row) and least anomalous test images",
+                                       caption: "Top row: \(anomalies(most)) of \(count) are anomalies; bottom row: \(anomalies(least)) of \(count).",
+                                       images: images(run.test, most) + images(run.test, least), shape: shape, range: range, columns: count))
+        }
+        return grids
     }
 
     private func qualityRows() throws -> [ReportContent.QualityRow] {
