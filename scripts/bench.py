@@ -349,7 +349,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--anomsynth", default=os.path.join(ROOT, ".build/release/anomsynth"))
     parser.add_argument("--torch-reference", default=os.path.join(ROOT, "..", "shared", "bench", "torch_reference.py"))
-    parser.add_argument("--models", default="ae,gan,vae,realnvp")
+    parser.add_argument("--models", default="ae,gan,vae,realnvp,dcgan,conv_ae")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
@@ -391,8 +391,11 @@ def run_parts(args):
                 [args.anomsynth, "bench", "nn", "--model", model, "--threads", str(threads), "--json"] + common,
                 check=True, capture_output=True, text=True).stdout)
             env = dict(os.environ)
+            # conv_ae has no model in the shared reference: scripts/torch_conv_ae.py adds it to the same harness.
+            reference = [os.path.join(ROOT, "scripts", "torch_conv_ae.py")] if model == "conv_ae" else [args.torch_reference, model]
+            env["TORCH_REFERENCE_DIR"] = os.path.dirname(os.path.abspath(args.torch_reference))
             theirs = last_json(subprocess.run(
-                [TORCH_PYTHON, args.torch_reference, model, "--threads", str(threads)] + common,
+                [TORCH_PYTHON] + reference + ["--threads", str(threads)] + common,
                 check=True, capture_output=True, text=True, env=env).stdout)
             ratio = ours["samples_per_second"] / theirs["samples_per_sec"]["median"]
             rows.append((model, threads, ours["samples_per_second"], theirs["samples_per_sec"]["median"], ratio,

@@ -33,7 +33,7 @@ public struct TrainingBenchmark: Sendable {
     }
 
     /// Every workload, by name.
-    public static let all: [TrainingBenchmark] = [autoencoder, gan, vae, realNVP, dcgan]
+    public static let all: [TrainingBenchmark] = [autoencoder, gan, vae, realNVP, dcgan, convolutionalAutoencoder]
 
     /// The workload of that name, if any.
     public static func named(_ name: String) -> TrainingBenchmark? { all.first { $0.name == name } }

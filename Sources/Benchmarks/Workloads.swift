@@ -136,3 +136,24 @@ extension TrainingBenchmark {
         }
     }
 }
+
+extension TrainingBenchmark {
+    /// Convolutional autoencoder (`ConvolutionalNetworks` with 32 filters around a 16-wide
+    /// code), MSE, Adam(1e-3), batch 128 of uniform images in [-1, 1): the model of
+    /// `scripts/torch_conv_ae.py`.
+    public static let convolutionalAutoencoder = TrainingBenchmark(name: "conv_ae", batchSize: 128, defaultRows: 60_000) { rows in
+        var rng = SeededRNG(seed: 0)
+        let data = Tensor.uniform([rows, 784], low: -1, high: 1, using: &rng)
+        let (encoder, width) = try ConvolutionalNetworks.encoder([1, 28, 28], filters: 32, using: &rng)
+        let network = Sequential(encoder + [Linear(inputs: width, outputs: 16, initialization: .xavier, using: &rng)]
+                                 + (try ConvolutionalNetworks.decoder(inputs: 16, [1, 28, 28], filters: 32, using: &rng)))
+        var optimizer = Adam(learningRate: 1e-3)
+        let parameters = network.namedParameters()
+        return (data, { batch in
+            network.clearGradients()
+            let input = Variable(batch)
+            try Loss.meanSquaredError(try network(input), input).backward()
+            optimizer.step(parameters)
+        })
+    }
+}

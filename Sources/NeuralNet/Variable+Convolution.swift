@@ -19,7 +19,7 @@ extension Variable {
         let cols = try x.im2col(geometry)
         var result = try kernel.matmul(cols).reshaped([outputs, batch, geometry.positions]).swappingOuterAxes()
             .reshaped([batch, outputs, geometry.outputHeight, geometry.outputWidth])
-        if let bias { result = try result.addingChannelBias(bias.value) }
+        if let bias { try result.addChannelBias(bias.value) }
         let parents = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.record(result, parents: parents) { [self] g in
             let gradient = g.matrixByChannel()  // [outputs, batch * positions]
@@ -57,7 +57,7 @@ extension Variable {
         let kernel = try w.reshaped([inputs, geometry.windowSize])
         let rows = x.matrixByChannel()  // [inputs, batch * height * width]
         var result = try kernel.matmul(rows, transposeSelf: true).col2im(geometry, batch: batch)
-        if let bias { result = try result.addingChannelBias(bias.value) }
+        if let bias { try result.addChannelBias(bias.value) }
         let parents = bias.map { [self, weight, $0] } ?? [self, weight]
         return Variable.record(result, parents: parents) { [self] g in
             let columns = g.im2colUnchecked(geometry)  // [windowSize, batch * height * width]

@@ -174,23 +174,21 @@ extension ConvolutionGeometry {
 }
 
 extension Tensor {
-    /// `[batch, channels, rest...]` plus `bias[channel]` on every element of each channel.
+    /// Adds `bias[channel]` to every element of each channel of `[batch, channels, rest...]`, in place.
     /// - Throws: `ShapeError` unless `bias` has one value per channel.
-    public func addingChannelBias(_ bias: Tensor) throws -> Tensor {
+    public mutating func addChannelBias(_ bias: Tensor) throws {
         guard rank >= 2, bias.count == shape[1] else {
             throw ShapeError("bias", "\(describe(bias.shape)) does not give one value per channel of \(describe(shape))")
         }
-        let (channels, inner) = (shape[1], shape.dropFirst(2).reduce(1, *))
-        var result = self
-        result.withUnsafeMutableBufferPointer { out in
+        let (channels, inner, blocks) = (shape[1], shape.dropFirst(2).reduce(1, *), shape[0] * shape[1])
+        withUnsafeMutableBufferPointer { out in
             bias.withUnsafeBufferPointer { b in
-                for block in 0..<(shape[0] * channels) {
+                for block in 0..<blocks {
                     let value = b[block % channels]
                     for i in (block * inner)..<((block + 1) * inner) { out[i] += value }
                 }
             }
         }
-        return result
     }
 
     /// Sums of `[batch, channels, rest...]` per channel (over batch and positions): `[channels]`.

@@ -5,7 +5,7 @@ import Foundation
 /// `ingest`: one input file (CSV, KEEL, ARFF, IDX, NPY; plain, compressed or in an archive) to a dataset archive.
 public enum IngestStage: StageImplementation {
     public static let type = "ingest"
-    public static let version = 2  // 2: quoted ARFF values, infinite values refused, decompression limits
+    public static let version = 3  // 2: quoted ARFF values, infinite values refused, decompression limits; 3: images as [1, H, W]
     public static let summary = "Read a CSV, KEEL, ARFF, IDX or NPY file (plain, compressed, or a member of an archive) into a dataset."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("path", .path, required: true, "The input file, relative to the pipeline file."),

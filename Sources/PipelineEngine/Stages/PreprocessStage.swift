@@ -7,7 +7,7 @@ import TensorCore
 /// invertible transform fitted on the training rows and applied to both.
 public enum PreprocessStage: StageImplementation {
     public static let type = "preprocess"
-    public static let version = 3
+    public static let version = 4  // 4: image data keep every pixel (scale pixels)
     public static let summary = "Split into train and test (or take a given test set), fit imputation, scaling and one-hot encoding on train, apply to both."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("scale", .choice(Scaling.allCases.map(\.rawValue)), default: .string("standard"), "How numeric columns are scaled."),

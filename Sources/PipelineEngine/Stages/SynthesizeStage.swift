@@ -9,7 +9,7 @@ import TensorCore
 /// strategies, filters them, and measures their quality against the real rows.
 public enum SynthesizeStage: StageImplementation {
     public static let type = "synthesize"
-    public static let version = 1
+    public static let version = 2  // 2: image samples keep their shape
     public static let summary = "Draw synthetic anomalies from a generator (minority, tail, perturb, interpolate), filter them, and measure their quality."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("strategy", .choice(["minority", "tail", "perturb", "typed", "interpolate"]), default: .string("minority"),

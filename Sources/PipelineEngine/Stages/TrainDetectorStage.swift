@@ -10,7 +10,7 @@ import TensorCore
 /// threshold on; their scores are saved with the detector.
 public enum TrainDetectorStage: StageImplementation {
     public static let type = "train_detector"
-    public static let version = 1
+    public static let version = 2  // 2: convolutional forms for images, sample shape in the file
     public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
     static let models = ModelRegistry.detectors.map(\.name)
     private static let defaults = DetectorSettings()

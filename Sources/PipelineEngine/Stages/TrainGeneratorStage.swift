@@ -7,7 +7,7 @@ import TensorCore
 /// `train_generator`: fits a generator (SMOTE, VAE, RealNVP flow, GAN) on model-space rows.
 public enum TrainGeneratorStage: StageImplementation {
     public static let type = "train_generator"
-    public static let version = 1
+    public static let version = 2  // 2: convolutional forms for images, sample shape in the file
     public static let summary = "Fit a generator (SMOTE, VAE, RealNVP flow, GAN, or a Gaussian mixture for typed anomalies) on preprocessed rows: all of them, the anomalies or the normal ones."
     private static let defaults = GeneratorSettings()
     public static let parameters: [ParameterSpec] = [
