@@ -14,14 +14,7 @@ extension TrainingBenchmark {
             Linear(inputs: 64, outputs: 256, using: &rng), Activation(.relu),
             Linear(inputs: 256, outputs: 784, initialization: .xavier, using: &rng), Activation(.sigmoid),
         ])
-        var optimizer = Adam(learningRate: 1e-3)
-        let parameters = network.namedParameters()
-        return (data, { batch in
-            network.clearGradients()
-            let input = Variable(batch)
-            try Loss.meanSquaredError(try network(input), input).backward()
-            optimizer.step(parameters)
-        })
+        return (data, reconstructionStep(network))
     }
 
     /// Tabular GAN: generator 64-128-128-30, discriminator 30-128-128-1 (LeakyReLU 0.2),
@@ -147,13 +140,20 @@ extension TrainingBenchmark {
         let (encoder, width) = try ConvolutionalNetworks.encoder([1, 28, 28], filters: 32, using: &rng)
         let network = Sequential(encoder + [Linear(inputs: width, outputs: 16, initialization: .xavier, using: &rng)]
                                  + (try ConvolutionalNetworks.decoder(inputs: 16, [1, 28, 28], filters: 32, using: &rng)))
+        return (data, reconstructionStep(network))
+    }
+}
+
+extension TrainingBenchmark {
+    /// One Adam(1e-3) step of an autoencoder on a batch: mean squared reconstruction error.
+    static func reconstructionStep(_ network: Sequential) -> (Tensor) throws -> Void {
         var optimizer = Adam(learningRate: 1e-3)
         let parameters = network.namedParameters()
-        return (data, { batch in
+        return { batch in
             network.clearGradients()
             let input = Variable(batch)
             try Loss.meanSquaredError(try network(input), input).backward()
             optimizer.step(parameters)
-        })
+        }
     }
 }

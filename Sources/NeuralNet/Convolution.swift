@@ -10,71 +10,51 @@ public enum ConvolutionPadding: Equatable, Sendable, Codable {
     case same
 }
 
-/// A 2-D convolution layer over NCHW images, PyTorch's `Conv2d` layout:
-/// weight `[outChannels, inChannels, kh, kw]`, bias `[outChannels]`.
+/// A 2-D convolution layer over NCHW images, or its transpose (upsampling), with
+/// PyTorch's layouts: `Conv2d` weight `[outChannels, inChannels, kh, kw]`,
+/// `ConvTranspose2d` weight `[inChannels, outChannels, kh, kw]`; bias `[outChannels]`.
 public final class Conv2d: Layer {
     public let weight: Variable
     public let bias: Variable
     public let stride: Int
     public let padding: Int
+    /// A transposed convolution (PyTorch's `ConvTranspose2d`).
+    public let transposed: Bool
 
-    /// - Throws: `ShapeError` when "same" padding needs an odd kernel and it is even.
+    /// - Parameters:
+    ///   - transposed: PyTorch's `ConvTranspose2d`: "same" padding then means `size * stride` out.
+    /// - Throws: `ShapeError` for non-positive sizes or a kernel that cannot have symmetric
+    ///   "same" padding (a convolution needs an odd kernel, a transposed one `kernel - stride` even).
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvolutionPadding = .explicit(0),
-                initialization: WeightInitialization = .he, using rng: inout SeededRNG) throws {
+                transposed: Bool = false, initialization: WeightInitialization = .he, using rng: inout SeededRNG) throws {
+        let layer = transposed ? "ConvTranspose2d" : "Conv2d"
         guard inChannels > 0, outChannels > 0, kernel > 0, stride > 0 else {
-            throw ShapeError("Conv2d", "channels, kernel and stride must be positive")
+            throw ShapeError(layer, "channels, kernel and stride must be positive")
         }
         switch padding {
         case .explicit(let zeros): self.padding = zeros
-        case .same:
-            guard kernel % 2 == 1 else { throw ShapeError("Conv2d", "\"same\" padding needs an odd kernel, got \(kernel)") }
+        case .same where !transposed:
+            guard kernel % 2 == 1 else { throw ShapeError(layer, "\"same\" padding needs an odd kernel, got \(kernel)") }
             self.padding = (kernel - 1) / 2
-        }
-        self.stride = stride
-        weight = Variable(initialWeights([outChannels, inChannels, kernel, kernel], fanIn: inChannels * kernel * kernel,
-                                         fanOut: outChannels * kernel * kernel, initialization, using: &rng), requiresGradient: true)
-        bias = Variable(Tensor.zeros([outChannels]), requiresGradient: true)
-    }
-
-    public func callAsFunction(_ input: Variable) throws -> Variable {
-        try input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
-    }
-
-    public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }
-}
-
-/// A 2-D transposed convolution layer (upsampling), PyTorch's `ConvTranspose2d` layout:
-/// weight `[inChannels, outChannels, kh, kw]`, bias `[outChannels]`.
-public final class ConvTranspose2d: Layer {
-    public let weight: Variable
-    public let bias: Variable
-    public let stride: Int
-    public let padding: Int
-
-    /// - Throws: `ShapeError` when "same" padding cannot be symmetric (`kernel - stride` odd or negative).
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: ConvolutionPadding = .explicit(0),
-                initialization: WeightInitialization = .he, using rng: inout SeededRNG) throws {
-        guard inChannels > 0, outChannels > 0, kernel > 0, stride > 0 else {
-            throw ShapeError("ConvTranspose2d", "channels, kernel and stride must be positive")
-        }
-        switch padding {
-        case .explicit(let zeros): self.padding = zeros
         case .same:
             guard kernel >= stride, (kernel - stride) % 2 == 0 else {
-                throw ShapeError("ConvTranspose2d", "\"same\" padding needs kernel - stride even and non-negative, got kernel \(kernel), stride \(stride)")
+                throw ShapeError(layer, "\"same\" padding needs kernel - stride even and non-negative, got kernel \(kernel), stride \(stride)")
             }
             self.padding = (kernel - stride) / 2
         }
         self.stride = stride
-        // Each output value gathers inChannels * (kernel / stride)^2 products.
-        let fanIn = max(1, inChannels * kernel * kernel / (stride * stride))
-        weight = Variable(initialWeights([inChannels, outChannels, kernel, kernel], fanIn: fanIn,
-                                         fanOut: outChannels * kernel * kernel, initialization, using: &rng), requiresGradient: true)
+        self.transposed = transposed
+        let area = kernel * kernel
+        // A transposed convolution's output value gathers inChannels * (kernel / stride)^2 products.
+        let fanIn = transposed ? max(1, inChannels * area / (stride * stride)) : inChannels * area
+        let shape = transposed ? [inChannels, outChannels, kernel, kernel] : [outChannels, inChannels, kernel, kernel]
+        weight = Variable(initialWeights(shape, fanIn: fanIn, fanOut: outChannels * area, initialization, using: &rng), requiresGradient: true)
         bias = Variable(Tensor.zeros([outChannels]), requiresGradient: true)
     }
 
     public func callAsFunction(_ input: Variable) throws -> Variable {
-        try input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        transposed ? try input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding)
+            : try input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
     public func namedParameters() -> [NamedVariable] { [("weight", weight), ("bias", bias)] }

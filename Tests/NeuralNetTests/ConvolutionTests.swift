@@ -106,9 +106,9 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(try down2(try down1(image)).shape, [2, 8, 7, 7])
         let up = Sequential([
             Reshape([8, 7, 7]),
-            try ConvTranspose2d(inChannels: 8, outChannels: 4, kernel: 4, stride: 2, padding: .same, using: &rng),
-            try ConvTranspose2d(inChannels: 4, outChannels: 2, kernel: 4, stride: 2, padding: .same, using: &rng),
-            try ConvTranspose2d(inChannels: 2, outChannels: 1, kernel: 7, stride: 1, padding: .same, using: &rng),
+            try Conv2d(inChannels: 8, outChannels: 4, kernel: 4, stride: 2, padding: .same, transposed: true, using: &rng),
+            try Conv2d(inChannels: 4, outChannels: 2, kernel: 4, stride: 2, padding: .same, transposed: true, using: &rng),
+            try Conv2d(inChannels: 2, outChannels: 1, kernel: 7, stride: 1, padding: .same, transposed: true, using: &rng),
         ])
         XCTAssertEqual(try up(Variable(Tensor.normal([3, 8 * 49], using: &rng))).shape, [3, 1, 28, 28])
         XCTAssertEqual(up.namedParameters().map(\.path), ["1.weight", "1.bias", "2.weight", "2.bias", "3.weight", "3.bias"])
@@ -126,6 +126,6 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertTrue(message { try x.convTranspose2d(weight: Variable(Tensor.zeros([3, 2, 2, 2])), bias: nil, stride: 1, padding: 4) }
             .contains("leaves no output"))
         XCTAssertThrowsError(try Conv2d(inChannels: 1, outChannels: 1, kernel: 4, padding: .same, using: &rng))
-        XCTAssertThrowsError(try ConvTranspose2d(inChannels: 1, outChannels: 1, kernel: 5, stride: 2, padding: .same, using: &rng))
+        XCTAssertThrowsError(try Conv2d(inChannels: 1, outChannels: 1, kernel: 5, stride: 2, padding: .same, transposed: true, using: &rng))
     }
 }
