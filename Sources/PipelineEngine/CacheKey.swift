@@ -1,7 +1,7 @@
 import Foundation
 import TensorCore
 
-/// What a stage's cache key is made of (a contract: DESIGN.md, "Caching").
+/// What a stage's cache key is made of (a contract: docs/DESIGN.md, "Caching").
 public enum CacheKey {
     /// The canonical JSON that a stage's key is the SHA-256 of: the tool version, the BLAS
     /// library, version and kernel (results differ between kernels), the stage type and its implementation version, the parameters (defaults filled in),

@@ -1,4 +1,4 @@
-/// The result of `anomsynth run`, printed by `run --json` (a contract: see DESIGN.md).
+/// The result of `anomsynth run`, printed by `run --json` (a contract: see docs/DESIGN.md).
 public struct RunSummary: Codable, Sendable {
     /// One stage's outcome.
     public struct StageOutcome: Codable, Sendable {

@@ -3,7 +3,7 @@ import Evaluation
 import Foundation
 import TensorCore
 
-/// `metrics.json` (a contract: DESIGN.md). One result per variant and detector; keys
+/// `metrics.json` (a contract: docs/DESIGN.md). One result per variant and detector; keys
 /// beyond the contract's are additions. An undefined metric (ROC-AUC without anomalies
 /// in the test set) is `null`, with the reason in `warnings`, never NaN.
 public struct MetricsDocument: Codable, Equatable, Sendable {

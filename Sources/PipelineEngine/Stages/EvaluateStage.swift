@@ -49,7 +49,7 @@ public enum EvaluateStage: StageImplementation {
         InputSpec("generators", required: false, many: true, "Generators whose training curves the report shows (train_generator stages)."),
     ]
     public static let outputs = [
-        OutputSpec("metrics", file: "metrics.json", "One result per variant and detector (the contract of DESIGN.md), comparisons, gates."),
+        OutputSpec("metrics", file: "metrics.json", "One result per variant and detector (the contract of docs/DESIGN.md), comparisons, gates."),
         OutputSpec("report_html", file: "report.html", "A self-contained page with tables and SVG charts."),
         OutputSpec("report_md", file: "report.md", "The report's tables in Markdown."),
     ]
