@@ -43,9 +43,9 @@ public enum ConvolutionalNetworks {
         let (channels, height, width) = try imageSize(shape, filters: filters)
         let layers: [any Layer] = [
             conditions > 0 ? ConditionChannels(shape, conditions: conditions) : Reshape(shape),
-            try Conv2d(inChannels: channels + conditions, outChannels: filters, kernel: 5, stride: 2, padding: .same, using: &rng),
+            try Conv2d(inChannels: channels + conditions, outChannels: filters, kernel: 5, stride: 2, padding: .same, initialization: .pytorch, using: &rng),
             Activation(.leakyRelu(slope: 0.2)),
-            try Conv2d(inChannels: filters, outChannels: 2 * filters, kernel: 5, stride: 2, padding: .same, using: &rng),
+            try Conv2d(inChannels: filters, outChannels: 2 * filters, kernel: 5, stride: 2, padding: .same, initialization: .pytorch, using: &rng),
             Activation(.leakyRelu(slope: 0.2)),
             Flatten(),
         ]
@@ -62,15 +62,15 @@ public enum ConvolutionalNetworks {
         }
         let seed = [4 * filters, height / 4, width / 4]
         return [
-            Linear(inputs: inputs, outputs: seed.reduce(1, *), using: &rng),
+            Linear(inputs: inputs, outputs: seed.reduce(1, *), initialization: .pytorch, using: &rng),
             Activation(.leakyRelu(slope: 0.2)),
             Reshape(seed),
-            try Conv2d(inChannels: 4 * filters, outChannels: 2 * filters, kernel: 4, stride: 2, padding: .same, transposed: true, using: &rng),
+            try Conv2d(inChannels: 4 * filters, outChannels: 2 * filters, kernel: 4, stride: 2, padding: .same, transposed: true, initialization: .pytorch, using: &rng),
             Activation(.leakyRelu(slope: 0.2)),
-            try Conv2d(inChannels: 2 * filters, outChannels: filters, kernel: 4, stride: 2, padding: .same, transposed: true, using: &rng),
+            try Conv2d(inChannels: 2 * filters, outChannels: filters, kernel: 4, stride: 2, padding: .same, transposed: true, initialization: .pytorch, using: &rng),
             Activation(.leakyRelu(slope: 0.2)),
             try Conv2d(inChannels: filters, outChannels: channels, kernel: 7, stride: 1, padding: .same, transposed: true,
-                                initialization: .xavier, using: &rng),
+                       initialization: .pytorch, using: &rng),
             Flatten(),
         ]
     }

@@ -74,7 +74,7 @@ public final class TabularGAN: Generator, Module {
             generator = Sequential(try ConvolutionalNetworks.decoder(inputs: config.noise + conditions, schema.shape, filters: filters, using: &rng)
                                    + [Activation(.tanh)])
             let (trunk, width) = try ConvolutionalNetworks.encoder(schema.shape, conditions: conditions, filters: filters, using: &rng)
-            discriminator = Sequential(trunk + [Linear(inputs: width, outputs: 1, initialization: .xavier, using: &rng)])
+            discriminator = Sequential(trunk + [Linear(inputs: width, outputs: 1, initialization: .pytorch, using: &rng)])
             setTraining(false)
             return
         }

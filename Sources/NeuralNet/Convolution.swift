@@ -45,8 +45,8 @@ public final class Conv2d: Layer {
         self.stride = stride
         self.transposed = transposed
         let area = kernel * kernel
-        // A transposed convolution's output value gathers inChannels * (kernel / stride)^2 products.
-        let fanIn = transposed ? max(1, inChannels * area / (stride * stride)) : inChannels * area
+        // PyTorch's fan-in of a transposed convolution's weight [in, out, k, k] is out * k * k.
+        let fanIn = (transposed ? outChannels : inChannels) * area
         let shape = transposed ? [inChannels, outChannels, kernel, kernel] : [outChannels, inChannels, kernel, kernel]
         weight = Variable(initialWeights(shape, fanIn: fanIn, fanOut: outChannels * area, initialization, using: &rng), requiresGradient: true)
         bias = Variable(Tensor.zeros([outChannels]), requiresGradient: true)
@@ -68,6 +68,9 @@ func initialWeights(_ shape: [Int], fanIn: Int, fanOut: Int, _ initialization: W
         return Tensor.normal(shape, standardDeviation: Float(Foundation.sqrt(2.0 / Double(fanIn))), using: &rng)
     case .xavier:
         let bound = Float(Foundation.sqrt(6.0 / Double(fanIn + fanOut)))
+        return Tensor.uniform(shape, low: -bound, high: bound, using: &rng)
+    case .pytorch:
+        let bound = Float(1 / Foundation.sqrt(Double(fanIn)))
         return Tensor.uniform(shape, low: -bound, high: bound, using: &rng)
     }
 }

@@ -6,6 +6,10 @@ public enum WeightInitialization: String, Codable, Sendable {
     case he
     /// Xavier (Glorot) uniform: bound sqrt(6 / (inputs + outputs)), for tanh/sigmoid/linear.
     case xavier
+    /// PyTorch's default for `Linear` and convolutions (Kaiming uniform with a = √5): bound
+    /// 1 / sqrt(fan-in). The convolutional image models use it: with the larger He draws
+    /// the DCGAN's discriminator wins within an epoch and the generator collapses.
+    case pytorch
 }
 
 /// A fully connected layer `y = x Wᵀ + b` with PyTorch's weight layout `[outputs, inputs]`.

@@ -62,8 +62,8 @@ final class ImageModelTests: XCTestCase {
             if model == "gan" { XCTAssertTrue(drawn.scalars.allSatisfy { abs($0) <= 1 }, "tanh output") }
             // The class-1 draws look more like real ones than like real zeros (mean images compared).
             let toOnes = meanDistance(drawn, ones), toZeros = meanDistance(drawn, zeros)
-            // Measured under the Haswell, Sandybridge, Prescott and SkylakeX kernels: gan 0.71, vae 0.40-0.45.
-            XCTAssertLessThan(toOnes, (model == "gan" ? 0.85 : 0.6) * toZeros, "\(model): draws of class 1 are \(toOnes) from the ones' mean image, \(toZeros) from the zeros'")
+            // Measured under the Haswell, Sandybridge, Prescott and SkylakeX kernels: gan 0.70, vae 0.49-0.58.
+            XCTAssertLessThan(toOnes, (model == "gan" ? 0.85 : 0.75) * toZeros, "\(model): draws of class 1 are \(toOnes) from the ones' mean image, \(toZeros) from the zeros'")
         }
     }
 
@@ -79,7 +79,7 @@ final class ImageModelTests: XCTestCase {
             XCTAssertTrue(detector.hasConvolutionalForm, model)
             try detector.fit(train, using: &rng)
             let auc = try XCTUnwrap(rocAUC(scores: try detector.score(test), labels: test.labels))
-            XCTAssertGreaterThan(auc, 0.9, "\(model): ROC-AUC \(auc) (measured 0.98-1.0 under four kernels)")
+            XCTAssertGreaterThan(auc, 0.9, "\(model): ROC-AUC \(auc) (measured 0.985-1.0 under four kernels)")
         }
     }
 
