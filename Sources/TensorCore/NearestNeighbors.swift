@@ -26,15 +26,22 @@ public enum NearestNeighbors {
             let products = try slice.matmul(points, transposeOther: true)
             for r in 0..<(end - start) {
                 let q = start + r
-                var candidates: [(Float, Int)] = []
-                candidates.reserveCapacity(p)
-                for j in 0..<p where !(excludeSelf && j == q) {
+                // The k smallest (distance, index) pairs, kept sorted: one pass over the
+                // points, most rejected by one comparison with the current k-th (the same
+                // neighbours as sorting every candidate, in O(p + k log) instead of O(p log p)).
+                var best: [(distance: Float, index: Int)] = []
+                best.reserveCapacity(neighbours + 1)
+                for j in 0..<p where neighbours > 0 && !(excludeSelf && j == q) {
                     var distance = max(0, queryNorms[q] + pointNorms[j] - 2 * products[r, j])
                     if let extraDistance { distance += extraDistance(q, j) }
-                    candidates.append((distance, j))
+                    // Indices rise, so a tie never displaces an earlier point.
+                    if best.count == neighbours, let worst = best.last, !(distance < worst.distance) { continue }
+                    var at = best.count
+                    while at > 0, distance < best[at - 1].distance { at -= 1 }
+                    best.insert((distance, j), at: at)
+                    if best.count > neighbours { best.removeLast() }
                 }
-                candidates.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-                result.append(candidates.prefix(neighbours).map(\.1))
+                result.append(best.map(\.index))
             }
             start = end
         }
