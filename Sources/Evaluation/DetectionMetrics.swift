@@ -123,15 +123,17 @@ public enum DetectionMetrics {
         return Double(top.filter { labels[$0] == 1 }.count) / Double(top.count)
     }
 
-    /// A percentile bootstrap 95% interval of a metric over resampled rows (seeded);
-    /// resamples where the metric is undefined are skipped.
-    public static func bootstrapInterval(scores: [Float], labels: [UInt8], resamples: Int = 1000,
-                                         using rng: inout SeededRNG,
-                                         _ metric: ([Float], [UInt8]) -> Double?) -> (low: Double, high: Double)? {
+    /// A percentile bootstrap 95% interval of a metric over `rows` rows resampled with
+    /// replacement (seeded); the metric gets each resample as a count per row, and
+    /// resamples where it is undefined are skipped.
+    public static func bootstrapInterval(rows: Int, resamples: Int = 1000, using rng: inout SeededRNG,
+                                         _ metric: ([Int]) -> Double?) -> (low: Double, high: Double)? {
         var values: [Double] = []
+        var counts = [Int](repeating: 0, count: rows)
         for _ in 0..<resamples {
-            let rows = (0..<scores.count).map { _ in rng.index(below: scores.count) }
-            if let value = metric(rows.map { scores[$0] }, rows.map { labels[$0] }) { values.append(value) }
+            for i in counts.indices { counts[i] = 0 }
+            for _ in 0..<rows { counts[rng.index(below: rows)] += 1 }
+            if let value = metric(counts) { values.append(value) }
         }
         guard values.count >= 10 else { return nil }
         values.sort()

@@ -116,11 +116,12 @@ public struct Scorecard: Codable, Equatable, Sendable {
         let anomalies = labels.filter { $0 == 1 }.count
         var rocInterval: [Double]?, prInterval: [Double]?
         if resamples > 0 {
-            rocInterval = DetectionMetrics.bootstrapInterval(scores: scores, labels: labels, resamples: resamples, using: &rng) {
-                Evaluation.rocAUC(scores: $0, labels: $1)
+            let ranked = RankedScores(scores: scores, labels: labels)
+            rocInterval = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: resamples, using: &rng) {
+                ranked.rocAUC(counts: $0)
             }.map { [$0.low, $0.high] }
-            prInterval = DetectionMetrics.bootstrapInterval(scores: scores, labels: labels, resamples: resamples, using: &rng) {
-                DetectionMetrics.averagePrecision(scores: $0, labels: $1)
+            prInterval = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: resamples, using: &rng) {
+                ranked.averagePrecision(counts: $0)
             }.map { [$0.low, $0.high] }
         }
         return Scorecard(

@@ -33,14 +33,34 @@ final class DetectionMetricsTests: XCTestCase {
     }
 
     func test_bootstrapInterval_containsThePointEstimate_andIsSeeded() {
+        let ranked = RankedScores(scores: scores, labels: labels)
         var rng = SeededRNG(seed: 1)
-        let interval = DetectionMetrics.bootstrapInterval(scores: scores, labels: labels, resamples: 500, using: &rng) { rocAUC(scores: $0, labels: $1) }!
+        let interval = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: 500, using: &rng) { ranked.rocAUC(counts: $0) }!
         XCTAssertLessThan(interval.low, 0.8285714285714285)
         XCTAssertGreaterThan(interval.high, 0.8285714285714285)
         var again = SeededRNG(seed: 1)
-        let repeated = DetectionMetrics.bootstrapInterval(scores: scores, labels: labels, resamples: 500, using: &again) { rocAUC(scores: $0, labels: $1) }!
+        let repeated = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: 500, using: &again) { ranked.rocAUC(counts: $0) }!
         XCTAssertEqual(repeated.low, interval.low)
         XCTAssertEqual(repeated.high, interval.high)
+    }
+
+    func test_rankedScores_ofAResample_equalTheMetricsOfItsRows_toTheBit() {
+        var rng = SeededRNG(seed: 12)
+        // Ties (scores on a coarse grid) and repeated rows, as the bootstrap makes them.
+        let scores = (0..<300).map { _ in Float(rng.index(below: 40)) / 8 }
+        let labels = scores.map { score -> UInt8 in rng.uniform() < Float(score) / 6 ? 1 : 0 }
+        let ranked = RankedScores(scores: scores, labels: labels)
+        for _ in 0..<50 {
+            let rows = (0..<scores.count).map { _ in rng.index(below: scores.count) }
+            var counts = [Int](repeating: 0, count: scores.count)
+            for row in rows { counts[row] += 1 }
+            XCTAssertEqual(ranked.rocAUC(counts: counts), rocAUC(scores: rows.map { scores[$0] }, labels: rows.map { labels[$0] }))
+            XCTAssertEqual(ranked.averagePrecision(counts: counts),
+                           DetectionMetrics.averagePrecision(scores: rows.map { scores[$0] }, labels: rows.map { labels[$0] }))
+        }
+        let none = [Int](repeating: 0, count: scores.count)
+        XCTAssertNil(ranked.rocAUC(counts: none))
+        XCTAssertNil(ranked.averagePrecision(counts: none))
     }
 }
 
