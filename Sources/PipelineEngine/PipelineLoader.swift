@@ -292,9 +292,16 @@ struct Validator {
                 return fail("file '\(text)' does not exist (looked for \(resolved); paths are relative to the pipeline file)")
             }
         case .strings:
-            guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
-                return fail("expected an array of strings, got \(value.canonical)")
+            // One value stands for a list of one (`"positive": "yes"`); numbers are their text
+            // (`--set raw.params.label.positive=1`). Normalized, so all spellings share a cache key.
+            func text(_ item: JSONValue) -> JSONValue? {
+                if case .number = item { return .string(item.canonical) }
+                return item.stringValue.map(JSONValue.string)
             }
+            guard let items = value.arrayValue ?? (text(value) != nil ? [value] : nil), items.allSatisfy({ text($0) != nil }) else {
+                return fail("expected a string or an array of strings, got \(value.canonical)")
+            }
+            return .array(items.compactMap(text))
         case .object(let specs):
             return checkParameters(value, specs: specs, at: path)
         case .objects(let specs):

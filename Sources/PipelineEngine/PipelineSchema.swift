@@ -93,7 +93,9 @@ public enum PipelineSchema {
         case .boolean: schema = .object([("type", .string("boolean"))])
         case .choice(let options): schema = .object([("type", .string("string")), ("enum", .array(options.map(JSONValue.string)))])
         case .path: schema = .object([("type", .string("string")), ("minLength", .number(1))])
-        case .strings: schema = .object([("type", .string("array")), ("items", .object([("type", .string("string"))]))])
+        case .strings:
+            let item = JSONValue.object([("type", .array([.string("string"), .string("number")]))])
+            schema = .object([("anyOf", .array([item, .object([("type", .string("array")), ("items", item)])]))])
         case .object(let specs): schema = objectSchema(specs)
         case .objects(let specs): schema = .object([("type", .string("array")), ("items", objectSchema(specs))])
         }
@@ -168,7 +170,7 @@ extension PipelineSchema {
         case .boolean: "boolean"
         case .choice(let options): options.map { "`\($0)`" }.joined(separator: ", ")
         case .path: "file path"
-        case .strings: "array of strings"
+        case .strings: "string or array of strings"
         case .object: "object"
         case .objects: "array of objects"
         }

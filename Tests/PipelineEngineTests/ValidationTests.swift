@@ -56,6 +56,19 @@ final class ValidationTests: XCTestCase {
         ])
     }
 
+    func test_listsOfStrings_acceptOneValue_andNumbersAsText() throws {
+        let labelled = #"{"id": "raw", "type": "ingest", "params": {"path": "tiny.arff", "label": {"column": "class", "positive": "yes"}}}"#
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(labelled)]}"#), [])
+        let file = folder.appendingPathComponent("p.json").path
+        XCTAssertEqual(try PipelineLoader.load(file).stage("raw")?.params["label"]?["positive"], .array([.string("yes")]))
+        let overridden = try PipelineLoader.load(file, overrides: ["raw.params.label.positive=[1, \"b\"]"])
+        XCTAssertEqual(overridden.stage("raw")?.params["label"]?["positive"], .array([.string("1"), .string("b")]))
+        let one = try PipelineLoader.load(file, overrides: ["raw.params.label.positive=1"])
+        XCTAssertEqual(one.stage("raw")?.params["label"]?["positive"], .array([.string("1")]))
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(labelled)]}"#, overrides: ["raw.params.label.positive={\"a\": 1}"]),
+                       [#"$.stages[0].params.label.positive: expected a string or an array of strings, got {"a":1}"#])
+    }
+
     func test_everyProblem_isReportedAtOnce() throws {
         let found = try issues(#"{"name": "x", "stages": [{"id": "a", "type": "ingest", "params": {"path": "nope.csv", "delimter": ";"}}, {"id": "a", "type": "evaluate"}]}"#)
         XCTAssertEqual(found.count, 5, "\(found)")
