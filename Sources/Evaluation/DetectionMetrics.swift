@@ -7,22 +7,7 @@ public enum DetectionMetrics {
     /// (recall step) x precision, with tied scores taken together.
     /// - Returns: nil without positives.
     public static func averagePrecision(scores: [Float], labels: [UInt8]) -> Double? {
-        let positives = labels.filter { $0 == 1 }.count
-        guard positives > 0 else { return nil }
-        let order = scores.indices.sorted { scores[$0] > scores[$1] }
-        var truePositives = 0, seen = 0, previousRecall = 0.0, total = 0.0
-        var i = 0
-        while i < order.count {
-            var j = i
-            while j + 1 < order.count, scores[order[j + 1]] == scores[order[i]] { j += 1 }
-            for k in i...j where labels[order[k]] == 1 { truePositives += 1 }
-            seen = j + 1
-            let recall = Double(truePositives) / Double(positives)
-            total += (recall - previousRecall) * Double(truePositives) / Double(seen)
-            previousRecall = recall
-            i = j + 1
-        }
-        return total
+        RankedScores(scores: scores, labels: labels).averagePrecision(counts: [Int](repeating: 1, count: scores.count))
     }
 
     /// Counts of a thresholded prediction (`score >= threshold` means anomaly).

@@ -1,7 +1,7 @@
 /// Scores sorted once into groups of equal score, so that ROC-AUC and average precision
 /// of any resample (a count per row, as the bootstrap draws) take one linear pass instead
-/// of a sort. The arithmetic is that of `rocAUC` and `averagePrecision` on the resample's
-/// rows, so the values are the same to the bit.
+/// of a sort; `rocAUC` and `averagePrecision` are the case of one copy of every row, so a
+/// resample's values equal those of its rows to the bit.
 public struct RankedScores: Sendable {
     /// Row indices of each distinct score, lowest score first.
     private let groups: [[Int]]

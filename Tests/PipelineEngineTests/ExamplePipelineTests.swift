@@ -217,17 +217,14 @@ final class SynthesisFilterTests: XCTestCase {
 }
 
 /// `pipelines/mnist.json` on the repository's 1,000 MNIST images, at reduced sizes.
-final class ImagePipelineTests: XCTestCase {
+extension ExamplePipelineTests {
     func test_mnist_runsEveryVariantAndDetector_withImagesKeptAndShownInTheReport() throws {
         let folder = try temporaryDirectory()
         let small = ["epochs=2", "filters=4", "batch_size=64"]
         let overrides = ["raw.params.path=" + fixture("mnist-1k-images-idx3-ubyte.gz"), "raw.params.labels_path=" + fixture("mnist-1k-labels-idx1-ubyte.gz"),
                          "prep.params.labelled_share=0.05", "syn.params.count=60", "eval.params.bootstrap=0"]
             + ["gen", "cnn", "cnn_none", "conv_ae", "conv_vae", "dcgan_disc"].flatMap { stage in small.map { "\(stage).params.\($0)" } }
-        let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/mnist.json").path, overrides: overrides)
-        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
-                                                                     cacheRoot: folder.appendingPathComponent("cache"),
-                                                                     reporter: ProgressReporter(quiet: true))).run()
+        let summary = try run("mnist.json", overrides: overrides, in: folder)
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         let prep = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "prep" }?.outputs["train"])).dataset
         XCTAssertEqual(prep.rowShape, [1, 28, 28])

@@ -28,10 +28,13 @@ extension DetectorEvaluation {
                                     normal: zip(run.scores, run.labels).filter { $0.1 == 0 }.map(\.0),
                                     anomalous: zip(run.scores, run.labels).filter { $0.1 == 1 }.map(\.0))
         }
-        try addScatter(to: &content)
+        // The real rows and the synthetic sets, read once for the scatter and the image grids.
+        let real = try (context.inputs["reference"] ?? context.inputs["test"])?.first.map { try DatasetArchive.read($0.path).dataset }
+        let synthetic = try labelled("synthetic").map { (label: $0.label, data: try DatasetArchive.read($0.file.path).dataset) }
+        if let real { try addScatter(to: &content, real: real, synthetic: synthetic) }
         try addLosses(to: &content, detectors: first)
         content.quality = try qualityRows()
-        content.imageGrids = try imageGrids(first)
+        if let real { content.imageGrids = try imageGrids(first, real: real, synthetic: synthetic) }
         let folds = orderedUnique(scored.map(\.fold)).filter { !$0.isEmpty }
         content.notes = [
             "Thresholds are chosen on each detector's validation rows (real training rows it did not fit on), never on the test set, then applied to the test set.",
@@ -63,9 +66,7 @@ extension DetectorEvaluation {
         }
     }
 
-    private func addScatter(to content: inout ReportContent) throws {
-        guard let file = (context.inputs["reference"] ?? context.inputs["test"])?.first else { return }
-        let real = try DatasetArchive.read(file.path).dataset
+    private func addScatter(to content: inout ReportContent, real: Dataset, synthetic sets: [(label: String, data: Dataset)]) throws {
         guard real.rowCount >= 2 else { return }
         let limit = params["scatter_rows"]?.integerValue ?? 1500
         var base = SeededRNG(seed: context.seed)
@@ -77,8 +78,7 @@ extension DetectorEvaluation {
         }
         let normal = (0..<real.rowCount).filter { real.labels[$0] == 0 }, anomalies = (0..<real.rowCount).filter { real.labels[$0] == 1 }
         // Synthetic sets first, the real rows on top of them.
-        for (label, file) in labelled("synthetic") {
-            let synthetic = try DatasetArchive.read(file.path).dataset
+        for (label, synthetic) in sets {
             guard synthetic.columns.count == real.columns.count else { continue }
             content.scatter.append(Series(label: label, points: try sample(synthetic, Array(0..<synthetic.rowCount))))
         }
@@ -110,9 +110,7 @@ extension DetectorEvaluation {
     /// For image samples: grids of real normal and anomalous training images, of each
     /// synthetic set, and of each detector's most and least anomalous test images, all drawn
     /// with the real images' value range.
-    private func imageGrids(_ runs: [Scored]) throws -> [ImageGrid] {
-        guard let file = (context.inputs["reference"] ?? context.inputs["test"])?.first else { return [] }
-        let real = try DatasetArchive.read(file.path).dataset
+    private func imageGrids(_ runs: [Scored], real: Dataset, synthetic sets: [(label: String, data: Dataset)]) throws -> [ImageGrid] {
         let shape = real.sampleShape
         guard shape.count == 3, shape[0] == 1 || shape[0] == 3, real.rowCount > 0 else { return [] }
         let values = real.features.scalars.filter(\.isFinite)
@@ -130,8 +128,7 @@ extension DetectorEvaluation {
         for (title, label) in [("real normal (training)", UInt8(0)), ("real anomalies (training)", 1)] where !real.indices(ofClass: label).isEmpty {
             grids.append(try ImageGrid(title: title, images: drawn(real, real.indices(ofClass: label)), shape: shape, range: range))
         }
-        for (label, file) in labelled("synthetic") {
-            let synthetic = try DatasetArchive.read(file.path).dataset
+        for (label, synthetic) in sets {
             guard synthetic.sampleShape == shape, synthetic.rowCount > 0 else { continue }
             grids.append(try ImageGrid(title: "synthetic: \(label)", images: drawn(synthetic, Array(0..<synthetic.rowCount)), shape: shape, range: range))
         }
