@@ -35,13 +35,16 @@ let package = Package(
             name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost",
+            providers: [.apt(["libxgboost-dev"])]),
         .target(
             name: "TensorCore", dependencies: ["CBLAS"],
             // Swift 5 mode: the parallel kernels hand closures over raw buffers (disjoint
             // writes per part) straight to Dispatch, so the optimizer can inline them.
             swiftSettings: uncheckedInRelease + [.swiftLanguageMode(.v5)]),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
-        .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets"], swiftSettings: uncheckedInRelease),
+        .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets", "CXGBoost"], swiftSettings: uncheckedInRelease),
         .target(name: "Evaluation", dependencies: ["TensorCore", "Datasets"]),
         .target(name: "Reporting", dependencies: ["TensorCore", "Datasets", "Evaluation", "CZlib"]),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),

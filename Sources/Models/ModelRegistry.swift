@@ -33,7 +33,7 @@ public enum ModelRegistry {
     ]
 
     public static let detectors: [DetectorKind] = [
-        NeuralClassifier.mlpKind, NeuralClassifier.logisticKind, AutoencoderDetector.detectorKind,
+        NeuralClassifier.mlpKind, NeuralClassifier.logisticKind, GradientBoostedTrees.detectorKind, AutoencoderDetector.detectorKind,
         TabularVAE.detectorKind, TabularFlow.detectorKind, TabularGAN.detectorKind,
         IsolationForest.detectorKind, KNearestNeighbourDetector.detectorKind,
     ]

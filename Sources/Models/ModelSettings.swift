@@ -66,6 +66,11 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     public var trees = 100
     public var sampleSize = 256
     public var neighbours = 5
+    public var maxDepth = 6
+    public var eta = 0.1
+    public var subsample = 0.8
+    public var columnSample = 0.8
+    public var minChildWeight = 1.0
     public var architecture = Architecture.auto
     public var filters = 64
 
@@ -81,5 +86,6 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
         case batchSize = "batch_size", learningRate = "learning_rate", hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers"
         case latentDim = "latent_dim", weightDecay = "weight_decay", classWeight = "class_weight", syntheticShare = "synthetic_share"
         case negativeWeight = "negative_weight", negativeMargin = "negative_margin", sampleSize = "sample_size"
+        case eta, subsample, maxDepth = "max_depth", columnSample = "column_sample", minChildWeight = "min_child_weight"
     }
 }

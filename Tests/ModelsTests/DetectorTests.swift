@@ -150,10 +150,7 @@ final class NeuralDetectorTests: XCTestCase {
                                provenance: [Int32](repeating: 0, count: 12) + [Int32](repeating: 1, count: 8),
                                sources: ["real", "vae/minority"])
         func weights(balanced: Bool, share: Float?) throws -> [Float] {
-            var config = NeuralClassifier.Config()
-            config.balanced = balanced
-            config.syntheticShare = share
-            return try NeuralClassifier.RowWeights(data, config: config)
+            return try RowWeights(data, balanced: balanced, syntheticShare: share)
                 .tensor(labels: labels, synthetic: data.provenance.map { $0 != 0 }).scalars
         }
         // Balanced: each class weighs 20 / 2 = 10 in total.
@@ -163,7 +160,7 @@ final class NeuralDetectorTests: XCTestCase {
         // Unbalanced: a class weighs its row count; real rows get 1 - share of it.
         XCTAssertEqual(try weights(balanced: false, share: 0.2), [Float](repeating: 1, count: 10) + [4, 4] + [Float](repeating: 0.25, count: 8))
         // A class without synthetic rows (here: normal) keeps equal weights whatever the share.
-        let realOnly = NeuralClassifier.RowWeights(data, config: { var c = NeuralClassifier.Config(); c.syntheticShare = 0.9; return c }())
+        let realOnly = RowWeights(data, balanced: true, syntheticShare: 0.9)
         let held = try realOnly.tensor(labels: [0, 1]).scalars
         XCTAssertEqual(held[0], 1)
         XCTAssertEqual(held[1], 0.5, accuracy: 1e-6, "held-out rows weigh as real ones: an anomaly 10 · 0.1 / 2")
@@ -300,6 +297,7 @@ final class NeuralDetectorTests: XCTestCase {
             try GenerativeDetector(model: TabularFlow(config: flow)), try GenerativeDetector(model: TabularGAN(config: gan)),
             try GenerativeDetector(model: TabularGAN(config: spectral)),
             IsolationForest(trees: 10, sampleSize: 32), KNearestNeighbourDetector(k: 3),
+            GradientBoostedTrees(config: { var c = GradientBoostedTrees.Config(); c.rounds = 5; return c }()),
         ]
         let folder = try temporaryDirectory()
         for (index, detector) in detectors.enumerated() {

@@ -99,15 +99,17 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertEqual(pipeline.stage("train")?.implementation.type, "ingest")
         XCTAssertEqual(pipeline.stage("test")?.implementation.type, "ingest")
         let results = try XCTUnwrap(try metrics(summary)["results"] as? [[String: Any]])
-        XCTAssertEqual(Set(results.filter { $0["detector"] as? String == "mlp" }.compactMap { $0["variant"] as? String }),
-                       ["none", "smote", "gan", "vae", "flow"])
-        XCTAssertEqual(Set(results.filter { $0["detector"] as? String != "mlp" }.map { "\($0["variant"]!)/\($0["detector"]!)" }),
+        for supervised in ["mlp", "xgboost"] {
+            XCTAssertEqual(Set(results.filter { $0["detector"] as? String == supervised }.compactMap { $0["variant"] as? String }),
+                           ["none", "smote", "gan", "vae", "flow"])
+        }
+        XCTAssertEqual(Set(results.filter { !["mlp", "xgboost"].contains($0["detector"] as? String) }.map { "\($0["variant"]!)/\($0["detector"]!)" }),
                        ["none/autoencoder", "none/iforest"])
         XCTAssertTrue(results.allSatisfy { $0["n_test"] as? Int == 445 && $0["n_test_anomalies"] as? Int == 15 }, "no further split")
         // threshold "decision": the MLPs cut at probability 0.5 (as scikit-learn's predict), the one-class detectors at best F1.
         for result in results {
             let rule = try XCTUnwrap(result["threshold_rule"] as? String)
-            if result["detector"] as? String == "mlp" {
+            if ["mlp", "xgboost"].contains(result["detector"] as? String) {
                 XCTAssertEqual(result["threshold"] as? Double, 0.5)
                 XCTAssertEqual(rule, "the classifier's own boundary: probability 0.5")
             } else {
@@ -167,7 +169,7 @@ final class EvaluationPipelineTests: XCTestCase {
         XCTAssertTrue(duplicate.stages.first { $0.id == "eval" }?.error?.contains("give them different `name` parameters") == true)
         XCTAssertEqual(errorMessage { try self.run("benchmark.json", fast + ["iforest.params.negatives=true"], in: folder) },
                        repositoryRoot.appendingPathComponent("pipelines/benchmark.json").path
-                       + ":18:93: $.stages[9].params: negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it")
+                       + ":20:93: $.stages[11].params: negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it")
         let (_, supervised) = try run("benchmark.json", fast + ["prep.params.train_anomalies=drop"], in: folder)
         XCTAssertTrue(supervised.stages.first { $0.id == "mlp_none" }?.error?.contains("is supervised but its training rows hold no anomalies") == true,
                       "\(supervised.stages.compactMap(\.error))")

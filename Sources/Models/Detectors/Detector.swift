@@ -4,7 +4,7 @@ import TensorCore
 
 /// A model that scores rows, higher meaning more anomalous.
 public protocol Detector: AnyObject {
-    /// `mlp`, `logistic`, `autoencoder`, `vae`, `flow`, `gan`, `iforest` or `knn`.
+    /// `mlp`, `logistic`, `xgboost`, `autoencoder`, `vae`, `flow`, `gan`, `iforest` or `knn`.
     var kind: String { get }
     /// Learns from labelled anomalies (supervised) rather than from normal rows alone.
     var isSupervised: Bool { get }
@@ -18,12 +18,15 @@ public protocol Detector: AnyObject {
     func score(_ data: Dataset) throws -> [Float]
     /// The settings as JSON and the learned state, for `DetectorStore`.
     func exportState() throws -> (config: String, tensors: [String: Tensor])
+    /// Learned state kept as text in the file's metadata (a library's own model format).
+    func exportMetadata() throws -> [String: String]
     /// Whether it has convolutional networks for image samples (`architecture`).
     var hasConvolutionalForm: Bool { get }
 }
 
 extension Detector {
     public var hasConvolutionalForm: Bool { false }
+    public func exportMetadata() throws -> [String: String] { [:] }
 
     /// Fits without a validation part.
     @discardableResult

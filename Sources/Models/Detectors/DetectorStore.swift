@@ -26,10 +26,15 @@ public enum DetectorStore {
     public static func save(_ detector: any Detector, schema: SampleSchema, history: TrainingHistory,
                             metadata: [String: String] = [:], extras: [String: Tensor] = [:], to path: String) throws {
         let (config, state) = try detector.exportState()
+        let own = try detector.exportMetadata()
+        if let clash = own.keys.sorted().first(where: { metadata[$0] != nil }) {
+            throw ModelError("\(path): metadata entry '\(clash)' is the \(detector.kind) detector's own")
+        }
+        let entries = metadata.merging(own) { _, detectors in detectors }
         var tensors = state
         for (name, tensor) in extras { tensors[extraPrefix + name] = tensor }
         try ModelFile.write(format: format, kind: detector.kind, config: config, schema: schema, history: history,
-                            tensors: tensors, extra: metadata, to: path)
+                            tensors: tensors, extra: entries, to: path)
     }
 
     /// Reads a detector saved by `save`, ready to score.

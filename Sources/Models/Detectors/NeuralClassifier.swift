@@ -58,31 +58,6 @@ public final class NeuralClassifier: Detector, Module {
         setTraining(false)
     }
 
-    /// The loss weight of a row by its class and origin.
-    struct RowWeights {
-        /// `[class][synthetic ? 1 : 0]`.
-        private var table: [[Float]]
-
-        init(_ data: Dataset, config: Config) {
-            let rows = Float(data.rowCount)
-            table = [0, 1].map { (label: UInt8) -> [Float] in
-                let members = data.indices(ofClass: label)
-                let synthetic = Float(members.count(where: { data.provenance[$0] != 0 })), real = Float(members.count) - synthetic
-                let total = config.balanced ? rows / 2 : Float(members.count)
-                guard let share = config.syntheticShare, synthetic > 0, real > 0 else {
-                    let each = total / max(1, Float(members.count))
-                    return [each, each]
-                }
-                return [total * (1 - share) / real, total * share / synthetic]
-            }
-        }
-
-        /// Weights for rows with these labels and origins (real when `synthetic` is nil).
-        func tensor(labels: [UInt8], synthetic: [Bool]? = nil) throws -> Tensor {
-            try Tensor(shape: [labels.count, 1], scalars: labels.indices.map { table[Int(labels[$0])][synthetic?[$0] == true ? 1 : 0] })
-        }
-    }
-
     private func loss(_ x: Tensor, _ labels: [UInt8], weights: Tensor) throws -> Variable {
         guard let network else { throw ModelError("\(kind): used before fit") }
         let targets = try Tensor(shape: [labels.count, 1], scalars: labels.map(Float.init))
@@ -97,7 +72,7 @@ public final class NeuralClassifier: Detector, Module {
         }
         try build(schema: data.schema, using: &rng)
         var adam = Adam(learningRate: config.training.learningRate, weightDecay: config.weightDecay)
-        let weights = RowWeights(data, config: config)
+        let weights = RowWeights(data, balanced: config.balanced, syntheticShare: config.syntheticShare)
         let synthetic = data.provenance.map { $0 != 0 }
         func batchLoss(_ batch: [Int]) throws -> Variable {
             let labels = batch.map { data.labels[$0] }

@@ -11,12 +11,12 @@ import TensorCore
 public enum TrainDetectorStage: StageImplementation {
     public static let type = "train_detector"
     public static let version = 2  // 2: convolutional forms for images, sample shape in the file
-    public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
+    public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression, gradient-boosted trees) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
     static let models = ModelRegistry.detectors.map(\.name)
     private static let defaults = DetectorSettings()
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("model", .choice(models), required: true,
-                      "mlp and logistic learn both classes; the others learn the normal rows (one-class)."),
+                      "mlp, logistic and xgboost learn both classes; the others learn the normal rows (one-class)."),
         ParameterSpec("name", .string, "The detector's name in metrics and reports (default: the model)."),
         ParameterSpec("validation_fraction", .number(minimum: 0, maximum: 0.5, exclusive: false), default: .number(0.2),
                       "Share of the real rows held out (stratified) for early stopping and the threshold; 0: none."),
@@ -26,16 +26,16 @@ public enum TrainDetectorStage: StageImplementation {
         ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(Double(defaults.batchSize)), "Rows per training step."),
         ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(defaults.learningRate), "Adam's learning rate."),
         ParameterSpec("early_stopping", .boolean, default: .bool(true),
-                      "mlp, logistic, autoencoder: stop when the validation loss has not improved for `patience` epochs, keeping the best epoch's weights; false: train every epoch (the validation rows still set the threshold)."),
+                      "mlp, logistic, autoencoder, xgboost: stop when the validation loss has not improved for `patience` epochs (xgboost: rounds), keeping the best epoch's weights (trees); false: train every epoch (the validation rows still set the threshold)."),
         ParameterSpec("patience", .integer(minimum: 1, maximum: 100_000), default: .number(Double(defaults.patience)),
                       "Epochs without a better validation loss before stopping (best weights kept)."),
         ParameterSpec("hidden_units", .integer(minimum: 1, maximum: 4096), default: .number(Double(defaults.hiddenUnits)), "Width of each hidden layer."),
         ParameterSpec("hidden_layers", .integer(minimum: 0, maximum: 8), default: .number(Double(defaults.hiddenLayers)), "Hidden layers (mlp; autoencoder encoder)."),
         ParameterSpec("weight_decay", .number(minimum: 0, maximum: 1, exclusive: false), default: .number(defaults.weightDecay), "mlp, logistic: L2 weight decay."),
         ParameterSpec("class_weight", .choice(["balanced", "none"]), default: .string(defaults.classWeight),
-                      "mlp, logistic: weigh both classes equally, or every row the same."),
+                      "mlp, logistic, xgboost: weigh both classes equally, or every row the same."),
         ParameterSpec("synthetic_share", .number(minimum: 0, maximum: 1, exclusive: false),
-                      "mlp, logistic: the share of each class's weight its synthetic rows carry together (e.g. 0.5: the synthetic anomalies weigh as much as the real ones); default: every row of a class weighs the same."),
+                      "mlp, logistic, xgboost: the share of each class's weight its synthetic rows carry together (e.g. 0.5: the synthetic anomalies weigh as much as the real ones); default: every row of a class weighs the same."),
         ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.latentDim)), "autoencoder bottleneck; VAE latent size."),
         ParameterSpec("negatives", .boolean, default: .bool(defaults.negatives),
                       "autoencoder, vae, flow, gan: semi-supervised, the anomalies among the training rows (e.g. synthetic ones) are negatives: their reconstruction error (autoencoder), negative ELBO (vae) or negative log-likelihood (flow) is pushed up; the GAN's discriminator sees them as fakes."),
@@ -48,7 +48,12 @@ public enum TrainDetectorStage: StageImplementation {
                       "Neural networks for the samples: auto (convolutional for images, dense for tables), dense, or conv (mlp becomes a CNN; autoencoder, vae, gan)."),
         ParameterSpec("filters", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.filters)),
                       "Convolutional networks' base width f: encoder convolutions of f and 2f filters, decoder of 4f, 2f, f (the seeds' DCGAN: 64)."),
-        ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(Double(defaults.trees)), "iforest: trees."),
+        ParameterSpec("trees", .integer(minimum: 1, maximum: 10_000), default: .number(Double(defaults.trees)), "iforest: trees; xgboost: the most boosting rounds (one tree each)."),
+        ParameterSpec("max_depth", .integer(minimum: 1, maximum: 20), default: .number(Double(defaults.maxDepth)), "xgboost: depth of each tree."),
+        ParameterSpec("eta", .number(minimum: 0.0001, maximum: 1, exclusive: false), default: .number(defaults.eta), "xgboost: shrinkage of each tree's contribution."),
+        ParameterSpec("subsample", .number(minimum: 0.01, maximum: 1, exclusive: false), default: .number(defaults.subsample), "xgboost: share of rows each tree sees."),
+        ParameterSpec("column_sample", .number(minimum: 0.01, maximum: 1, exclusive: false), default: .number(defaults.columnSample), "xgboost: share of columns each tree sees."),
+        ParameterSpec("min_child_weight", .number(minimum: 0, maximum: 1e6, exclusive: false), default: .number(defaults.minChildWeight), "xgboost: least row weight in a leaf."),
         ParameterSpec("sample_size", .integer(minimum: 2, maximum: 1_000_000), default: .number(Double(defaults.sampleSize)), "iforest: rows per tree."),
         ParameterSpec("neighbours", .integer(minimum: 1, maximum: 1000), default: .number(Double(defaults.neighbours)), "knn: the k-th neighbour's distance is the score."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
