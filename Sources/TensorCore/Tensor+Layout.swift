@@ -18,6 +18,16 @@ extension Tensor {
         }
     }
 
+    /// Stacks matrices with equal column counts, one below the other.
+    /// - Throws: `ShapeError` naming the shapes when they are not matrices with equal columns.
+    public static func concatRows(_ parts: [Tensor]) throws -> Tensor {
+        guard let first = parts.first else { throw ShapeError("concat", "nothing to concatenate") }
+        guard parts.allSatisfy({ $0.rank == 2 && $0.shape[1] == first.shape[1] }) else {
+            throw ShapeError("concat", "column counts differ: " + parts.map { describe($0.shape) }.joined(separator: ", "))
+        }
+        return try Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }, first.shape[1]], scalars: parts.flatMap(\.scalars))
+    }
+
     /// Joins matrices with equal row counts side by side.
     /// - Throws: `ShapeError` naming the shapes when they are not matrices with equal rows.
     public static func concatColumns(_ parts: [Tensor]) throws -> Tensor {

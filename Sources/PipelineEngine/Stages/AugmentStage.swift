@@ -37,13 +37,13 @@ public enum AugmentStage: StageImplementation {
         }
         var wanted = available
         if let ratio = p["anomaly_ratio"]?.numberValue {
-            // (anomalies + added) / (rows + added) = ratio
-            let needed = (ratio * Double(real.rowCount) - Double(real.anomalyCount)) / (1 - ratio)
-            wanted = max(0, Int(needed.rounded(.up)))
+            wanted = rowsNeeded(ratio: ratio, rows: real.rowCount, anomalies: real.anomalyCount)
         } else if let count = p["synthetic_count"]?.integerValue {
             wanted = count
         }
-        if wanted > available {
+        // Synthetic inputs that hold no rows at all (every row filtered out, said in their
+        // quality.json) leave the real rows; evaluate reports the variant as such.
+        if wanted > available, available > 0 {
             guard p["shortfall"]?.stringValue == "use_available" else {
                 throw StageError("needs \(wanted) synthetic rows, the synthetic inputs hold \(available); synthesize more (count), lower the target or set shortfall: use_available")
             }
@@ -61,7 +61,9 @@ public enum AugmentStage: StageImplementation {
                 remaining -= 1
             }
         }
-        var sources = real.sources
+        // Every set's sources are named, even those that gave no rows, so that the detector
+        // trained on this data can tell which synthetic inputs were empty.
+        var sources = orderedUnion([real.sources] + sets.map { Array($0.sources.dropFirst()) })
         var features = real.features.scalars, labels = real.labels, provenance = real.provenance
         for (set, share) in zip(sets, shares) where share > 0 {
             let rows = rng.sampleWithoutReplacement(share, from: set.rowCount).sorted()
@@ -79,5 +81,27 @@ public enum AugmentStage: StageImplementation {
                                     columns: real.columns, labels: labels, provenance: provenance, sources: sources,
                                     rowShape: real.rowShape, source: context.stageID)
         try DatasetArchive.write(augmented, transform: transform, to: context.output("data", of: self).path)
+    }
+
+    /// Synthetic anomalies to add to `rows` rows holding `anomalies` for an anomaly share of
+    /// `ratio`: (anomalies + added) / (rows + added) = ratio, rounded up; 0 when already there.
+    static func rowsNeeded(ratio: Double, rows: Int, anomalies: Int) -> Int {
+        max(0, Int(((ratio * Double(rows) - Double(anomalies)) / (1 - ratio)).rounded(.up)))
+    }
+
+    /// `validate`: a synthesize input that makes rows for a smaller anomaly_ratio than this
+    /// stage's cannot fill it (the run would fail after training).
+    public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] {
+        guard let ratio = params["anomaly_ratio"]?.numberValue, params["shortfall"]?.stringValue != "use_available" else { return [] }
+        let sets = (upstream["synthetic"] ?? []).filter { $0.type == SynthesizeStage.type }
+        let smaller = sets.compactMap { $0.params["anomaly_ratio"]?.numberValue }.filter { $0 < ratio }
+        guard let short = smaller.min() else { return [] }
+        return [ParameterProblem("anomaly_ratio", "anomaly_ratio \(ratio) needs more synthetic rows than a synthesize input makes for its anomaly_ratio \(short); give the synthesize stage at least \(ratio), or set shortfall: use_available")]
+    }
+
+    /// The names of each list in order, each once.
+    private static func orderedUnion(_ lists: [[String]]) -> [String] {
+        var seen = Set<String>()
+        return lists.joined().filter { seen.insert($0).inserted }
     }
 }

@@ -84,7 +84,15 @@ struct DetectorEvaluation {
             let sources = orderedUnique((saved.metadata["training_sources"] ?? "").split(separator: "\n").map {
                 String($0.split(separator: ":").first ?? $0)
             })
-            let variant = variantName(origin.assignments) ?? (sources.isEmpty ? "none" : sources.joined(separator: "+"))
+            // Synthetic inputs that gave no rows at all (every row filtered out) still name the variant.
+            let inputs = sources.isEmpty ? orderedUnique((saved.metadata["synthetic_inputs"] ?? "").split(separator: "\n").map {
+                String($0.split(separator: ":").first ?? $0)
+            }) : []
+            let named = sources.isEmpty ? inputs : sources
+            let variant = variantName(origin.assignments) ?? (named.isEmpty ? "none" : named.joined(separator: "+"))
+            if !inputs.isEmpty {
+                warnings.append("\(variant) / \(name): its synthetic inputs (\(inputs.joined(separator: ", "))) held no rows (every synthetic row was filtered out; see their quality.json), so \(origin.stage) learned from the real rows alone")
+            }
             let test = try self.test(for: origin.assignments, detector: origin.stage)
             guard test.columns.map(\.name) == saved.columns.map(\.name) else {
                 throw StageError("detector \(origin.stage) was trained on columns \(saved.columns.map(\.name)), the test rows have \(test.columns.map(\.name)); both must come from the same preprocess stage")

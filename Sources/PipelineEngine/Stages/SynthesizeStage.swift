@@ -9,7 +9,7 @@ import TensorCore
 /// strategies, filters them, and measures their quality against the real rows.
 public enum SynthesizeStage: StageImplementation {
     public static let type = "synthesize"
-    public static let version = 2  // 2: image samples keep their shape
+    public static let version = 3  // 2: image samples keep their shape; 3: anomaly_ratio, an empty result is a warning
     public static let summary = "Draw synthetic anomalies from a generator (minority, tail, perturb, interpolate), filter them, and measure their quality."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("strategy", .choice(["minority", "tail", "perturb", "typed", "interpolate"]), default: .string("minority"),
@@ -18,7 +18,10 @@ public enum SynthesizeStage: StageImplementation {
                       "typed: which ADBench types to make, in equal shares."),
         ParameterSpec("type_strength", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(5),
                       "typed: covariance scale (local), range widening / 10 (global), mean shift in standard deviations (clustered)."),
-        ParameterSpec("count", .integer(minimum: 1, maximum: 10_000_000), default: .number(200), "Synthetic rows to make."),
+        ParameterSpec("count", .integer(minimum: 1, maximum: 10_000_000),
+                      "Synthetic rows to draw (filters may drop some); default 200. Not with anomaly_ratio."),
+        ParameterSpec("anomaly_ratio", .number(minimum: 0, maximum: 1, exclusive: true),
+                      "Instead of count: make as many rows as an augment stage with this anomaly_ratio adds to the reference rows, counted after the filters (drawing again, up to \(SynthesisTarget.rounds) rounds, while filters drop rows). Follows the data's size: the same pipeline works on 2,000 or 200,000 rows."),
         ParameterSpec("temperature", .number(minimum: 0, maximum: 100, exclusive: true), default: .number(1.5), "tail: scale of the latent draws."),
         ParameterSpec("quantile", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(0.05),
                       "tail with a flow: keep draws whose log-likelihood is below this quantile of the training rows'."),
@@ -62,6 +65,9 @@ public enum SynthesizeStage: StageImplementation {
 
     /// `validate` learns whether the input's generator can serve the strategy.
     public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] {
+        if params["count"] != nil, params["anomaly_ratio"] != nil {
+            return [ParameterProblem("anomaly_ratio", "give count or anomaly_ratio, not both")]
+        }
         guard let source = upstream["model"]?.first, source.type == TrainGeneratorStage.type,
               let kind = source.params["model"]?.stringValue, let strategy = params["strategy"]?.stringValue,
               let settings = try? source.params.decoded(GeneratorSettings.self, stage: ""),
@@ -84,31 +90,45 @@ public enum SynthesizeStage: StageImplementation {
             throw StageError("the generator makes samples of shape \(description.schema.shape), the reference's are \(reference.sampleShape)")
         }
         let strategy = p["strategy"]?.stringValue ?? "minority"
-        let count = p["count"]?.integerValue ?? 200
+        let target = SynthesisTarget(p, reference: reference)
         var rng = SeededRNG(seed: context.seed)
-        var sources = ["real", "\(generator.kind)/\(strategy)"]
-        var provenance: [Int32]
-        var rows: Tensor
-        if strategy == "typed" {
-            (rows, provenance, sources) = try typed(count: count, generator: generator, reference: reference, params: p, using: &rng)
-        } else {
-            rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
-            provenance = [Int32](repeating: 1, count: rows.rows)
-        }
         let filters = Filters(p)
         if filters.seenCategoricalCombinations, reference.anomalyCount == 0 {
             throw StageError("categorical_combinations: anomalies keeps rows whose categories occur together in a real anomaly, but the reference rows hold no anomalies; use any")
         }
-        let clipped = try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin)
-        let keep = try filters.keep(clipped: clipped, reference: reference)
-        rows = try clipped.gatherRows(keep)
-        provenance = keep.map { provenance[$0] }
-        guard rows.rows > 0 else {
-            throw StageError("every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy")
+        // Draw, clip and filter; with a target after filtering, draw again for what the filters dropped.
+        var sources = ["real", "\(generator.kind)/\(strategy)"]
+        var drawn: [Tensor] = [], provenance: [Int32] = [], keep: [Int] = []
+        for round in 0..<(target.afterFilters ? SynthesisTarget.rounds : 1) where round == 0 || keep.count < target.count {
+            let count = target.drawCount(round: round, drawn: provenance.count, kept: keep.count)
+            let rows: Tensor
+            if strategy == "typed" {
+                let labels: [Int32]
+                (rows, labels, sources) = try typed(count: count, generator: generator, reference: reference, params: p, using: &rng)
+                provenance += labels
+            } else {
+                rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
+                provenance += [Int32](repeating: 1, count: rows.rows)
+            }
+            drawn.append(try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin))
+            keep = try filters.keep(clipped: drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn), reference: reference)
         }
+        if target.afterFilters { keep = Array(keep.prefix(target.count)) }
+        let rows = try (drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn)).gatherRows(keep)
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
-                                    provenance: provenance, sources: sources, rowShape: reference.rowShape, source: context.stageID)
+                                    provenance: keep.map { provenance[$0] }, sources: sources, rowShape: reference.rowShape, source: context.stageID)
         try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path)
+        var report: [String: Any] = ["sources": Array(sources.dropFirst()), "requested": target.count, "drawn": provenance.count]
+        if target.afterFilters, rows.rows < target.count {
+            report["warning"] = "\(rows.rows) of the \(target.count) rows asked for passed the filters after \(SynthesisTarget.rounds) rounds of drawing"
+        }
+        guard rows.rows > 0 else {
+            // Not a failure: the variant goes on without synthetic rows, and evaluate says so.
+            report["synthetic_rows"] = 0
+            report["warning"] = "every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy"
+            try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]).write(to: context.output("quality", of: self))
+            return
+        }
         let anomalies = (0..<reference.rowCount).filter { reference.labels[$0] == 1 }
         let real = anomalies.count >= 2 ? try reference.features.gatherRows(anomalies) : reference.features
         var qualityRNG = rng.derive("quality")
@@ -116,10 +136,8 @@ public enum SynthesizeStage: StageImplementation {
                                                   classifier: TwoSampleClassifier.logistic, using: &qualityRNG)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        var report = try JSONSerialization.jsonObject(with: try encoder.encode(quality)) as? [String: Any] ?? [:]
+        report.merge(try JSONSerialization.jsonObject(with: try encoder.encode(quality)) as? [String: Any] ?? [:]) { _, measured in measured }
         report["compared_with"] = anomalies.count >= 2 ? "real anomalies" : "all reference rows"
-        report["sources"] = Array(sources.dropFirst())
-        report["requested"] = count
         try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
             .write(to: context.output("quality", of: self))
     }
@@ -324,5 +342,34 @@ struct Filters {
             }.map(\.element)
         }
         return keep
+    }
+}
+
+/// How many synthetic rows a synthesize stage makes: `count` draws, or (with
+/// `anomaly_ratio`) what an augment stage with that ratio adds to the reference rows,
+/// counted after the filters.
+struct SynthesisTarget {
+    /// Most rounds of drawing for a target after filters.
+    static let rounds = 8
+    let count: Int
+    /// The count is of rows that pass the filters (drawn again while they drop rows).
+    let afterFilters: Bool
+
+    init(_ p: JSONValue, reference: Dataset) {
+        if let ratio = p["anomaly_ratio"]?.numberValue {
+            count = max(1, AugmentStage.rowsNeeded(ratio: ratio, rows: reference.rowCount, anomalies: reference.anomalyCount))
+            afterFilters = true
+        } else {
+            count = p["count"]?.integerValue ?? 200
+            afterFilters = false
+        }
+    }
+
+    /// Rows to draw in a round: the count first; then the shortfall over the share of draws
+    /// the filters have kept so far (at least 5%), at most ten times the count.
+    func drawCount(round: Int, drawn: Int, kept: Int) -> Int {
+        guard round > 0, drawn > 0 else { return count }
+        let keptShare = max(0.05, Double(kept) / Double(drawn))
+        return min(10 * count, max(1, Int((Double(count - kept) / keptShare).rounded(.up))))
     }
 }

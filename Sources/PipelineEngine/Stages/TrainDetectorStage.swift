@@ -87,6 +87,7 @@ public enum TrainDetectorStage: StageImplementation {
         }
         let synthetic = Set(training.provenance.filter { $0 != 0 }).sorted().map { training.sources[Int($0)] }
         let metadata = ["name": p["name"]?.stringValue ?? model, "training_sources": synthetic.joined(separator: "\n"),
+                        "synthetic_inputs": training.sources.dropFirst().joined(separator: "\n"),
                         "training_rows": String(training.rowCount), "training_anomalies": String(training.anomalyCount)]
         try DetectorStore.save(detector, schema: data.schema, history: history, metadata: metadata, extras: extras,
                                to: context.output("model", of: self).path)

@@ -1,0 +1,94 @@
+import ArchiveIO
+import Datasets
+import Foundation
+@testable import PipelineEngine
+import Reporting
+import TestSupport
+import XCTest
+
+/// Synthetic counts that follow the data (`anomaly_ratio` in synthesize), checked by
+/// `validate` against augment's, and a variant whose filters leave no rows.
+final class SynthesisTargetTests: XCTestCase {
+    private func run(_ stages: String, data: (name: String, text: String)? = nil, in folder: URL) throws -> RunSummary {
+        if let data {
+            try data.text.write(to: folder.appendingPathComponent(data.name), atomically: true, encoding: .utf8)
+        } else {
+            try FileManager.default.copyItem(atPath: fixture("kddcup-rootkit-small.dat"), toPath: folder.appendingPathComponent("kdd.dat").path)
+        }
+        try #"{"name": "target", "seed": 5, "stages": [\#(stages)]}"#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
+        return Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                              cacheRoot: folder.appendingPathComponent("cache"),
+                                                              reporter: ProgressReporter(quiet: true))).run()
+    }
+
+    private let kdd = """
+        {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}},
+        {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}},
+        {"id": "smote", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "smote", "neighbours": 3}}
+        """
+
+    func test_anomalyRatio_makesWhatAugmentNeeds_afterTheFilters() throws {
+        // The neighbour check drops synthetic rows whose neighbours are mostly normal: the
+        // stage draws again until the rows augment needs have passed.
+        let summary = try run(kdd + """
+            , {"id": "syn", "type": "synthesize", "inputs": {"model": "smote", "reference": "prep.train"},
+               "params": {"anomaly_ratio": 0.4, "neighbour_check": 5}},
+            {"id": "aug", "type": "augment", "inputs": {"data": "prep.train", "synthetic": ["syn"]}, "params": {"anomaly_ratio": 0.4}}
+            """, in: try temporaryDirectory())
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        func output(_ stage: String, _ name: String) throws -> String { try XCTUnwrap(summary.stages.first { $0.id == stage }?.outputs[name]) }
+        let train = try DatasetArchive.read(try output("prep", "train")).dataset
+        let synthetic = try DatasetArchive.read(try output("syn", "data")).dataset
+        let needed = AugmentStage.rowsNeeded(ratio: 0.4, rows: train.rowCount, anomalies: train.anomalyCount)
+        XCTAssertGreaterThan(needed, 0)
+        XCTAssertEqual(synthetic.rowCount, needed, "exactly what augment adds, after filtering")
+        let quality = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: try output("syn", "quality")))) as? [String: Any])
+        XCTAssertEqual(quality["requested"] as? Int, needed)
+        XCTAssertGreaterThan(try XCTUnwrap(quality["drawn"] as? Int), needed, "the filters dropped rows, so more were drawn")
+        let augmented = try DatasetArchive.read(try output("aug", "data")).dataset
+        XCTAssertEqual(Double(augmented.anomalyCount) / Double(augmented.rowCount), 0.4, accuracy: 0.01)
+        XCTAssertEqual(AugmentStage.rowsNeeded(ratio: 0.1, rows: 100, anomalies: 20), 0, "already above the ratio")
+        XCTAssertEqual(AugmentStage.rowsNeeded(ratio: 0.5, rows: 100, anomalies: 10), 80)
+    }
+
+    func test_validate_refusesCountsThatCannotFillAugment() throws {
+        let folder = try temporaryDirectory()
+        let stages = kdd + """
+            , {"id": "syn", "type": "synthesize", "inputs": {"model": "smote", "reference": "prep.train"}, "params": {"anomaly_ratio": 0.1}},
+            {"id": "aug", "type": "augment", "inputs": {"data": "prep.train", "synthetic": ["syn"]}, "params": {"anomaly_ratio": 0.3}}
+            """
+        XCTAssertEqual(errorMessage { _ = try self.run(stages, in: folder) }.components(separatedBy: ": $.").last,
+                       "stages[4].params.anomaly_ratio: anomaly_ratio 0.3 needs more synthetic rows than a synthesize input makes for its anomaly_ratio 0.1; give the synthesize stage at least 0.3, or set shortfall: use_available")
+        let both = stages.replacingOccurrences(of: #""anomaly_ratio": 0.1"#, with: #""anomaly_ratio": 0.3, "count": 10"#)
+        XCTAssertTrue(errorMessage { _ = try self.run(both, in: try temporaryDirectory()) }.hasSuffix("$.stages[3].params.anomaly_ratio: give count or anomaly_ratio, not both"))
+    }
+
+    /// Every combination of the two categories exists among the real rows, so every SMOTE row
+    /// is a copy and is dropped: the variant has no synthetic rows, and the run goes on.
+    func test_aVariantWithoutSyntheticRows_isReported_andTheRunSucceeds() throws {
+        let rows = (0..<48).map { i in "\(i % 2 == 0 ? "red" : "blue"),\((i / 2) % 2 == 0 ? "S" : "L"),\(i >= 40 ? 1 : 0)" }
+        let summary = try run("""
+            {"id": "raw", "type": "ingest", "params": {"path": "cats.csv", "label": {"column": "label", "positive": "1"}}},
+            {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}},
+            {"id": "smote", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "smote", "neighbours": 3}},
+            {"id": "syn", "type": "synthesize", "inputs": {"model": "smote", "reference": "prep.train"}, "params": {"anomaly_ratio": 0.3}},
+            {"id": "aug", "type": "augment", "inputs": {"data": "prep.train", "synthetic": ["syn"]}, "params": {"anomaly_ratio": 0.3}},
+            {"id": "trees", "type": "train_detector", "inputs": {"data": "aug"}, "params": {"model": "xgboost"}},
+            {"id": "trees_none", "type": "train_detector", "inputs": {"data": "prep.train"}, "params": {"model": "xgboost"}},
+            {"id": "eval", "type": "evaluate", "params": {"bootstrap": 20},
+             "inputs": {"detectors": ["trees_none", "trees"], "test": "prep.test", "synthetic": ["syn"], "quality": ["syn.quality"]}}
+            """, data: ("cats.csv", "color,size,label\n" + rows.joined(separator: "\n") + "\n"), in: try temporaryDirectory())
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let synthetic = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "syn" }?.outputs["data"])).dataset
+        XCTAssertEqual(synthetic.rowCount, 0)
+        let metrics = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
+        XCTAssertEqual(metrics.results.map { "\($0.variant)/\($0.detector)" }, ["none/xgboost", "smote/minority/xgboost"],
+                       "the empty variant keeps its name, not 'none'")
+        let warning = "smote/minority / xgboost: its synthetic inputs (smote/minority) held no rows (every synthetic row was filtered out; see their quality.json), so trees learned from the real rows alone"
+        XCTAssertEqual(metrics.warnings, [warning])
+        XCTAssertEqual(summary.warnings, [warning])
+        let report = try String(contentsOfFile: try XCTUnwrap(summary.reports.first), encoding: .utf8)
+        XCTAssertTrue(report.contains("held no rows"), "the report's warnings say so")
+    }
+}
