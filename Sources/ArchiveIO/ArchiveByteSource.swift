@@ -1,7 +1,7 @@
 import Datasets
 import Foundation
 
-/// The bytes of one member of an archive (.tar, .tar.gz, .tar.zst, .tar.xz, .zip), or
+/// The bytes of one member of an archive (.tar, .tar.gz, .tar.zst, .tar.xz, .zip, numpy's .npz), or
 /// of a single compressed file (.gz, .zst, .xz), decompressed as they are read, within
 /// `DecompressionLimits`. gzip files are verified first (CRC-32 and length of every
 /// member, which libarchive does not check); zstd and xz check themselves as they go.
@@ -61,7 +61,7 @@ public final class ArchiveByteSource: ByteSource {
     /// Whether a path names a multi-file archive (as opposed to one compressed file).
     public static func isArchive(_ path: String) -> Bool {
         let lower = path.lowercased()
-        return [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz", ".zip"].contains { lower.hasSuffix($0) }
+        return [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tzst", ".tar.xz", ".txz", ".zip", ".npz"].contains { lower.hasSuffix($0) }
     }
 
     /// Whether a path names a single compressed file.

@@ -4,6 +4,8 @@ import Foundation
 /// The formats `ingest` reads.
 public enum InputFormat: String, Codable, Sendable, CaseIterable {
     case csv, keel, arff, idx, npy
+    /// numpy's `.npz` (a zip of `.npy` arrays) as ADBench ships it: `X` the rows, `y` 1 for an anomaly.
+    case npz
 
     /// The format a file name implies (after any compression suffix), or nil.
     public static func infer(from name: String) -> InputFormat? {
@@ -13,6 +15,7 @@ public enum InputFormat: String, Codable, Sendable, CaseIterable {
         if lower.hasSuffix(".dat") { return .keel }
         if lower.hasSuffix(".arff") { return .arff }
         if lower.hasSuffix(".npy") { return .npy }
+        if lower.hasSuffix(".npz") { return .npz }
         if lower.hasSuffix(".idx") || lower.contains("-idx") { return .idx }
         return nil
     }
@@ -55,13 +58,14 @@ public enum Ingest {
     }
 
     private static func readValues(_ request: IngestRequest) throws -> Dataset {
+        if (request.format ?? InputFormat.infer(from: request.path)) == .npz { return try readNPZ(request) }
         if request.format == nil, InputFormat.infer(from: request.member ?? request.path) == nil,
            !ArchiveByteSource.isArchive(request.path) {
-            throw DatasetError(request.path, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+            throw DatasetError(request.path, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy, npz)")
         }
         var source = try open(request.path, member: request.member, limits: request.decompression)
         guard let format = request.format ?? InputFormat.infer(from: source.name) else {
-            throw DatasetError(source.name, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+            throw DatasetError(source.name, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy, npz)")
         }
         switch format {
         case .csv:
@@ -76,18 +80,40 @@ public enum Ingest {
                                        missingValues: request.csv.missingValues)
         case .idx, .npy:
             let (shape, values) = try decodeArray(format, bytes: try source.readAll(), name: source.name)
-            var labels: (values: [Float], positive: [Float])?
-            if let labelsPath = request.labelsPath {
+            let labels = try request.labelsPath.map { labelsPath in
                 var labelSource = try open(labelsPath, member: nil, limits: request.decompression)
-                let (_, labelValues) = try decodeArray(format, bytes: try labelSource.readAll(), name: labelSource.name)
-                let positive = try (request.positive.isEmpty ? ["1"] : request.positive).map { text -> Float in
-                    guard let value = Float(text) else { throw DatasetError(labelsPath, "anomaly value '\(text)' is not a number") }
-                    return value
-                }
-                labels = (labelValues, positive)
+                return try numericLabels(try decodeArray(format, bytes: try labelSource.readAll(), name: labelSource.name).1,
+                                         request, source: labelsPath)
             }
             return try Dataset.numeric(shape: shape, values: values, labels: labels, source: source.name)
+        case .npz:
+            return try readNPZ(request)
         }
+    }
+
+    /// Label values with the anomaly values of the request (default 1) as numbers.
+    private static func numericLabels(_ values: [Float], _ request: IngestRequest, source: String) throws -> (values: [Float], positive: [Float]) {
+        let positive = try (request.positive.isEmpty ? ["1"] : request.positive).map { text -> Float in
+            guard let value = Float(text) else { throw DatasetError(source, "anomaly value '\(text)' is not a number") }
+            return value
+        }
+        return (values, positive)
+    }
+
+    /// An `.npz` file: the rows from its `X` array (or `member`), labels from `y` when it has one.
+    private static func readNPZ(_ request: IngestRequest) throws -> Dataset {
+        let members = try ArchiveByteSource.memberNames(request.path, maximumBytes: request.decompression.maximumBytes)
+        let rowsMember = request.member ?? "X.npy"
+        guard members.contains(rowsMember) else {
+            throw DatasetError(request.path, "no array '\(rowsMember)' (ADBench's rows are X; it holds \(members.prefix(10).joined(separator: ", "))); name the rows' array as the member")
+        }
+        func array(_ member: String) throws -> ([Int], [Float]) {
+            var source = try ArchiveByteSource(path: request.path, member: member, limits: request.decompression)
+            return try decodeArray(.npy, bytes: try source.readAll(), name: source.name)
+        }
+        let (shape, values) = try array(rowsMember)
+        let labels = try members.contains("y.npy") ? numericLabels(try array("y.npy").1, request, source: "\(request.path):y.npy") : nil
+        return try Dataset.numeric(shape: shape, values: values, labels: labels, source: "\(request.path):\(rowsMember)")
     }
 
     private static func decodeArray(_ format: InputFormat, bytes: [UInt8], name: String) throws -> ([Int], [Float]) {

@@ -88,6 +88,8 @@ public enum NPY {
         public var count: Int
         /// Bytes of data the shape and type call for (checked not to overflow).
         public var dataBytes: Int
+        /// Stored column-major (numpy's `fortran_order`); `values` returns C order either way.
+        public var fortranOrder = false
         /// Whether the data are float32 in this machine's byte order: a `[Float]`'s bytes as they are.
         public var isNativeFloat32: Bool {
             #if _endian(little)
@@ -118,8 +120,8 @@ public enum NPY {
     }
 
     /// Parses the header at the start of `bytes` (at least `headerLength` of them).
-    /// - Throws: `DatasetError` naming the file: a bad magic string or header, Fortran
-    ///   order, an unsupported dtype, a truncated header.
+    /// - Throws: `DatasetError` naming the file: a bad magic string or header, an
+    ///   unsupported dtype, a truncated header.
     public static func header(_ bytes: [UInt8], source: String) throws -> Header {
         let dataStart = try headerLength(bytes, source: source)
         guard dataStart <= bytes.count else { throw DatasetError(source, "truncated .npy header") }
@@ -128,7 +130,7 @@ public enum NPY {
               let order = value(of: "fortran_order", in: dict), let shapeText = value(of: "shape", in: dict) else {
             throw DatasetError(source, ".npy header lacks descr, fortran_order or shape: \(dict.trimmingSpaces)")
         }
-        guard order == "False" else { throw DatasetError(source, "Fortran-ordered arrays are not supported; save with C order") }
+        guard order == "False" || order == "True" else { throw DatasetError(source, ".npy fortran_order is \(order), expected True or False") }
         let shapeParts = shapeText.trimmingCharacters(in: "()").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
         let shape = try shapeParts.map { part -> Int in
             guard let extent = Int(part), extent >= 0 else { throw DatasetError(source, ".npy shape \(shapeText) is not a tuple of sizes") }
@@ -138,7 +140,8 @@ public enum NPY {
             throw DatasetError(source, ".npy dtype \(descr) is not supported (float, int, uint or bool)")
         }
         let (count, dataBytes) = try ShapeArithmetic.sizes(of: shape, width: width, source: source, format: ".npy")
-        return Header(descr: descr, shape: shape, dataOffset: dataStart, width: width, count: count, dataBytes: dataBytes)
+        return Header(descr: descr, shape: shape, dataOffset: dataStart, width: width, count: count, dataBytes: dataBytes,
+                      fortranOrder: order == "True")
     }
 
     /// Checks that `dataBytes` bytes follow the header, as its shape and type call for.
@@ -149,23 +152,48 @@ public enum NPY {
         }
     }
 
-    /// The data after `header`, widened or narrowed to float32.
+    /// The data after `header`, widened or narrowed to float32, in C order.
     /// - Precondition: `data` holds `header.dataBytes` bytes.
     public static func values(_ data: UnsafeRawBufferPointer, header: Header) -> [Float] {
         let count = header.count
+        let stored: [Float]
         if header.isNativeFloat32 {
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            stored = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(from: data)
                 initialized = count
             }
+        } else {
+            let (width, convert) = converter(for: header.descr)!
+            stored = (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: data[($0 * width)..<(($0 + 1) * width)])) }
         }
-        let (width, convert) = converter(for: header.descr)!
-        return (0..<count).map { convert(UnsafeRawBufferPointer(rebasing: data[($0 * width)..<(($0 + 1) * width)])) }
+        return header.fortranOrder && header.shape.count > 1 ? cOrder(fromFortran: stored, shape: header.shape) : stored
     }
 
-    /// Decodes a `.npy` file of float, integer or bool elements in C order.
-    /// - Throws: `DatasetError` naming the file: a bad magic string or header, Fortran
-    ///   order, an unsupported dtype, or data shorter or longer than the shape says.
+    /// Column-major values in row-major order: element `[i0, …, ik]` sits at `Σ i_j · Π_{l<j} shape_l`.
+    private static func cOrder(fromFortran values: [Float], shape: [Int]) -> [Float] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in shape.indices.dropFirst() { strides[axis] = strides[axis - 1] * shape[axis - 1] }
+        var index = [Int](repeating: 0, count: shape.count), offset = 0
+        return [Float](unsafeUninitializedCapacity: values.count) { buffer, initialized in
+            for position in 0..<values.count {
+                buffer[position] = values[offset]
+                // Advance the C-order index, last axis fastest, keeping the Fortran offset.
+                var axis = shape.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    offset += strides[axis]
+                    if index[axis] < shape[axis] { break }
+                    offset -= strides[axis] * shape[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+            initialized = values.count
+        }
+    }
+
+    /// Decodes a `.npy` file of float, integer or bool elements (C or Fortran order).
+    /// - Throws: `DatasetError` naming the file: a bad magic string or header, an unsupported dtype, or data shorter or longer than the shape says.
     public static func decode(_ bytes: [UInt8], source: String) throws -> Array {
         let header = try Self.header(bytes, source: source)
         try checkDataLength(bytes.count - header.dataOffset, header, source: source)

@@ -41,6 +41,21 @@ final class IngestTests: XCTestCase {
         XCTAssertEqual(data.columns.map(\.name), ["x0", "x1", "x2"])
     }
 
+    /// ADBench's `.npz` (X float64, y int32), compressed, as numpy's savez_compressed writes it:
+    /// 100 rows of ADBench's 47_yeast (80 normal, 20 anomalies), see Tests/Fixtures/README.md.
+    func test_adbenchNPZ_readsXAndY() throws {
+        let data = try Ingest.read(IngestRequest(path: fixture("adbench-yeast-100.npz")))
+        XCTAssertEqual(data.rowCount, 100)
+        XCTAssertEqual(data.anomalyCount, 20)
+        XCTAssertEqual(data.columns.count, 8)
+        XCTAssertEqual(Array(data.labels.suffix(20)), [UInt8](repeating: 1, count: 20))
+        XCTAssertEqual(data.features[0, 0], 0.5818, accuracy: 1e-4, "X[0, 0] as numpy reads it")
+        var named = IngestRequest(path: fixture("adbench-yeast-100.npz"))
+        named.member = "features.npy"
+        XCTAssertEqual(errorMessage { try Ingest.read(named) },
+                       "\(fixture("adbench-yeast-100.npz")): no array 'features.npy' (ADBench's rows are X; it holds X.npy, y.npy); name the rows' array as the member")
+    }
+
     func test_membersOfTarGzZipAndXz_areRead() throws {
         let folder = try temporaryDirectory().path
         guard let python = python(with: []) else { throw XCTSkip("no python3") }
@@ -71,7 +86,7 @@ final class IngestTests: XCTestCase {
 
     func test_unknownFormat_andMissingFile_areClearErrors() {
         XCTAssertEqual(errorMessage { try Ingest.read(IngestRequest(path: "data.bin")) },
-                       "data.bin: cannot tell the format from the name; give it (csv, keel, arff, idx, npy)")
+                       "data.bin: cannot tell the format from the name; give it (csv, keel, arff, idx, npy, npz)")
         XCTAssertEqual(errorMessage { try Ingest.read(IngestRequest(path: "/nonexistent/x.csv")) }, "/nonexistent/x.csv: no such file")
     }
 
