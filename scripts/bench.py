@@ -14,6 +14,10 @@
 
 - cache: a fully cached re-run of `pipelines/default.json` (`anomsynth run`) and the
   same no-op check by DVC (`dvc repro` on an equivalent two-stage dvc.yaml), median of 5.
+- adbench: ADBench's semi-supervised protocol (10% of the training anomalies labelled) on
+  every `.npz` of `../shared/datasets/adbench`, 3 seeds, `pipelines/adbench.json` beside
+  PyOD's IForest and XGBOD, CatBoost, scikit-learn's MLP, SMOTE + MLP and SDV's CTGAN and
+  TVAE + MLP on the same splits (`scripts/adbench_peers.py`, in `.venv-adbench`).
 - quality: `pipelines/benchmark.json` on every KEEL dataset of `../shared/datasets/keel`,
   5 stratified splits each, against scikit-learn's MLPClassifier(64, 64) with no
   augmentation and with imbalanced-learn's SMOTE on the same splits
@@ -121,6 +125,70 @@ def mean(values):
 
 
 QUALITY_SEEDS = (1, 2, 3)
+
+
+ADBENCH_VENV = os.path.join(ROOT, ".venv-adbench")
+ADBENCH_SEEDS = (0, 1, 2)
+ADBENCH_METRICS = ["roc_auc", "pr_auc"]
+
+
+def adbench_benchmark(anomsynth, datasets):
+    """ADBench's semi-supervised protocol (`scripts/adbench_peers.py`) on each `.npz` of
+    `datasets` for every seed in `ADBENCH_SEEDS`: the split is written once and read by
+    `pipelines/adbench.json` (pipeline seed = the split's seed) and by every peer."""
+    from concurrent.futures import ThreadPoolExecutor
+    python = ensure_venv(ADBENCH_VENV, "pyod, catboost, imblearn, sdv, xgboost",
+                         ["numpy", "scikit-learn", "pyod", "catboost", "imbalanced-learn", "xgboost==1.7.4", "sdv"])
+    helper = os.path.join(ROOT, "scripts", "adbench_peers.py")
+    folder = os.path.join(ROOT, ".bench", "adbench")
+    names = [os.path.splitext(os.path.basename(dataset))[0] for dataset in datasets]
+
+    def job(dataset, name, seed):
+        split = os.path.join(folder, "splits", f"{name}-seed{seed}")
+        os.makedirs(split, exist_ok=True)
+        subprocess.run([python, helper, "split", dataset, str(seed), split], check=True)
+        run = subprocess.run([anomsynth, "run", os.path.join(ROOT, "pipelines", "adbench.json"),
+                              "--set", f"train.params.path={split}/train.npz", "--set", f"test.params.path={split}/test.npz",
+                              "--set", f"seed={seed + 1}", "--quiet", "--json", "--cache-dir", os.path.join(folder, "cache"),
+                              "--out", os.path.join(folder, "runs", f"{name}-seed{seed}")], capture_output=True, text=True)
+        summary = last_json(run.stdout)
+        if summary["status"] != "succeeded":
+            raise SystemExit(f"bench: adbench.json failed on {name} seed {seed}: {run.stderr}")
+        with open(summary["metrics"][0]) as f:
+            document = json.load(f)
+        ours = {("AnomSynth", "auto" if r["variant"] == "auto" else f"{r['variant']} + {r['detector']}"):
+                {m: r[m] for m in ADBENCH_METRICS} for r in document["results"]}
+        chosen = next(r["chosen"][0] for r in document["results"] if r["variant"] == "auto")
+        peers = json.loads(subprocess.run([python, helper, "peers", split, str(seed)], check=True, capture_output=True, text=True).stdout)
+        print(f"bench: adbench {name} seed {seed}: auto ({chosen}) PR-AUC {ours[('AnomSynth', 'auto')]['pr_auc']:.3f}, "
+              f"CatBoost {peers['CatBoost']['pr_auc']:.3f}, XGBOD {peers['PyOD XGBOD']['pr_auc']:.3f}", file=sys.stderr)
+        return name, seed, chosen, {**ours, **{("peer", method): values for method, values in peers.items()}}
+
+    # Two jobs at a time (the machine's cores); the peers use one thread each.
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda args: job(*args), [(d, n, s) for d, n in zip(datasets, names) for s in ADBENCH_SEEDS]))
+    methods = sorted({key for *_, scores in results for key in scores}, key=lambda k: (k[0] != "AnomSynth", k[1] != "auto", k[1]))
+    table = {name: {key: {m: mean([scores[key][m] for n, _, _, scores in results if n == name and key in scores])
+                          for m in ADBENCH_METRICS} for key in methods} for name in names}
+    with open(os.path.join(folder, "results.json"), "w") as f:
+        json.dump([{"dataset": n, "seed": s, "chosen": c, "scores": {f"{who}: {what}": v for (who, what), v in scores.items()}}
+                   for n, s, c, scores in results], f, indent=1)
+    short = [name.split("_", 1)[-1] for name in names]
+    print(f"\nADBench semi-supervised protocol (10% labelled anomalies), {len(ADBENCH_SEEDS)} seeds, mean; "
+          "`auto`: the variant and detector best on validation rows\n")
+    for metric in ADBENCH_METRICS:
+        print(f"\n| {metric} | " + " | ".join(short) + " | **mean** |")
+        print("|---" * (len(names) + 2) + "|")
+        for key in methods:
+            values = [table[name][key][metric] for name in names]
+            print(f"| {key[0]} {key[1]} | " + " | ".join(f"{v:.3f}" for v in values) + f" | **{mean(values):.3f}** |")
+    auto = mean([table[name][("AnomSynth", "auto")]["pr_auc"] for name in names])
+    for peer in ("CatBoost", "PyOD XGBOD"):
+        theirs = mean([table[name][("peer", peer)]["pr_auc"] for name in names])
+        SUMMARY.append((f"ADBench mean PR-AUC, auto vs {peer}", f"{auto:.3f}", f"{theirs:.3f}", peer, auto / theirs))
+    for detector in ("xgboost", "mlp"):
+        deep = sum(1 for name in names if table[name][("AnomSynth", f"vae + {detector}")]["pr_auc"] > table[name][("AnomSynth", f"smote + {detector}")]["pr_auc"])
+        print(f"\nVAE synthesis beats SMOTE (PR-AUC, {detector}) on {deep} of {len(names)} datasets")
 
 
 def quality_benchmark(anomsynth, datasets, overrides=()):
@@ -354,7 +422,9 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache", "quality"], help="run one part")
+    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench"], help="run one part")
+    parser.add_argument("--adbench", default=os.path.join(ROOT, "..", "shared", "datasets", "adbench"),
+                        help="the folder of ADBench .npz files for the adbench part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
                         help="the folder of KEEL .dat files for the quality part")
     parser.add_argument("--set", action="append", default=[], metavar="STAGE.params.KEY=VALUE",
@@ -368,6 +438,10 @@ def main():
 
 
 def run_parts(args):
+    if args.only in (None, "adbench"):
+        adbench_benchmark(args.anomsynth, sorted(os.path.join(args.adbench, f) for f in os.listdir(args.adbench) if f.endswith(".npz")))
+    if args.only == "adbench":
+        return
     if args.only in (None, "quality"):
         datasets = sorted(os.path.join(args.datasets, f) for f in os.listdir(args.datasets) if f.endswith(".dat"))
         quality_benchmark(args.anomsynth, datasets, args.set)

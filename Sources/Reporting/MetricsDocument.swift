@@ -191,6 +191,8 @@ public struct MetricsResult: Codable, Equatable, Sendable {
     public var folds: [Fold]
     /// Standard deviation over folds of each metric, when there are several.
     public var spread: [String: Double]
+    /// For the `auto` result: the variant / detector chosen on validation rows, per fold.
+    public var chosen: [String]?
 
     public struct Fold: Codable, Equatable, Sendable {
         public var fold: String
@@ -216,7 +218,7 @@ public struct MetricsResult: Codable, Equatable, Sendable {
     }
 
     enum Keys: String, CodingKey {
-        case variant, detector, stages, folds, spread
+        case variant, detector, stages, folds, spread, chosen
         case thresholdRule = "threshold_rule"
     }
 
@@ -247,6 +249,7 @@ public struct MetricsResult: Codable, Equatable, Sendable {
         thresholdRule = try c.decodeIfPresent(String.self, forKey: .thresholdRule) ?? ""
         folds = try c.decodeIfPresent([Fold].self, forKey: .folds) ?? []
         spread = try c.decodeIfPresent([String: Double].self, forKey: .spread) ?? [:]
+        chosen = try c.decodeIfPresent([String].self, forKey: .chosen)
         scorecard = try Scorecard(from: decoder)
     }
 
@@ -257,6 +260,7 @@ public struct MetricsResult: Codable, Equatable, Sendable {
         try c.encode(detector, forKey: .detector)
         try c.encode(stages, forKey: .stages)
         try c.encode(thresholdRule, forKey: .thresholdRule)
+        try c.encodeIfPresent(chosen, forKey: .chosen)
         if !folds.isEmpty {
             try c.encode(folds, forKey: .folds)
             try c.encode(spread, forKey: .spread)

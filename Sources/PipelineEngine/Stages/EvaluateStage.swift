@@ -28,6 +28,8 @@ public enum EvaluateStage: StageImplementation {
         ParameterSpec("baseline", .string, default: .string("none"), "The variant the others are compared against."),
         ParameterSpec("repeat_over", .strings, default: .array([.string("fold"), .string("seed")]),
                       "Matrix keys whose values repeat one variant (folds, seeds): averaged, and pairs for the Wilcoxon test."),
+        ParameterSpec("select_by", .choice(["none"] + DetectorEvaluation.selectionMetrics), default: .string("none"),
+                      "Adds a result `auto`: in each repetition, the variant and detector whose scores on their own validation rows (real training rows they did not fit on; never the test rows) are best by this metric; its test metrics are the chosen one's. One answer per dataset without peeking."),
         ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(1500),
                       "Rows per set drawn in the report's PCA scatter."),
         ParameterSpec("gates", .objects([

@@ -41,7 +41,9 @@ extension DetectorEvaluation {
             folds.count > 1 ? "\(folds.count) repetitions (\(folds.joined(separator: "; "))): metrics are means; charts show the first."
                 : "One train/test split: intervals are bootstrap 95% intervals over test rows.",
             "Variants are compared against '\(params["baseline"]?.stringValue ?? "none")' with the same detector.",
-        ]
+        ] + document.results.compactMap { result in
+            result.chosen.map { "auto: \(result.thresholdRule.replacingOccurrences(of: "the chosen detector's; ", with: "")) detectors, without the test rows: \(orderedUnique($0).joined(separator: "; "))\(Set($0).count > 1 ? " (differs between repetitions)" : "")." }
+        }
         return content
     }
 

@@ -1,0 +1,41 @@
+import Evaluation
+import Foundation
+import Models
+@testable import PipelineEngine
+import Reporting
+import TestSupport
+import XCTest
+
+/// `pipelines/adbench.json` on its shipped split (ADBench's yeast, 10% of the training
+/// anomalies labelled), at reduced sizes: every variant and detector, and `auto`.
+final class ADBenchPipelineTests: XCTestCase {
+    func test_adbench_everyVariant_andAutoIsTheBestOnValidationRows() throws {
+        let folder = try temporaryDirectory()
+        let overrides = ["gen.params.epochs=5", "mlp.params.epochs=10", "mlp_none.params.epochs=10", "eval.params.bootstrap=0"]
+        let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path, overrides: overrides)
+        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                     cacheRoot: folder.appendingPathComponent("cache"),
+                                                                     reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let document = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
+        XCTAssertEqual(document.results.map { "\($0.variant)/\($0.detector)" },
+                       ["none/xgboost", "smote/xgboost", "vae/xgboost", "none/mlp", "smote/mlp", "vae/mlp", "none/iforest", "auto/auto"])
+        // auto: the detector whose own validation rows give the best PR-AUC, recomputed here from the files.
+        let candidates = try document.results.filter { $0.variant != "auto" }.map { result -> (String, Double, MetricsResult) in
+            let stage = try XCTUnwrap(result.stages.first)
+            let saved = try DetectorStore.load(try XCTUnwrap(summary.stages.first { $0.id == stage }?.outputs["model"]))
+            let scores = try XCTUnwrap(saved.extras["validation_scores"]?.scalars)
+            let labels = try XCTUnwrap(saved.extras["validation_labels"]?.scalars).map { UInt8($0) }
+            return ("\(result.variant) / \(result.detector)", try XCTUnwrap(DetectionMetrics.averagePrecision(scores: scores, labels: labels)), result)
+        }
+        let best = try XCTUnwrap(candidates.first { $0.1 == candidates.map(\.1).max() })
+        let auto = try XCTUnwrap(document.results.last)
+        XCTAssertEqual(auto.chosen, [best.0])
+        XCTAssertEqual(auto.scorecard, best.2.scorecard, "its test metrics are the chosen detector's")
+        XCTAssertEqual(auto.stages, best.2.stages)
+        let report = try String(contentsOfFile: try XCTUnwrap(summary.reports.first), encoding: .utf8)
+        XCTAssertTrue(report.contains("auto: chosen by validation pr auc among 7 detectors, without the test rows: \(best.0)."), "the report names the choice")
+        // The shipped split: 35 of 355 training anomalies labelled, the test part with its true labels.
+        XCTAssertEqual(document.results[0].scorecard.nTestAnomalies, 152)
+    }
+}
