@@ -19,7 +19,8 @@ final class ADBenchPipelineTests: XCTestCase {
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         let document = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
         XCTAssertEqual(document.results.map { "\($0.variant)/\($0.detector)" },
-                       ["none/xgboost", "smote/xgboost", "vae/xgboost", "none/mlp", "smote/mlp", "vae/mlp", "none/iforest", "auto/auto"])
+                       ["none/xgboost", "smote/xgboost", "vae/xgboost", "none/xgboost_pu", "smote/xgboost_pu", "vae/xgboost_pu",
+                        "none/mlp", "smote/mlp", "vae/mlp", "none/iforest", "auto/auto"])
         // auto: the detector whose own validation rows give the best PR-AUC, recomputed here from the files.
         let candidates = try document.results.filter { $0.variant != "auto" }.map { result -> (String, Double, MetricsResult) in
             let stage = try XCTUnwrap(result.stages.first)
@@ -34,7 +35,7 @@ final class ADBenchPipelineTests: XCTestCase {
         XCTAssertEqual(auto.scorecard, best.2.scorecard, "its test metrics are the chosen detector's")
         XCTAssertEqual(auto.stages, best.2.stages)
         let report = try String(contentsOfFile: try XCTUnwrap(summary.reports.first), encoding: .utf8)
-        XCTAssertTrue(report.contains("auto: chosen by validation pr auc among 7 detectors, without the test rows: \(best.0)."), "the report names the choice")
+        XCTAssertTrue(report.contains("auto: chosen by validation pr auc among 10 detectors, without the test rows: \(best.0)."), "the report names the choice")
         // The shipped split: 35 of 355 training anomalies labelled, the test part with its true labels.
         XCTAssertEqual(document.results[0].scorecard.nTestAnomalies, 152)
     }

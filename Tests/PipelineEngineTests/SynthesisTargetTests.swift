@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 @testable import PipelineEngine
 import Reporting
+import TensorCore
 import TestSupport
 import XCTest
 
@@ -90,5 +91,42 @@ final class SynthesisTargetTests: XCTestCase {
         XCTAssertEqual(summary.warnings, [warning])
         let report = try String(contentsOfFile: try XCTUnwrap(summary.reports.first), encoding: .utf8)
         XCTAssertTrue(report.contains("held no rows"), "the report's warnings say so")
+    }
+}
+
+/// `unlabelled_suspects`: positive-unlabelled learning in train_detector.
+final class UnlabelledSuspectsTests: XCTestCase {
+    /// A train_detector stage's parameters as `validate` fills them in.
+    private func validated(_ params: String) throws -> JSONValue {
+        let file = try temporaryDirectory().appendingPathComponent("p.json")
+        try #"{"name": "x", "stages": [{"id": "raw", "type": "ingest", "params": {"path": "\#(fixture("tiny.arff"))"}}, {"id": "det", "type": "train_detector", "inputs": {"data": "raw"}, "params": \#(params)}]}"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        return try XCTUnwrap(try PipelineLoader.load(file.path).stage("det")?.params)
+    }
+
+    /// 300 normal rows near the origin, 30 anomalies near (4, 4), of which 24 are labelled
+    /// normal (hidden); the cross-fitted trees find most of the hidden ones among the suspects.
+    func test_suspects_areTheHiddenAnomalies_andOnlyRealNormalRowsAreLeftOut() throws {
+        var rng = SeededRNG(seed: 80)
+        var rows: [[Float]] = (0..<300).map { _ in [rng.normal(), rng.normal()] }
+        rows += (0..<30).map { _ in [4 + rng.normal() * 0.5, 4 + rng.normal() * 0.5] }
+        let truth = [UInt8](repeating: 0, count: 300) + [UInt8](repeating: 1, count: 30)
+        let labels = truth.indices.map { $0 >= 324 ? UInt8(1) : 0 }  // 6 labelled anomalies
+        let columns = [Column(name: "a", kind: .numeric(integer: false)), Column(name: "b", kind: .numeric(integer: false))]
+        let data = try Dataset(features: try Tensor(rows: rows), columns: columns, labels: labels)
+        let params = try validated(#"{"model": "xgboost", "trees": 20, "class_weight": "none"}"#)
+        let kept = try TrainDetectorStage.withoutSuspects(data, share: 0.1, params: params, using: &rng)
+        let leftOut = Set(0..<data.rowCount).subtracting(kept)
+        XCTAssertEqual(leftOut.count, 32, "10% of the 324 rows labelled normal")
+        XCTAssertTrue(leftOut.allSatisfy { labels[$0] == 0 }, "labelled anomalies are never left out")
+        let hidden = leftOut.filter { truth[$0] == 1 }.count
+        XCTAssertGreaterThanOrEqual(hidden, 18, "most of the 24 hidden anomalies are suspects (chance: about 2)")
+        var same = SeededRNG(seed: 7), other = SeededRNG(seed: 7)
+        XCTAssertEqual(try TrainDetectorStage.withoutSuspects(data, share: 0.1, params: params, using: &same),
+                       try TrainDetectorStage.withoutSuspects(data, share: 0.1, params: params, using: &other), "seeded")
+        // Both classes are needed in each half.
+        let fewAnomalies = try data.rows(Array(0..<300) + [329])
+        XCTAssertTrue(errorMessage { try TrainDetectorStage.withoutSuspects(fewAnomalies, share: 0.1, params: params, using: &rng) }
+            .contains("cross-fitting needs both classes in each half"))
     }
 }

@@ -54,6 +54,9 @@ final class ValidationTests: XCTestCase {
             "$.stages[2].params.negatives: negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; iforest cannot use it",
             "$.stages[2].params.architecture: iforest has no convolutional form; conv is for mlp, autoencoder, vae and gan",
         ])
+        let suspicious = #"{"id": "det", "type": "train_detector", "inputs": {"data": "raw"}, "params": {"model": "autoencoder", "unlabelled_suspects": 0.2}}"#
+        XCTAssertEqual(try issues(#"{"name": "x", "stages": [\#(ingest), \#(suspicious)]}"#),
+                       ["$.stages[1].params.unlabelled_suspects: unlabelled_suspects is for the supervised detectors (mlp, logistic, xgboost); autoencoder learns the normal rows alone"])
     }
 
     func test_listsOfStrings_acceptOneValue_andNumbersAsText() throws {

@@ -36,6 +36,8 @@ public enum TrainDetectorStage: StageImplementation {
                       "mlp, logistic, xgboost: weigh both classes equally, or every row the same."),
         ParameterSpec("synthetic_share", .number(minimum: 0, maximum: 1, exclusive: false),
                       "mlp, logistic, xgboost: the share of each class's weight its synthetic rows carry together (e.g. 0.5: the synthetic anomalies weigh as much as the real ones); default: every row of a class weighs the same."),
+        ParameterSpec("unlabelled_suspects", .number(minimum: 0, maximum: 0.9, exclusive: false), default: .number(0),
+                      "mlp, logistic, xgboost: positive-unlabelled learning for data whose normal rows hide unlabelled anomalies (ADBench's protocol): two cross-fitted models score each real row labelled normal on the half they did not see, and this share of those rows, the most anomalous-looking, is left out of the final fit; 0: off."),
         ParameterSpec("latent_dim", .integer(minimum: 1, maximum: 1024), default: .number(Double(defaults.latentDim)), "autoencoder bottleneck; VAE latent size."),
         ParameterSpec("negatives", .boolean, default: .bool(defaults.negatives),
                       "autoencoder, vae, flow, gan: semi-supervised, the anomalies among the training rows (e.g. synthetic ones) are negatives: their reconstruction error (autoencoder), negative ELBO (vae) or negative log-likelihood (flow) is pushed up; the GAN's discriminator sees them as fakes."),
@@ -71,14 +73,19 @@ public enum TrainDetectorStage: StageImplementation {
         let detector = try makeDetector(model, params: p)
         let (fitRows, validationRows) = try holdOut(data, fraction: p["validation_fraction"]?.numberValue ?? 0.2,
                                                     seed: UInt64(p["validation_seed"]?.integerValue ?? 0))
-        let training = try data.rows(fitRows)
+        var training = try data.rows(fitRows)
         let validation = validationRows.isEmpty ? nil : try data.rows(validationRows)
         if detector.isSupervised, training.anomalyCount == 0 {
             throw StageError("\(model) is supervised but its training rows hold no anomalies; add synthetic ones (augment) or choose a one-class model (autoencoder, vae, flow, gan, iforest, knn)")
         }
         var rng = SeededRNG(seed: context.seed)
+        let suspects = p["unlabelled_suspects"]?.numberValue ?? 0
         let history = try TrainingProgress.reporting(to: context.progress) {
-            try detector.fit(training, validation: p["early_stopping"]?.boolValue == false ? nil : validation, using: &rng)
+            if suspects > 0 {
+                var crossFitting = rng.derive("unlabelled_suspects")
+                training = try training.rows(try withoutSuspects(training, share: suspects, params: p, using: &crossFitting))
+            }
+            return try detector.fit(training, validation: p["early_stopping"]?.boolValue == false ? nil : validation, using: &rng)
         }
         var extras: [String: Tensor] = [:]
         if let validation {
@@ -88,7 +95,8 @@ public enum TrainDetectorStage: StageImplementation {
         let synthetic = Set(training.provenance.filter { $0 != 0 }).sorted().map { training.sources[Int($0)] }
         let metadata = ["name": p["name"]?.stringValue ?? model, "training_sources": synthetic.joined(separator: "\n"),
                         "synthetic_inputs": training.sources.dropFirst().joined(separator: "\n"),
-                        "training_rows": String(training.rowCount), "training_anomalies": String(training.anomalyCount)]
+                        "training_rows": String(training.rowCount), "training_anomalies": String(training.anomalyCount),
+                        "unlabelled_suspects_left_out": String(fitRows.count - training.rowCount)]
         try DetectorStore.save(detector, schema: data.schema, history: history, metadata: metadata, extras: extras,
                                to: context.output("model", of: self).path)
     }
@@ -100,11 +108,39 @@ public enum TrainDetectorStage: StageImplementation {
         if params["negatives"]?.boolValue == true, !["autoencoder", "vae", "flow", "gan"].contains(model) {
             problems.append(ParameterProblem("negatives", "negatives: true (anomalies as negatives) is for the autoencoder, vae, flow and gan; \(model) cannot use it"))
         }
+        if (params["unlabelled_suspects"]?.numberValue ?? 0) > 0, let detector = try? makeDetector(model, params: params), !detector.isSupervised {
+            problems.append(ParameterProblem("unlabelled_suspects", "unlabelled_suspects is for the supervised detectors (mlp, logistic, xgboost); \(model) learns the normal rows alone"))
+        }
         if params["architecture"]?.stringValue == Architecture.conv.rawValue,
            let detector = try? makeDetector(model, params: params), !detector.hasConvolutionalForm {
             problems.append(ParameterProblem("architecture", "\(model) has no convolutional form; conv is for mlp, autoencoder, vae and gan"))
         }
         return problems
+    }
+
+    /// The rows to keep when `share` of the real rows labelled normal are set aside as
+    /// suspected unlabelled anomalies: the rows are dealt into two halves; a detector fitted
+    /// on each half scores the other; the real normal-labelled rows with the highest of these
+    /// out-of-fold scores (ties by row) are left out.
+    static func withoutSuspects(_ data: Dataset, share: Double, params p: JSONValue, using rng: inout SeededRNG) throws -> [Int] {
+        var order = Array(0..<data.rowCount)
+        rng.shuffle(&order)
+        var outOfFold = [Float](repeating: 0, count: data.rowCount)
+        for half in 0..<2 {
+            let fitted = order.indices.filter { $0 % 2 != half }.map { order[$0] }.sorted()
+            let scored = order.indices.filter { $0 % 2 == half }.map { order[$0] }.sorted()
+            let part = try data.rows(fitted)
+            guard part.anomalyCount > 0, part.anomalyCount < part.rowCount else {
+                throw StageError("unlabelled_suspects: half of the training rows holds \(part.anomalyCount) anomalies of \(part.rowCount); cross-fitting needs both classes in each half")
+            }
+            let detector = try makeDetector(p["model"]?.stringValue ?? "", params: p)
+            try detector.fit(part, validation: nil, using: &rng)
+            for (row, score) in zip(scored, try detector.score(try data.rows(scored))) { outOfFold[row] = score }
+        }
+        let candidates = (0..<data.rowCount).filter { data.labels[$0] == 0 && data.provenance[$0] == 0 }
+            .sorted { outOfFold[$0] > outOfFold[$1] || (outOfFold[$0] == outOfFold[$1] && $0 < $1) }
+        let suspects = Set(candidates.prefix(Int((share * Double(candidates.count)).rounded())))
+        return (0..<data.rowCount).filter { !suspects.contains($0) }
     }
 
     /// The detector a stage's parameters describe.
