@@ -7,9 +7,9 @@ import Foundation
 struct IngestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Read a CSV, KEEL, ARFF, IDX or NPY file (plain, compressed, or inside an archive) into a dataset archive.")
+        abstract: "Read a CSV, KEEL, ARFF, IDX, NPY or NPZ file (plain, compressed, or inside an archive) into a dataset archive.")
 
-    @Argument(help: "The input file (.csv, .dat, .arff, IDX, .npy; also .gz/.zst/.xz, or an archive with --member).")
+    @Argument(help: "The input file (.csv, .dat, .arff, IDX, .npy, .npz; also .gz/.zst/.xz, or an archive with --member).")
     var file: String
 
     @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: from the name).")
@@ -35,6 +35,12 @@ struct IngestCommand: ParsableCommand {
 
     @Option(name: .customLong("categorical"), help: "A CSV column to read as categorical (repeatable).")
     var categoricalColumns: [String] = []
+
+    @Option(name: .customLong("ignore"), help: "A column to leave out, such as an id (repeatable).")
+    var ignoredColumns: [String] = []
+
+    @Option(name: .customLong("date"), help: "A text column of dates to turn into days, weekday, month (and hour) columns (repeatable).")
+    var dateColumns: [String] = []
 
     @Flag(help: "CSV without a header row: columns are named c0, c1, ...")
     var noHeader = false
@@ -77,6 +83,7 @@ struct IngestCommand: ParsableCommand {
             if !missingValues.isEmpty { request.csv.missingValues = missingValues }
             for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
             request.decompression = DecompressionLimits(maximumBytes: maxDecompressedBytes, maximumRatio: maxCompressionRatio)
+            request.roles = ColumnRoles(ignore: ignoredColumns, dates: dateColumns)
             _ = try OutputPath.prepare(out, inputs: [file] + (labels.map { [$0] } ?? []))  // before the read: fail fast
             let started = Date()
             let dataset = try Ingest.read(request)
@@ -84,6 +91,7 @@ struct IngestCommand: ParsableCommand {
             try DatasetArchive.write(dataset, to: out, compression: compression)
             Log.logger.info("wrote \(out)", metadata: ["compression": "\(compression.rawValue)"])
             print("\(out): \(dataset.rowCount) rows (\(dataset.anomalyCount) anomalies), \(dataset.columns.count) columns")
+            for advice in dataset.columnAdvice(labelGiven: label != nil || labels != nil) { FileHandle.standardError.write(Data("note: \(advice)\n".utf8)) }
         }
     }
 }

@@ -24,6 +24,8 @@ struct InspectCommand: ParsableCommand {
                 return
             }
             print(Self.summary(manifest, archive: archive))
+            let advice = try DatasetArchive.read(archive).dataset.columnAdvice(labelGiven: (manifest.rowsPerClass["anomaly"] ?? 0) > 0)
+            if !advice.isEmpty { print("\n" + advice.map { "note: \($0)" }.joined(separator: "\n")) }
         }
     }
 

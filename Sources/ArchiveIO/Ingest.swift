@@ -40,6 +40,8 @@ public struct IngestRequest: Sendable {
     public var csv = CSVOptions()
     /// How far a compressed input may expand.
     public var decompression = DecompressionLimits()
+    /// Columns to leave out and date columns to turn into numbers.
+    public var roles = ColumnRoles()
 
     public init(path: String) { self.path = path }
 }
@@ -49,9 +51,10 @@ public enum Ingest {
     /// - Throws: `DatasetError` or `ArchiveError` naming the file, member and line; an
     ///   infinite value (`inf`, or a number past float32's ±3.4e38) is an error too.
     public static func read(_ request: IngestRequest) throws -> Dataset {
-        let dataset = try readValues(request)
+        let source = request.member.map { "\(request.path):\($0)" } ?? request.path
+        let dataset = try readValues(request).applying(request.roles, source: source)
         if let (row, column) = dataset.firstInfiniteValue() {
-            throw DatasetError(request.member.map { "\(request.path):\($0)" } ?? request.path, "row \(row + 1), column '\(dataset.columns[column].name)': the value is infinite "
+            throw DatasetError(source, "row \(row + 1), column '\(dataset.columns[column].name)': the value is infinite "
                 + "('inf', or a number beyond float32's range of ±3.4e38); replace it, or list its text as a missing value")
         }
         return dataset

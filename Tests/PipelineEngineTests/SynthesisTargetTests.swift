@@ -130,3 +130,33 @@ final class UnlabelledSuspectsTests: XCTestCase {
             .contains("cross-fitting needs both classes in each half"))
     }
 }
+
+/// Column roles through a pipeline: the id left out, the timestamp as numbers.
+final class ColumnRolesPipelineTests: XCTestCase {
+    func test_ingestRoles_reachThePreprocessedColumns() throws {
+        let folder = try temporaryDirectory()
+        var text = "transaction_id,created_at,amount,merchant,is_fraud\n"
+        for i in 0..<200 {
+            text += "tx-\(i),2024-03-\(10 + i % 20) \(10 + i % 12):00,\(i % 17 == 0 ? 900 + i : i % 50),m\(i % 4),\(i % 17 == 0 ? "yes" : "no")\n"
+        }
+        try text.write(to: folder.appendingPathComponent("export.csv"), atomically: true, encoding: .utf8)
+        try #"""
+            {"name": "roles", "seed": 2, "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "export.csv", "label": {"column": "is_fraud", "positive": "yes"},
+                                                        "ignore": ["transaction_id"], "dates": ["created_at"]}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}},
+              {"id": "trees", "type": "train_detector", "inputs": {"data": "prep.train"}, "params": {"model": "xgboost", "trees": 10}},
+              {"id": "eval", "type": "evaluate", "inputs": {"detectors": ["trees"], "test": "prep.test"}, "params": {"bootstrap": 0}}
+            ]}
+            """#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
+        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                     cacheRoot: folder.appendingPathComponent("cache"),
+                                                                     reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let train = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "prep" }?.outputs["train"])).dataset
+        // Every date is in March: the month column is constant and set aside by preprocess.
+        XCTAssertEqual(train.columns.map(\.name), ["created_at_days", "created_at_weekday", "created_at_hour", "amount",
+                                                   "merchant=m0", "merchant=m1", "merchant=m2", "merchant=m3"], "no one-hot of the id")
+    }
+}

@@ -2,11 +2,11 @@ import ArchiveIO
 import Datasets
 import Foundation
 
-/// `ingest`: one input file (CSV, KEEL, ARFF, IDX, NPY; plain, compressed or in an archive) to a dataset archive.
+/// `ingest`: one input file (CSV, KEEL, ARFF, IDX, NPY, NPZ; plain, compressed or in an archive) to a dataset archive.
 public enum IngestStage: StageImplementation {
     public static let type = "ingest"
     public static let version = 3  // 2: quoted ARFF values, infinite values refused, decompression limits; 3: images as [1, H, W]
-    public static let summary = "Read a CSV, KEEL, ARFF, IDX or NPY file (plain, compressed, or a member of an archive) into a dataset."
+    public static let summary = "Read a CSV, KEEL, ARFF, IDX, NPY or NPZ file (plain, compressed, or a member of an archive) into a dataset, leaving out or converting named columns."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("path", .path, required: true, "The input file, relative to the pipeline file."),
         ParameterSpec("member", .string, "A member of the archive at `path` to read."),
@@ -22,6 +22,9 @@ public enum IngestStage: StageImplementation {
         ParameterSpec("has_header", .boolean, default: .bool(true), "Whether the CSV's first row names the columns (else c0, c1, ...)."),
         ParameterSpec("missing_values", .strings, "Texts meaning missing (default: empty, ?, NA, NaN, nan, N/A, null)."),
         ParameterSpec("categorical", .strings, default: .array([]), "CSV columns to read as categorical."),
+        ParameterSpec("ignore", .strings, default: .array([]), "Columns to leave out (ids, free text); `anomsynth ingest` and `inspect` name likely ones."),
+        ParameterSpec("dates", .strings, default: .array([]),
+                      "Text columns of dates (YYYY-MM-DD or YYYY/MM/DD, optionally with a time HH:MM[:SS]) made into NAME_days (since 1970), NAME_weekday (0 Monday), NAME_month and, with times, NAME_hour."),
         ParameterSpec("max_decompressed_bytes", .integer(minimum: 1, maximum: nil), default: .number(Double(DecompressionLimits().maximumBytes)),
                       "A compressed input may expand to at most this many bytes (a decompression bomb stops there)."),
         ParameterSpec("max_compression_ratio", .integer(minimum: 1, maximum: nil), default: .number(Double(DecompressionLimits().maximumRatio)),
@@ -52,6 +55,8 @@ public enum IngestStage: StageImplementation {
         for column in params["categorical"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
             request.csv.columnTypes[column] = .categorical
         }
+        request.roles = ColumnRoles(ignore: params["ignore"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                                    dates: params["dates"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         request.decompression = DecompressionLimits(
             maximumBytes: params["max_decompressed_bytes"]?.integerValue ?? DecompressionLimits().maximumBytes,
             maximumRatio: params["max_compression_ratio"]?.integerValue ?? DecompressionLimits().maximumRatio)
