@@ -78,18 +78,17 @@ def peers(out, seed):
     x_smote, y_smote = SMOTE(sampling_strategy=ANOMALY_RATIO / (1 - ANOMALY_RATIO), k_neighbors=k, random_state=seed).fit_resample(x, y)
     results["imbalanced-learn SMOTE + MLP"] = metrics(y_test, mlp(x_smote, y_smote))
     import pandas as pd
-    from sdv.metadata import SingleTableMetadata
+    from sdv.metadata import Metadata
     from sdv.single_table import CTGANSynthesizer, TVAESynthesizer
     anomalies = pd.DataFrame(x[y == 1], columns=[f"x{i}" for i in range(x.shape[1])])
-    metadata = SingleTableMetadata()
-    metadata.detect_from_dataframe(anomalies)
+    metadata = Metadata.detect_from_dataframes({"anomalies": anomalies})
     for name, kind in [("SDV CTGAN + MLP", CTGANSynthesizer), ("SDV TVAE + MLP", TVAESynthesizer)]:
         import torch
         torch.manual_seed(seed)
         np.random.seed(seed)
         synthesizer = kind(metadata, batch_size=max(10, (len(anomalies) // 10) * 10), verbose=False)
-        synthesizer.fit(anomalies)
-        drawn = synthesizer.sample(synthetic_count(y)).to_numpy(dtype=np.float64)
+        synthesizer.fit({"anomalies": anomalies})
+        drawn = synthesizer.sample(synthetic_count(y))["anomalies"].to_numpy(dtype=np.float64)
         results[name] = metrics(y_test, mlp(np.vstack([x, drawn]), np.concatenate([y, np.ones(len(drawn), dtype=y.dtype)])))
     print(json.dumps(results))
 

@@ -159,7 +159,10 @@ def adbench_benchmark(anomsynth, datasets):
         ours = {("AnomSynth", "auto" if r["variant"] == "auto" else f"{r['variant']} + {r['detector']}"):
                 {m: r[m] for m in ADBENCH_METRICS} for r in document["results"]}
         chosen = next(r["chosen"][0] for r in document["results"] if r["variant"] == "auto")
-        peers = json.loads(subprocess.run([python, helper, "peers", split, str(seed)], check=True, capture_output=True, text=True).stdout)
+        run = subprocess.run([python, helper, "peers", split, str(seed)], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise SystemExit(f"bench: the ADBench peers failed on {name} seed {seed}: {run.stderr[-2000:]}")
+        peers = last_json(run.stdout)  # XGBOD's XGBoost prints a warning of its own to stdout
         print(f"bench: adbench {name} seed {seed}: auto ({chosen}) PR-AUC {ours[('AnomSynth', 'auto')]['pr_auc']:.3f}, "
               f"CatBoost {peers['CatBoost']['pr_auc']:.3f}, XGBOD {peers['PyOD XGBOD']['pr_auc']:.3f}", file=sys.stderr)
         return name, seed, chosen, {**ours, **{("peer", method): values for method, values in peers.items()}}

@@ -13,7 +13,7 @@ public struct AnomSynthCommand: ParsableCommand {
         abstract: "Synthesize the anomalies real data lacks, and prove with numbers whether they help.",
         version: "\(version)\nBLAS: \(BLASRuntime.provenance)",
         subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, SchemaCommand.self, CacheCommand.self,
-                      IngestCommand.self, InspectCommand.self, ExportCommand.self, DiffCommand.self, BenchCommand.self,
+                      IngestCommand.self, InspectCommand.self, ExportCommand.self, ScoreCommand.self, DiffCommand.self, BenchCommand.self,
                       ExecStageCommand.self, StatusCommand.self])
 
     public init() {}

@@ -12,6 +12,37 @@ struct IngestCommand: ParsableCommand {
     @Argument(help: "The input file (.csv, .dat, .arff, IDX, .npy, .npz; also .gz/.zst/.xz, or an archive with --member).")
     var file: String
 
+    @OptionGroup var input: IngestOptions
+
+    @Option(help: "Archive compression: \(ArchiveCompression.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var compression: ArchiveCompression = .zstd
+
+    @Option(help: "The dataset archive to write (e.g. data.tar.zst).")
+    var out: String
+
+    func validate() throws {
+        try input.validate(file: file)
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let request = input.request(file: file)
+            _ = try OutputPath.prepare(out, inputs: [file] + (input.labels.map { [$0] } ?? []))  // before the read: fail fast
+            let started = Date()
+            let dataset = try Ingest.read(request)
+            Log.logger.info("read \(file)", metadata: ["rows": "\(dataset.rowCount)", "seconds": "\(Date().timeIntervalSince(started))"])
+            try DatasetArchive.write(dataset, to: out, compression: compression)
+            Log.logger.info("wrote \(out)", metadata: ["compression": "\(compression.rawValue)"])
+            print("\(out): \(dataset.rowCount) rows (\(dataset.anomalyCount) anomalies), \(dataset.columns.count) columns")
+            for advice in dataset.columnAdvice(labelGiven: input.label != nil || input.labels != nil) {
+                FileHandle.standardError.write(Data("note: \(advice)\n".utf8))
+            }
+        }
+    }
+}
+
+/// How to read an input file: the options `ingest` and `score` share.
+struct IngestOptions: ParsableArguments {
     @Option(help: "Input format: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: from the name).")
     var format: InputFormat?
 
@@ -45,19 +76,13 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "CSV without a header row: columns are named c0, c1, ...")
     var noHeader = false
 
-    @Option(help: "Archive compression: \(ArchiveCompression.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var compression: ArchiveCompression = .zstd
-
-    @Option(help: "The dataset archive to write (e.g. data.tar.zst).")
-    var out: String
-
     @Option(help: "A compressed input may expand to at most this many bytes (a decompression bomb stops there).")
     var maxDecompressedBytes = DecompressionLimits().maximumBytes
 
     @Option(help: "A compressed input may expand at most this many times its size (past its first 256 MiB).")
     var maxCompressionRatio = DecompressionLimits().maximumRatio
 
-    func validate() throws {
+    func validate(file: String) throws {
         guard delimiter.count == 1, delimiter.first?.isASCII == true else {
             throw ValidationError("--delimiter must be one ASCII character, got '\(delimiter)'")
         }
@@ -70,29 +95,21 @@ struct IngestCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try reportingErrors {
-            var request = IngestRequest(path: file)
-            request.member = member
-            request.format = format
-            request.labelColumn = label
-            request.positive = positives
-            request.labelsPath = labels
-            request.csv.delimiter = Character(delimiter)
-            request.csv.hasHeader = !noHeader
-            if !missingValues.isEmpty { request.csv.missingValues = missingValues }
-            for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
-            request.decompression = DecompressionLimits(maximumBytes: maxDecompressedBytes, maximumRatio: maxCompressionRatio)
-            request.roles = ColumnRoles(ignore: ignoredColumns, dates: dateColumns)
-            _ = try OutputPath.prepare(out, inputs: [file] + (labels.map { [$0] } ?? []))  // before the read: fail fast
-            let started = Date()
-            let dataset = try Ingest.read(request)
-            Log.logger.info("read \(file)", metadata: ["rows": "\(dataset.rowCount)", "seconds": "\(Date().timeIntervalSince(started))"])
-            try DatasetArchive.write(dataset, to: out, compression: compression)
-            Log.logger.info("wrote \(out)", metadata: ["compression": "\(compression.rawValue)"])
-            print("\(out): \(dataset.rowCount) rows (\(dataset.anomalyCount) anomalies), \(dataset.columns.count) columns")
-            for advice in dataset.columnAdvice(labelGiven: label != nil || labels != nil) { FileHandle.standardError.write(Data("note: \(advice)\n".utf8)) }
-        }
+    /// What to read from `file`, as the `ingest` stage builds it from its parameters.
+    func request(file: String) -> IngestRequest {
+        var request = IngestRequest(path: file)
+        request.member = member
+        request.format = format
+        request.labelColumn = label
+        request.positive = positives
+        request.labelsPath = labels
+        request.csv.delimiter = Character(delimiter)
+        request.csv.hasHeader = !noHeader
+        if !missingValues.isEmpty { request.csv.missingValues = missingValues }
+        for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
+        request.decompression = DecompressionLimits(maximumBytes: maxDecompressedBytes, maximumRatio: maxCompressionRatio)
+        request.roles = ColumnRoles(ignore: ignoredColumns, dates: dateColumns)
+        return request
     }
 }
 

@@ -195,7 +195,8 @@ public enum DatasetArchive {
         var count: Int { parts.reduce(0) { $0 + $1.count } }
     }
 
-    static func canonicalJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+    /// JSON with sorted keys, pretty-printed, ending in a newline: the same value, the same bytes.
+    public static func canonicalJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return Array(try encoder.encode(value)) + [0x0A]

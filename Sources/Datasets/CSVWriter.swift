@@ -29,7 +29,8 @@ public enum CSVWriter {
         try OutputPath.write(Array(encode(data).utf8), to: target, named: path)
     }
 
-    static func format(_ value: Float, _ column: Column) -> String {
+    /// A value as the CSV shows it: a category's text, a number, or empty when missing.
+    public static func format(_ value: Float, _ column: Column) -> String {
         guard !value.isNaN else { return "" }
         switch column.kind {
         case .categorical(let categories):
@@ -45,7 +46,7 @@ public enum CSVWriter {
     }
 
     /// The field as CSV: quoted when it holds a comma, quote, line break or edge space.
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         let needsQuotes = text.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             || text.first == " " || text.last == " "
         return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text

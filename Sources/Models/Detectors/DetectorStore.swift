@@ -16,6 +16,9 @@ public enum DetectorStore {
         public var extras: [String: Tensor]
     }
 
+    /// The metadata entry holding the preprocessing transform (JSON) of the rows the detector
+    /// was trained on, when they were preprocessed: what scoring new raw rows needs.
+    public static let transformKey = "transform"
     private static let extraPrefix = "extra."
     private static let format = "anomsynth-detector"
 

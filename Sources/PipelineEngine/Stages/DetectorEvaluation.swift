@@ -106,7 +106,7 @@ struct DetectorEvaluation {
             guard scores.allSatisfy(\.isFinite) else {
                 throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
             }
-            let (threshold, description) = try chooseThreshold(saved, rule: rule, contamination: contamination, stage: origin.stage)
+            let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: "detector \(origin.stage)")
             var own = rng.derive("\(origin.stage)")
             scored.append(Scored(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
                                  thresholdRule: description, scores: scores, labels: test.labels, test: test,
@@ -172,27 +172,6 @@ struct DetectorEvaluation {
                                    folds: folds)
         result.chosen = chosen
         return result
-    }
-
-    private func chooseThreshold(_ saved: DetectorStore.Saved, rule: String, contamination: Double, stage: String) throws -> (Float, String) {
-        if rule == "decision", saved.detector.isSupervised {
-            return (0.5, "the classifier's own boundary: probability 0.5")
-        }
-        guard let scores = saved.extras["validation_scores"]?.scalars, let labels = saved.extras["validation_labels"]?.scalars,
-              !scores.isEmpty else {
-            throw StageError("detector \(stage) has no validation rows to choose a threshold on; give it validation_fraction > 0")
-        }
-        let flags = labels.map { UInt8($0) }
-        let anomalies = flags.filter { $0 == 1 }.count
-        let why = rule == "decision" ? " (no boundary of its own)" : ""
-        if rule != "contamination", let threshold = DetectionMetrics.bestF1Threshold(scores: scores, labels: flags, midpoint: true) {
-            return (threshold, "best F1 on \(scores.count) validation rows (\(anomalies) anomalies), midway in its gap\(why)")
-        }
-        guard let threshold = DetectionMetrics.contaminationThreshold(scores: scores, contamination: contamination) else {
-            throw StageError("detector \(stage): cannot place a contamination threshold on \(scores.count) validation rows")
-        }
-        let fallback = rule == "contamination" ? "" : " (no validation anomalies for best F1)"
-        return (threshold, "top \(contamination * 100)% of \(scores.count) validation rows\(fallback)")
     }
 
     /// Each variant against the baseline, per detector: paired by fold.

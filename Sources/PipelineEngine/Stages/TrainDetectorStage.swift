@@ -10,7 +10,7 @@ import TensorCore
 /// threshold on; their scores are saved with the detector.
 public enum TrainDetectorStage: StageImplementation {
     public static let type = "train_detector"
-    public static let version = 2  // 2: convolutional forms for images, sample shape in the file
+    public static let version = 3  // 2: convolutional forms for images, sample shape in the file; 3: the preprocessing transform inside
     public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression, gradient-boosted trees) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
     static let models = ModelRegistry.detectors.map(\.name)
     private static let defaults = DetectorSettings()
@@ -67,7 +67,7 @@ public enum TrainDetectorStage: StageImplementation {
     public static func run(_ context: StageContext) throws {
         let p = context.params
         guard let file = context.inputs["data"]?.first else { throw StageError("train_detector needs a `data` input") }
-        let data = try DatasetArchive.read(file.path).dataset
+        let (data, transform) = try DatasetArchive.read(file.path)
         let model = p["model"]?.stringValue ?? "mlp"
         if let problem = check(p, upstream: [:]).first { throw StageError(problem.message) }
         let detector = try makeDetector(model, params: p)
@@ -93,10 +93,12 @@ public enum TrainDetectorStage: StageImplementation {
             extras["validation_labels"] = try Tensor(shape: [validation.rowCount], scalars: validation.labels.map(Float.init))
         }
         let synthetic = Set(training.provenance.filter { $0 != 0 }).sorted().map { training.sources[Int($0)] }
-        let metadata = ["name": p["name"]?.stringValue ?? model, "training_sources": synthetic.joined(separator: "\n"),
+        var metadata = ["name": p["name"]?.stringValue ?? model, "training_sources": synthetic.joined(separator: "\n"),
                         "synthetic_inputs": training.sources.dropFirst().joined(separator: "\n"),
                         "training_rows": String(training.rowCount), "training_anomalies": String(training.anomalyCount),
                         "unlabelled_suspects_left_out": String(fitRows.count - training.rowCount)]
+        // What `anomsynth score` needs to apply the detector to new rows of the original columns.
+        if let transform { metadata[DetectorStore.transformKey] = String(decoding: try DatasetArchive.canonicalJSON(transform), as: UTF8.self) }
         try DetectorStore.save(detector, schema: data.schema, history: history, metadata: metadata, extras: extras,
                                to: context.output("model", of: self).path)
     }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import PipelineEngine
+
+/// `anomsynth score`: a trained detector applied to new rows of the original columns.
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score new rows with a trained detector: read them as ingest does, preprocess them as the detector's training rows were, and write one score and decision per row.")
+
+    @Argument(help: "A detector file (STAGE/detector.safetensors of a run) or a run folder (runs/PIPELINE).")
+    var detector: String
+
+    @Argument(help: "The rows to score, in the columns of the training file (.csv, .dat, .arff, .npy, .npz; also compressed).")
+    var file: String
+
+    @OptionGroup var input: IngestOptions
+
+    @Option(name: .customLong("detector"), help: "In a run folder with several detectors: the stage folder of the one to use (e.g. mlp_none).")
+    var stage: String?
+
+    @Option(name: .customLong("id"), help: "A column copied to the output beside each score and left out of the features (repeatable).")
+    var idColumns: [String] = []
+
+    @Option(help: "The threshold rule, as evaluate's: best_f1, contamination or decision (always on the detector's own validation rows).")
+    var threshold = "best_f1"
+
+    @Option(help: "Share of validation rows above the threshold with --threshold contamination.")
+    var contamination = 0.05
+
+    @Option(help: "The CSV to write: the id columns, score, anomaly (1 at or above the threshold) and label when --label is given.")
+    var out: String
+
+    func validate() throws {
+        try input.validate(file: file)
+        guard ["best_f1", "contamination", "decision"].contains(threshold) else {
+            throw ValidationError("--threshold must be best_f1, contamination or decision, got '\(threshold)'")
+        }
+        guard contamination > 0, contamination < 0.5 else { throw ValidationError("--contamination must be in (0, 0.5)") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let path = try Scoring.detectorFile(detector, detector: stage)
+            let target = try OutputPath.prepare(out, inputs: [file, path], allowingStreams: true)  // before the work: fail fast
+            let result = try Scoring.score(detectorPath: path, request: input.request(file: file), idColumns: idColumns,
+                                           rule: threshold, contamination: contamination)
+            try OutputPath.write(Array(result.csv().utf8), to: target, named: out)
+            let flagged = result.decisions.filter { $0 == 1 }.count
+            let summary = "\(out): \(result.scores.count) rows scored by \(path), \(flagged) at or above the threshold \(result.threshold) (\(result.thresholdRule))\n"
+            (out == "/dev/stdout" ? FileHandle.standardError : FileHandle.standardOutput).write(Data(summary.utf8))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArchiveIO
+import Datasets
+import Foundation
+import Models
+
+/// Applies a trained detector to new rows in their original columns (`anomsynth score`):
+/// the rows are read as `ingest` reads them, preprocessed with the transform stored in the
+/// detector file, scored, and cut at a threshold chosen on the detector's own validation rows.
+public enum Scoring {
+    /// One score per row, with the rows' ids and (when the data has one) labels.
+    public struct Result {
+        /// The id columns' names and, per row, their values as text.
+        public var idColumns: [String]
+        public var ids: [[String]]
+        public var scores: [Float]
+        /// 1 where the score reaches the threshold.
+        public var decisions: [UInt8]
+        /// The data's labels, when a label column was given.
+        public var labels: [UInt8]?
+        public var threshold: Float
+        public var thresholdRule: String
+
+        /// CSV: the id columns, `score`, `anomaly` (the decision) and, when known, `label`.
+        public func csv() -> String {
+            var text = (idColumns.map(CSVWriter.quote) + ["score", "anomaly"] + (labels == nil ? [] : ["label"])).joined(separator: ",") + "\n"
+            for row in scores.indices {
+                let fields = ids[row].map(CSVWriter.quote) + ["\(scores[row])", "\(decisions[row])"] + (labels.map { ["\($0[row])"] } ?? [])
+                text += fields.joined(separator: ",") + "\n"
+            }
+            return text
+        }
+    }
+
+    /// The detector file of `path`: the file itself, or in a run folder the one detector
+    /// (or the one whose stage folder is `detector`).
+    /// - Throws: `StageError` listing the detectors of the run when the choice is not clear.
+    public static func detectorFile(_ path: String, detector: String?) throws -> String {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw StageError("\(path): no such file or folder") }
+        guard isFolder.boolValue else { return path }
+        let stages = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+            .filter { FileManager.default.fileExists(atPath: "\(path)/\($0)/\(TrainDetectorStage.outputs[0].file)") }
+        if let detector {
+            guard stages.contains(detector) else {
+                throw StageError("\(path): no detector '\(detector)'; the run's detectors are \(stages.joined(separator: ", "))")
+            }
+            return "\(path)/\(detector)/\(TrainDetectorStage.outputs[0].file)"
+        }
+        guard stages.count == 1 else {
+            throw StageError(stages.isEmpty ? "\(path): no trained detector in this run folder"
+                             : "\(path): the run has \(stages.count) detectors (\(stages.joined(separator: ", "))); name one with --detector")
+        }
+        return "\(path)/\(stages[0])/\(TrainDetectorStage.outputs[0].file)"
+    }
+
+    /// Scores the rows `request` reads with the detector at `detectorPath`.
+    /// - Parameters:
+    ///   - idColumns: columns copied to the result and left out of the features.
+    ///   - rule: the threshold rule, as `evaluate`'s `threshold`.
+    /// - Throws: errors naming the file: a detector without a stored transform, columns that
+    ///   differ from the training rows', an unknown id column.
+    public static func score(detectorPath: String, request: IngestRequest, idColumns: [String], rule: String,
+                             contamination: Double = 0.05) throws -> Result {
+        let saved = try DetectorStore.load(detectorPath)
+        guard let text = saved.metadata[DetectorStore.transformKey] else {
+            throw StageError("\(detectorPath): no preprocessing transform inside (trained on rows that were not preprocessed, or by AnomSynth before scoring existed); retrain it")
+        }
+        let transform = try JSONDecoder().decode(Transform.self, from: Data(text.utf8))
+        var read = request
+        read.roles = ColumnRoles(ignore: [], dates: request.roles.dates)  // ids are taken out below
+        let raw = try Ingest.read(read)
+        let source = request.member.map { "\(request.path):\($0)" } ?? request.path
+        let ids = try idColumns.map { name -> [String] in
+            guard let j = raw.columns.firstIndex(where: { $0.name == name }) else {
+                throw StageError("\(source): no id column '\(name)'; the columns are \(raw.columns.map(\.name).joined(separator: ", "))")
+            }
+            return (0..<raw.rowCount).map { CSVWriter.format(raw.features[$0, j], raw.columns[j]) }
+        }
+        let features = try raw.applying(ColumnRoles(ignore: idColumns + request.roles.ignore), source: source)
+        let fitted = transform.inputColumns.map(\.name), given = features.columns.map(\.name)
+        if fitted != given {
+            let extra = given.filter { !fitted.contains($0) }, missing = fitted.filter { !given.contains($0) }
+            throw StageError("\(source): the columns differ from the detector's training rows"
+                + (missing.isEmpty ? "" : "; missing: \(missing.joined(separator: ", "))")
+                + (extra.isEmpty ? "; the same columns in another order: \(given.joined(separator: ", ")), expected \(fitted.joined(separator: ", "))"
+                   : "; not in training: \(extra.joined(separator: ", ")) (a label column: give it with --label; others: --id or --ignore)"))
+        }
+        let rows = try transform.apply(features, source: source)
+        guard rows.columns.map(\.name) == saved.columns.map(\.name) else {
+            throw StageError("\(source): the preprocessed columns \(rows.columns.map(\.name)) differ from the detector's \(saved.columns.map(\.name))")
+        }
+        let scores = try saved.detector.score(rows)
+        let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: detectorPath)
+        return Result(idColumns: idColumns, ids: (0..<rows.rowCount).map { row in ids.map { $0[row] } }, scores: scores,
+                      decisions: scores.map { $0 >= threshold ? 1 : 0 }, labels: request.labelColumn == nil && request.labelsPath == nil ? nil : rows.labels,
+                      threshold: threshold, thresholdRule: description)
+    }
+}
