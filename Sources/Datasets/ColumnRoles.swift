@@ -58,7 +58,7 @@ extension Dataset {
             ]
             if parsed.contains(where: \.hasTime) { parts.append(("hour", true, parsed.map { Float($0.hour) })) }
             for part in parts {
-                outputColumns.append(Column(name: "\(column.name)_\(part.suffix)", kind: .numeric(integer: part.integer), originalName: column.name))
+                outputColumns.append(Column(name: "\(column.name)_\(part.suffix)", kind: .numeric(integer: part.integer)))
                 values.append(input.map { $0.isNaN ? .nan : part.byCategory[Int($0)] })
             }
         }

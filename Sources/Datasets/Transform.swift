@@ -61,8 +61,10 @@ public struct Transform: Codable, Equatable, Sendable {
     public enum Step: Codable, Equatable, Sendable {
         /// `(x - center) / scale`; missing values become `fill` first.
         case scale(center: Float, scale: Float, fill: Float)
-        /// One indicator column per category seen in training (indices into the input's categories).
-        case oneHot(categories: [Int], fill: Int)
+        /// One indicator column per category seen in training (indices into the input's
+        /// categories); with `other`, those categories share one more indicator, `NAME=(other)`
+        /// (the rarer ones of a column with more than `maxCategories`, most frequent first).
+        case oneHot(categories: [Int], fill: Int, other: [Int]? = nil)
         /// Constant on the training rows: dropped, restored as `value`.
         case constant(value: Float)
     }
@@ -74,8 +76,11 @@ public struct Transform: Codable, Equatable, Sendable {
     public var steps: [Step]
 
     /// Fits the transform on training rows.
+    /// - Parameter maxCategories: a categorical column with more categories in training keeps
+    ///   indicators for the `maxCategories - 1` most frequent and one for all the others.
     /// - Throws: `DatasetError` when there are no rows or a column is entirely missing.
-    public static func fit(_ data: Dataset, options: PreprocessOptions, source: String = "preprocess") throws -> Transform {
+    public static func fit(_ data: Dataset, options: PreprocessOptions, maxCategories: Int? = nil,
+                           source: String = "preprocess") throws -> Transform {
         guard data.rowCount > 0 else { throw DatasetError(source, "no training rows to fit the preprocessing on") }
         if options.scaling == .pixels { return try fitPixels(data, options: options, source: source) }
         if !data.rowShape.isEmpty && options.dropConstantColumns {
@@ -97,7 +102,15 @@ public struct Transform: Codable, Equatable, Sendable {
             switch column.kind {
             case .categorical:
                 let seen = Array(Set(present.map { Int($0) })).sorted()
-                steps.append(.oneHot(categories: seen, fill: Int(mostFrequent)))
+                guard let cap = maxCategories, seen.count > cap else {
+                    steps.append(.oneHot(categories: seen, fill: Int(mostFrequent)))
+                    continue
+                }
+                // Most frequent first, ties by category; the first cap - 1 keep their own column.
+                let counts = Dictionary(present.map { (Int($0), 1) }, uniquingKeysWith: +)
+                let byFrequency = seen.sorted { counts[$0]! > counts[$1]! || (counts[$0]! == counts[$1]! && $0 < $1) }
+                steps.append(.oneHot(categories: Array(byFrequency.prefix(cap - 1)).sorted(), fill: Int(mostFrequent),
+                                     other: Array(byFrequency.dropFirst(cap - 1))))
             case .numeric:
                 let mean = present.reduce(0.0) { $0 + Double($1) } / Double(present.count)
                 let fill: Float
@@ -149,12 +162,12 @@ public struct Transform: Codable, Equatable, Sendable {
             switch step {
             case .constant: return []
             case .scale: return [Column(name: column.name, kind: .numeric(integer: false))]
-            case .oneHot(let categories, _):
+            case .oneHot(let categories, _, let other):
                 let names = column.categories ?? []
                 return categories.map {
                     Column(name: "\(column.name)=\($0 < names.count ? names[$0] : String($0))", kind: .numeric(integer: true),
                            originalName: column.name)
-                }
+                } + (other == nil ? [] : [Column(name: "\(column.name)=(other)", kind: .numeric(integer: true), originalName: column.name)])
             }
         }
     }
@@ -219,15 +232,17 @@ public struct Transform: Codable, Equatable, Sendable {
                 case .scale(let center, let scale, let fill):
                     values[k] = ((x.isNaN ? fill : x) - center) / scale
                     k += 1
-                case .oneHot(let categories, let fill):
+                case .oneHot(let categories, let fill, let other):
                     let category = x.isNaN ? fill : translations[j].map { $0.translate(x) } ?? Int(x)
                     if let slot = categories.firstIndex(of: category) {
                         values[k + slot] = 1
+                    } else if let other, other.contains(category) {
+                        values[k + categories.count] = 1
                     } else if options.unknownCategories == .error {
                         let name = translations[j]?.name(x) ?? inputColumns[j].categories.flatMap { category >= 0 && category < $0.count ? $0[category] : nil } ?? String(category)
                         throw DatasetError(source, line: row + 1, "column '\(inputColumns[j].name)': category '\(name)' was not seen in the training rows")
                     }
-                    k += categories.count
+                    k += categories.count + (other == nil ? 0 : 1)
                 }
             }
         }
@@ -260,11 +275,13 @@ public struct Transform: Codable, Equatable, Sendable {
                         if case .numeric(true) = inputColumns[j].kind { x = x.rounded() }
                         values[out] = x
                         k += 1
-                    case .oneHot(let categories, _):
+                    case .oneHot(let categories, _, let other):
+                        // The "other" indicator maps back to the most frequent of its categories.
+                        let slots = categories + (other.map { [$0[0]] } ?? [])
                         var best = 0
-                        for slot in 1..<max(categories.count, 1) where source[k + slot] > source[k + best] { best = slot }
-                        values[out] = categories.isEmpty ? .nan : Float(categories[best])
-                        k += categories.count
+                        for slot in 1..<max(slots.count, 1) where source[k + slot] > source[k + best] { best = slot }
+                        values[out] = slots.isEmpty ? .nan : Float(slots[best])
+                        k += slots.count
                     }
                 }
             }

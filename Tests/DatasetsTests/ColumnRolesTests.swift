@@ -31,7 +31,7 @@ final class ColumnRolesTests: XCTestCase {
     func test_roles_leaveOutColumns_andTurnDatesIntoNumbers() throws {
         let data = try export().applying(ColumnRoles(ignore: ["transaction_id"], dates: ["created_at"]), source: "export.csv")
         XCTAssertEqual(data.columns.map(\.name), ["created_at_days", "created_at_weekday", "created_at_month", "created_at_hour", "amount", "merchant", "is_fraud"])
-        XCTAssertEqual(data.columns[0].originalName, "created_at")
+        XCTAssertNil(data.columns[0].originalName, "numeric columns, not a one-hot group")
         // Row 0: 2024-02-01 00:15 (a Thursday); row 5: 2024-02-06 05:15 (a Tuesday).
         XCTAssertEqual(data.features[0, 0], 19_754 + 15.0 / 1440, accuracy: 1e-3, "days since 1970-01-01")
         XCTAssertEqual(data.features[0, 1], 3, "Thursday (0 is Monday)")

@@ -51,6 +51,26 @@ final class TransformTests: XCTestCase {
         XCTAssertEqual(back.features[0, 2], 1, "green")
     }
 
+    /// max_categories 3: the two most frequent categories keep their columns, the rest share
+    /// `(other)`; a category never seen is still unknown; the inverse maps `(other)` to its
+    /// most frequent category.
+    func test_manyCategories_shareAnOtherColumn() throws {
+        // Frequencies: d 4, a 3, c 2, b 1, e 1.
+        let data = try readCSV("c,x\na,1\na,2\na,3\nb,4\nc,5\nc,6\nd,7\nd,8\nd,9\nd,10\ne,11\n")
+        let transform = try Transform.fit(data, options: PreprocessOptions(), maxCategories: 3)
+        let model = try transform.apply(data)
+        XCTAssertEqual(model.columns.map(\.name), ["c=a", "c=d", "c=(other)", "x"])
+        XCTAssertEqual(Set(model.columns.prefix(3).map(\.originalName)), ["c"], "one one-hot group")
+        XCTAssertEqual((0..<11).map { model.features[$0, 2] }, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 1], "b, c and e are other")
+        XCTAssertEqual((0..<11).map { model.features[$0, 0] + model.features[$0, 1] + model.features[$0, 2] }, [Float](repeating: 1, count: 11))
+        var other = model
+        other.features = try Tensor(rows: [[0.1, 0.2, 0.9, 0]])
+        (other.labels, other.provenance) = ([1], [0])
+        let back = try transform.inverse(other)
+        XCTAssertEqual(data.columns[0].categories?[Int(back.features[0, 0])], "c", "the most frequent of the others")
+        XCTAssertEqual(try Transform.fit(data, options: PreprocessOptions(), maxCategories: 5).outputColumns.count, 6, "5 categories fit: no other")
+    }
+
     func test_unknownCategory_isIgnoredOrRefused() throws {
         let train = try readCSV("c,x\na,1\nb,2\n")
         var test = try readCSV("c,x\na,1\nb,2\nz,3\n")

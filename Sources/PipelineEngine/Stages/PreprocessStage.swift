@@ -7,13 +7,15 @@ import TensorCore
 /// invertible transform fitted on the training rows and applied to both.
 public enum PreprocessStage: StageImplementation {
     public static let type = "preprocess"
-    public static let version = 4  // 4: image data keep every pixel (scale pixels)
+    public static let version = 5  // 4: image data keep every pixel (scale pixels); 5: max_categories
     public static let summary = "Split into train and test (or take a given test set), fit imputation, scaling and one-hot encoding on train, apply to both."
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("scale", .choice(Scaling.allCases.map(\.rawValue)), default: .string("standard"), "How numeric columns are scaled."),
         ParameterSpec("imputation", .choice(Imputation.allCases.map(\.rawValue)), default: .string("mean"), "How missing values are filled."),
         ParameterSpec("unknown_categories", .choice(UnknownCategory.allCases.map(\.rawValue)), default: .string("ignore"),
                       "A test category never seen in training: all zeros (ignore) or an error."),
+        ParameterSpec("max_categories", .integer(minimum: 2, maximum: 100_000), default: .number(100),
+                      "A categorical column with more categories in training keeps one-hot columns for the max_categories - 1 most frequent and one NAME=(other) for the rest (an id-like column does not become thousands of columns; leave ids out at ingest)."),
         ParameterSpec("drop_constant_columns", .boolean, default: .bool(true), "Set aside columns constant in training (restored on export)."),
         ParameterSpec("train_anomalies", .choice(["keep", "drop", "unlabel"]), default: .string("keep"),
                       "The training part's anomalies: keep them, drop them (no labelled anomalies at all: one-class set-ups), or keep them labelled normal (unknown contamination). The test part keeps its anomalies."),
@@ -74,7 +76,8 @@ public enum PreprocessStage: StageImplementation {
         options.imputation = params["imputation"]?.stringValue.flatMap(Imputation.init(rawValue:)) ?? .mean
         options.unknownCategories = params["unknown_categories"]?.stringValue.flatMap(UnknownCategory.init(rawValue:)) ?? .ignore
         options.dropConstantColumns = params["drop_constant_columns"]?.boolValue ?? true
-        let transform = try Transform.fit(train, options: options, source: context.stageID)
+        let transform = try Transform.fit(train, options: options, maxCategories: params["max_categories"]?.integerValue ?? 100,
+                                          source: context.stageID)
         try DatasetArchive.write(try transform.apply(train, source: context.stageID), transform: transform,
                                  to: context.output("train", of: self).path)
         try DatasetArchive.write(try transform.apply(test, source: context.stageID), transform: transform,
