@@ -21,10 +21,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Independent stages run at once. Default 1: training stages use every core themselves, and on two cores running two at once only adds contention.")
     var jobs = 1
 
-    @Flag(help: "Print the run summary as one JSON object on standard output.")
+    @Flag(help: "Print the run summary as one JSON object on standard output, and progress and warnings as JSON lines on standard error.")
     var json = false
 
-    @Flag(help: "No progress lines.")
+    @Flag(help: "No progress (warnings and errors are still printed).")
     var quiet = false
 
     @Option(help: "Where stages run: local (in this process), process (each stage in its own `anomsynth exec-stage` process), or slurm (each stage a Slurm job; the cache and output folder on a filesystem every node shares).")
@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
         if let unknown = forced.first(where: { loaded.stage($0) == nil }) {
             throw ValidationError("--force \(unknown): no such stage; the stages are \(loaded.stages.map(\.id).joined(separator: ", "))")
         }
-        let reporter = ProgressReporter(quiet: quiet || json)
+        let reporter = ProgressReporter(style: quiet ? .quiet : json ? .json : .lines)
         var runOptions = RunOptions(outputRoot: options.outputRoot, cacheRoot: options.cacheRoot, reporter: reporter)
         runOptions.force = Set(forced)
         runOptions.jobs = jobs
@@ -88,7 +88,9 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: stage \(stage.id): \(stage.error ?? "failed")\n".utf8))
         }
         if summary.status != "succeeded" { throw ExitCode(1) }
-        for warning in summary.warnings where !json { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in summary.warnings {
+            if json { reporter.warning(warning) } else { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
         if !json && !quiet {
             for (metrics, report) in zip(summary.metrics, summary.reports) {
                 if let document = try? MetricsDocument.read(metrics) { print("\n" + MarkdownReport.resultsTable(document)) }

@@ -1,28 +1,65 @@
 import Foundation
 
-/// Prints a line per stage (ran/cached/failed, seconds) on standard error; for long
-/// stages a live bar on a terminal, or otherwise a plain line every 10 seconds once a
-/// stage has run for 10; nothing when quiet.
+/// Where a run's progress goes: events (a stage started, advanced, finished; a warning)
+/// on standard error, as lines for people or as JSON lines for programs.
+///
+/// Lines: one per finished stage with the count done, the time so far and an estimate
+/// of what remains (`ran     gen@model=vae (3.21 s)  [23/92, 1:02 elapsed, ~3:40 left]`);
+/// for long stages a live bar on a terminal, or otherwise a plain line every 10 seconds
+/// once a stage has run for 10. Stages skipped because an input failed are named
+/// together at the end when there are more than a few. JSON lines: one object per event,
+/// `{"event": "stage_finished", "stage", "status", "seconds", "done", "total",
+/// "elapsed", "remaining_estimate", "error"}`, `{"event": "progress", "stage",
+/// "fraction"}` (at most once a second per stage), `{"event": "warning", "message"}`.
 public final class ProgressReporter: @unchecked Sendable {
-    private let quiet: Bool
+    public enum Style: Sendable { case quiet, lines, json }
+
+    /// Skipped stages named one per line up to this many; beyond, in one summary line.
+    static let skippedLinesShown = 5
+    private let style: Style
     private let terminal: Bool
     private let lock = NSLock()
     private var lastPlainLine: [String: Date] = [:]
     private var lastPercent: [String: Int] = [:]
+    private var started = Date()
+    private var total = 0
+    private var done = 0
+    private var skipped: [String] = []
 
-    public init(quiet: Bool) {
-        self.quiet = quiet
-        terminal = isatty(STDERR_FILENO) != 0
+    public init(style: Style) {
+        self.style = style
+        terminal = style == .lines && isatty(STDERR_FILENO) != 0
     }
 
+    /// Lines, or nothing when `quiet`.
+    public convenience init(quiet: Bool) { self.init(style: quiet ? .quiet : .lines) }
+
     private func write(_ text: String) {
-        guard !quiet else { return }
+        guard style != .quiet else { return }
         lock.withLock { FileHandle.standardError.write(Data(text.utf8)) }
+    }
+
+    private func event(_ fields: [String: Any]) {
+        guard style == .json, let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }
+        lock.withLock { FileHandle.standardError.write(data + Data("\n".utf8)) }
+    }
+
+    /// A run of `total` stages begins.
+    func begin(total: Int) {
+        lock.withLock { (started, self.total, done, skipped) = (Date(), total, 0, []) }
+    }
+
+    /// The run has ended: the skipped stages not yet named are named together.
+    func end() {
+        let names = lock.withLock { skipped }
+        guard style == .lines, names.count > Self.skippedLinesShown else { return }
+        let shown = names.prefix(Self.skippedLinesShown).joined(separator: ", ")
+        write("skipped \(names.count) stages whose inputs did not finish: \(shown), … (\(names.count - Self.skippedLinesShown) more; `--json` lists each)\n")
     }
 
     func stageStarted(_ id: String) {
         lock.withLock { lastPlainLine[id] = Date() }
-        if !terminal { write("run     \(id) ...\n") }
+        if style == .json { event(["event": "stage_started", "stage": id]) } else if !terminal { write("run     \(id) ...\n") }
     }
 
     func progress(_ id: String, _ fraction: Double) {
@@ -35,25 +72,54 @@ public final class ProgressReporter: @unchecked Sendable {
         if terminal {
             let filled = percent / 5
             write("\r\(id) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: 20 - filled))] \(percent)%")
-        } else {
-            let now = Date()
-            let due = lock.withLock { () -> Bool in
-                guard now.timeIntervalSince(lastPlainLine[id] ?? .distantPast) >= 10 else { return false }
-                lastPlainLine[id] = now
-                return true
-            }
-            if due { write("        \(id): \(percent)%\n") }
+            return
         }
+        let now = Date(), interval: TimeInterval = style == .json ? 1 : 10
+        let due = lock.withLock { () -> Bool in
+            guard now.timeIntervalSince(lastPlainLine[id] ?? .distantPast) >= interval else { return false }
+            lastPlainLine[id] = now
+            return true
+        }
+        guard due else { return }
+        if style == .json { event(["event": "progress", "stage": id, "fraction": Double(percent) / 100]) } else { write("        \(id): \(percent)%\n") }
     }
 
     func stageFinished(_ outcome: RunSummary.StageOutcome) {
+        let (count, of, elapsed, shownSkipped) = lock.withLock { () -> (Int, Int, TimeInterval, Bool) in
+            done += 1
+            if outcome.status == .skipped { skipped.append(outcome.id) }
+            return (done, max(total, done), Date().timeIntervalSince(started), skipped.count <= Self.skippedLinesShown)
+        }
+        let remaining = count < of ? elapsed / Double(count) * Double(of - count) : 0
+        if style == .json {
+            var fields: [String: Any] = ["event": "stage_finished", "stage": outcome.id, "status": outcome.status.rawValue,
+                                         "seconds": outcome.seconds, "done": count, "total": of, "elapsed": elapsed,
+                                         "remaining_estimate": remaining]
+            if let error = outcome.error { fields["error"] = error }
+            event(fields)
+            return
+        }
+        if outcome.status == .skipped, !shownSkipped { return }
         let clear = terminal ? "\r\u{1B}[K" : ""
         let detail = outcome.error.map { ": \($0)" } ?? ""
-        write(clear + "\(outcome.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(outcome.id) (\(String(format: "%.2f", outcome.seconds)) s)\(detail)\n")
+        let place = of > 1 ? "  [\(count)/\(of), \(Self.clock(elapsed)) elapsed\(count < of ? ", ~\(Self.clock(remaining)) left" : "")]" : ""
+        write(clear + "\(outcome.status.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0)) \(outcome.id) (\(String(format: "%.2f", outcome.seconds)) s)\(detail)\(place)\n")
     }
 
-    func warning(_ message: String) { write("warning: \(message)\n") }
+    /// A warning: `warning: …`, or a JSON line.
+    public func warning(_ message: String) {
+        if style == .json { event(["event": "warning", "message": message]) } else { write("warning: \(message)\n") }
+    }
 
     /// A line of its own (e.g. a scheduler's progress).
-    public func note(_ message: String) { write(message + "\n") }
+    public func note(_ message: String) {
+        if style == .json { event(["event": "note", "message": message]) } else { write(message + "\n") }
+    }
+
+    /// `m:ss`, or `h:mm:ss` from an hour.
+    static func clock(_ seconds: TimeInterval) -> String {
+        let whole = Int(seconds.rounded())
+        let (hours, minutes, rest) = (whole / 3600, whole / 60 % 60, whole % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)
+    }
 }

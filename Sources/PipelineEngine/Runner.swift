@@ -53,6 +53,8 @@ public final class Runner: @unchecked Sendable {
         let forced = forcedStages()
         let included = options.stages.map { pipeline.closure(of: $0) }
         var pending = pipeline.order.filter { included?.contains($0) ?? true }
+        options.reporter.begin(total: pending.count)
+        defer { options.reporter.end() }
         while !pending.isEmpty {
             let settled = lock.withLock { Set(outcomes.keys) }
             let ready = pending.filter { id in pipeline.stage(id)!.dependencies.allSatisfy(settled.contains) }
@@ -107,7 +109,9 @@ public final class Runner: @unchecked Sendable {
         var outcome = RunSummary.StageOutcome(id: stage.id, status: .skipped, key: "", seconds: 0, outputs: [:])
         let failedInputs = stage.dependencies.filter { id in lock.withLock { outcomes[id].map { $0.status == .failed || $0.status == .skipped } ?? true } }
         guard failedInputs.isEmpty else {
-            outcome.error = "skipped: input stage \(failedInputs.joined(separator: ", ")) did not finish"
+            outcome.error = failedInputs.count <= ProgressReporter.skippedLinesShown
+                ? "skipped: input stage \(failedInputs.joined(separator: ", ")) did not finish"
+                : "skipped: \(failedInputs.count) input stages did not finish (\(failedInputs.prefix(ProgressReporter.skippedLinesShown).joined(separator: ", ")), …)"
             options.reporter.stageFinished(outcome)
             return outcome
         }
