@@ -1,6 +1,7 @@
 import ArchiveIO
 import Datasets
 import Foundation
+import Models
 @testable import PipelineEngine
 import Reporting
 import TensorCore
@@ -158,5 +159,40 @@ final class ColumnRolesPipelineTests: XCTestCase {
         // Every date is in March: the month column is constant and set aside by preprocess.
         XCTAssertEqual(train.columns.map(\.name), ["created_at_days", "created_at_weekday", "created_at_hour", "amount",
                                                    "merchant=m0", "merchant=m1", "merchant=m2", "merchant=m3"], "no one-hot of the id")
+    }
+}
+
+/// `detector_validation_fraction`: generators leave out the rows the detectors validate on.
+final class GeneratorHoldOutTests: XCTestCase {
+    func test_generator_leavesOutTheDetectorsValidationRows() throws {
+        let folder = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: fixture("kddcup-rootkit-small.dat"), toPath: folder.appendingPathComponent("kdd.dat").path)
+        try #"""
+            {"name": "holdout", "seed": 4, "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}},
+              {"id": "all", "type": "train_generator", "inputs": {"data": "prep.train"}, "params": {"model": "smote", "neighbours": 2}},
+              {"id": "fit", "type": "train_generator", "inputs": {"data": "prep.train"},
+               "params": {"model": "smote", "neighbours": 2, "detector_validation_fraction": 0.3, "detector_validation_seed": 5}}
+            ]}
+            """#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
+        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                     cacheRoot: folder.appendingPathComponent("cache"),
+                                                                     reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        func output(_ stage: String, _ name: String) throws -> String { try XCTUnwrap(summary.stages.first { $0.id == stage }?.outputs[name]) }
+        let train = try DatasetArchive.read(try output("prep", "train")).dataset
+        let (_, validation) = try TrainDetectorStage.holdOut(train, fraction: 0.3, seed: 5)
+        let heldAnomalies = validation.filter { train.labels[$0] == 1 }
+        XCTAssertFalse(heldAnomalies.isEmpty)
+        func minority(_ stage: String) throws -> Set<[Float]> {
+            let state = try XCTUnwrap(try GeneratorStore.load(try output(stage, "model")).generator.exportState().tensors["minority"])
+            return Set((0..<state.rows).map { r in (0..<state.columns).map { state[r, $0] } })
+        }
+        let rows = { (indices: [Int]) in Set(indices.map { r in (0..<train.columns.count).map { train.features[r, $0] } }) }
+        XCTAssertEqual(try minority("all"), rows(train.indices(ofClass: 1)), "without it: every anomaly")
+        XCTAssertEqual(try minority("fit"), rows(train.indices(ofClass: 1).filter { !heldAnomalies.contains($0) }),
+                       "the anomalies the detectors validate on are not interpolated")
     }
 }

@@ -38,6 +38,9 @@ public enum TrainGeneratorStage: StageImplementation {
         ParameterSpec("validation_fraction", .number(minimum: 0, maximum: 0.5, exclusive: false), default: .number(defaults.validationFraction),
                       "Rows held out for early stopping (0: none)."),
         ParameterSpec("patience", .integer(minimum: 1, maximum: 100_000), default: .number(Double(defaults.patience)), "Epochs without improvement before stopping."),
+        ParameterSpec("detector_validation_fraction", .number(minimum: 0, maximum: 0.5, exclusive: false), default: .number(0),
+                      "The detectors' validation_fraction: the real rows train_detector holds out (with detector_validation_seed) are left out here too, so no synthetic row is made from a row the detectors validate on, and thresholds and select_by stay unbiased; 0: learn from every row."),
+        ParameterSpec("detector_validation_seed", .integer(minimum: 0, maximum: nil), default: .number(0), "The detectors' validation_seed."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
     ]
     public static let inputs = [InputSpec("data", "Preprocessed training rows (e.g. prep.train).")]
@@ -70,6 +73,10 @@ public enum TrainGeneratorStage: StageImplementation {
         let trainOn = p["train_on"]?.stringValue ?? "anomalies"
         let model = p["model"]?.stringValue ?? ""
         if let problem = check(p, upstream: [:]).first { throw StageError(problem.message) }
+        if let fraction = p["detector_validation_fraction"]?.numberValue, fraction > 0 {
+            let seed = UInt64(p["detector_validation_seed"]?.integerValue ?? 0)
+            data = try data.rows(try TrainDetectorStage.holdOut(data, fraction: fraction, seed: seed).fit)
+        }
         if trainOn != "all" && model != "smote" {
             let keep = (0..<data.rowCount).filter { (data.labels[$0] == 1) == (trainOn == "anomalies") }
             guard keep.count >= 2 else {
