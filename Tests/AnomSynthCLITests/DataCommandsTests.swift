@@ -8,10 +8,7 @@ import XCTest
 
 /// The data commands run in-process, as a user would call them.
 final class DataCommandsTests: XCTestCase {
-    private func run(_ arguments: [String]) throws {
-        var command = try AnomSynthCommand.parseAsRoot(arguments)
-        try command.run()
-    }
+    private func run(_ arguments: [String]) throws { try runCommand(arguments) }
 
     func test_ingestInspectExport_onTheKEELIntrusionFile() throws {
         let folder = try temporaryDirectory().path

@@ -20,10 +20,7 @@ final class PipelineCommandsTests: XCTestCase {
             """.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
     }
 
-    private func run(_ arguments: [String]) throws {
-        var command = try AnomSynthCommand.parseAsRoot(arguments)
-        try command.run()
-    }
+    private func run(_ arguments: [String]) throws { try runCommand(arguments) }
 
     private var common: [String] {
         ["--out", folder.appendingPathComponent("runs").path, "--cache-dir", folder.appendingPathComponent("cache").path]
@@ -125,14 +122,8 @@ final class PipelineCommandsTests: XCTestCase {
 
 /// Quality gates and `diff`, through the commands.
 final class GateCommandsTests: XCTestCase {
-    private let fast = ["--set", "gen.params.epochs=2", "--set", "gen.params.hidden_units=16", "--set", "syn.params.count=500",
-                        "--set", "mlp.params.epochs=5", "--set", "mlp_none.params.epochs=5", "--set", "autoencoder.params.epochs=2",
-                        "--set", "eval.params.bootstrap=20"]
-
-    private func run(_ arguments: [String]) throws {
-        var command = try AnomSynthCommand.parseAsRoot(arguments)
-        try command.run()
-    }
+    private let fast = fastBenchmarkOverrides
+    private func run(_ arguments: [String]) throws { try runCommand(arguments) }
 
     func test_missedGate_exits3_afterWritingTheReport_andDiffShowsTheChange() throws {
         let folder = try temporaryDirectory()

@@ -11,14 +11,8 @@ import XCTest
 /// `anomsynth score`: a run's detector on new rows of the original columns gives the scores
 /// `evaluate` measured on the same rows.
 final class ScoreCommandTests: XCTestCase {
-    private let fast = ["--set", "gen.params.epochs=2", "--set", "gen.params.hidden_units=16", "--set", "syn.params.count=500",
-                        "--set", "mlp.params.epochs=5", "--set", "mlp_none.params.epochs=5", "--set", "autoencoder.params.epochs=2",
-                        "--set", "eval.params.bootstrap=0"]
-
-    private func run(_ arguments: [String]) throws {
-        var command = try AnomSynthCommand.parseAsRoot(arguments)
-        try command.run()
-    }
+    private let fast = fastBenchmarkOverrides
+    private func run(_ arguments: [String]) throws { try runCommand(arguments) }
 
     /// Rows of a score CSV: the header's fields, then each row's.
     private func table(_ path: String) throws -> (header: [String], rows: [[String]]) {
