@@ -26,12 +26,24 @@ public struct GateSpec: Codable, Equatable, Sendable {
         case relativeTo = "relative_to"
     }
 
-    /// "pr_auc of vae/mlp >= 0.6", for messages.
+    /// The rule as a sentence: "PR-AUC of vae / mlp must be at least 0.6", "PR-AUC of vae / mlp
+    /// must be at least that of none (with the same detector)".
     public var summary: String {
         let subject = [variant ?? "every variant", detector ?? "every detector"].joined(separator: " / ")
-        let quantity = relativeTo.map { "\(metric) - \(metric) of \($0)" } ?? metric
-        let bounds = [min.map { ">= \(format($0))" }, max.map { "<= \(format($0))" }].compactMap { $0 }.joined(separator: " and ")
-        return "\(quantity) of \(subject) \(bounds)"
+        let name = Self.displayName(metric)
+        guard let baseline = relativeTo else {
+            let bounds = [min.map { "at least \(format($0))" }, max.map { "at most \(format($0))" }].compactMap { $0 }
+            return "\(name) of \(subject) must be \(bounds.joined(separator: " and "))"
+        }
+        let bounds = [min.map { $0 == 0 ? "at least that of \(baseline)" : $0 > 0 ? "at least \(format($0)) above that of \(baseline)" : "at most \(format(-$0)) below that of \(baseline)" },
+                      max.map { $0 == 0 ? "at most that of \(baseline)" : $0 > 0 ? "at most \(format($0)) above that of \(baseline)" : "at least \(format(-$0)) below that of \(baseline)" }]
+            .compactMap { $0 }
+        return "\(name) of \(subject) must be \(bounds.joined(separator: " and ")) (with the same detector)"
+    }
+
+    /// How reports name a metric: "PR-AUC", "ROC-AUC", "F1", "G-mean"; others as they are.
+    static func displayName(_ metric: String) -> String {
+        ["pr_auc": "PR-AUC", "roc_auc": "ROC-AUC", "f1": "F1", "gmean": "G-mean", "precision_at_k": "precision@k"][metric] ?? metric
     }
 
     private func format(_ value: Double) -> String { String(format: "%g", value) }
@@ -67,7 +79,7 @@ public enum Gates {
             guard !selected.isEmpty else {
                 let known = results.map { "\($0.variant)/\($0.detector)" }.joined(separator: ", ")
                 return GateOutcome(gate: gate, passed: false, checks: [],
-                                   message: "\(gate.summary): no result matches (results: \(known))")
+                                   message: "\(gate.summary), but no result is \([gate.variant, gate.detector].compactMap { $0 }.joined(separator: " / ")) (the results: \(known))")
             }
             var failures: [String] = []
             let checks = selected.map { result -> GateOutcome.Check in
@@ -78,12 +90,14 @@ public enum Gates {
                 }
                 let passed = value.map { v in (gate.min.map { v >= $0 } ?? true) && (gate.max.map { v <= $0 } ?? true) } ?? false
                 if !passed {
-                    failures.append("\(result.variant)/\(result.detector) = \(value.map { String(format: "%.4f", $0) } ?? "undefined")")
+                    let shown = value.map { v in gate.relativeTo.map { String(format: "%.4f %@ that of %@", abs(v), v < 0 ? "below" : "above", $0) }
+                        ?? String(format: "%.4f", v) } ?? "undefined"
+                    failures.append("\(result.variant) / \(result.detector) has \(shown)")
                 }
                 return GateOutcome.Check(variant: result.variant, detector: result.detector, value: value, passed: passed)
             }
             return GateOutcome(gate: gate, passed: failures.isEmpty, checks: checks,
-                               message: failures.isEmpty ? nil : "\(gate.summary): missed by \(failures.joined(separator: ", "))")
+                               message: failures.isEmpty ? nil : "\(gate.summary), but \(failures.joined(separator: "; "))")
         }
     }
 }

@@ -59,8 +59,14 @@ final class MetricsDocumentTests: XCTestCase {
             GateSpec(metric: "roc_auc", detector: "iforest", min: 0),
         ], results: results)
         XCTAssertEqual(outcomes.map(\.passed), [true, false, false, true, false])
-        XCTAssertEqual(outcomes[1].message, "roc_auc of none / mlp >= 0.9: missed by none/mlp = 0.5000")
-        XCTAssertTrue(outcomes[2].message?.contains("no result matches") == true)
+        XCTAssertEqual(outcomes[1].message, "ROC-AUC of none / mlp must be at least 0.9, but none / mlp has 0.5000")
+        XCTAssertEqual(outcomes[2].message, "PR-AUC of flow / every detector must be at least 0.1, but no result is flow (the results: none/mlp, vae/mlp, none/iforest)")
+        XCTAssertEqual(outcomes[3].gate.summary, "ROC-AUC of vae / mlp must be at least 0.4 above that of none (with the same detector)")
+        XCTAssertEqual(GateSpec(metric: "pr_auc", variant: "vae", detector: "mlp", min: 0, relativeTo: "none").summary,
+                       "PR-AUC of vae / mlp must be at least that of none (with the same detector)")
+        let missedRelative = Gates.check([GateSpec(metric: "roc_auc", variant: "vae", detector: "mlp", min: 0.6, relativeTo: "none")], results: results)
+        XCTAssertEqual(missedRelative.first?.message,
+                       "ROC-AUC of vae / mlp must be at least 0.6 above that of none (with the same detector), but vae / mlp has 0.5000 above that of none")
         XCTAssertEqual(outcomes[3].checks.first?.value, 0.5, "1 - 0.5")
         XCTAssertTrue(outcomes[4].message?.contains("undefined") == true, "an undefined metric never passes")
     }
@@ -75,6 +81,13 @@ final class MetricsDocumentTests: XCTestCase {
         XCTAssertEqual(diff.onlyBefore, ["smote/mlp"])
         XCTAssertEqual(diff.onlyAfter, ["gan/mlp"])
         XCTAssertTrue(diff.table().contains("+0.5000  ▲"))
+        XCTAssertTrue(diff.caveats.isEmpty, "the same test rows: \(diff.caveats)")
+        XCTAssertEqual(MetricsDiff(before: before, after: before).table(), "no metric changed (2 results, 6 metrics each)")
+        let otherRows = MetricsDocument(pipeline: "q", results: [result("none", "mlp", [0.9, 0.6, 0.7], [1, 0, 0])])
+        XCTAssertEqual(MetricsDiff(before: before, after: otherRows).caveats, [
+            "the runs are of different pipelines (p, q)",
+            "the runs were measured on different test rows (2 rows, 1 anomalies; 4 rows, 2 anomalies vs 3 rows, 1 anomalies): their metrics are not comparable",
+        ])
     }
 }
 
