@@ -61,6 +61,9 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var validationFraction: Double = 0
     /// Epochs without improvement before stopping (with a validation part).
     public var patience = 20
+    /// Most optimizer steps over all epochs (nil: no cap): large data stop after this many
+    /// batches, so training time stops growing with the rows.
+    public var maxSteps: Int?
 
     public init() {}
 
@@ -77,6 +80,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
         case batchSize = "batch_size"
         case learningRate = "learning_rate"
         case validationFraction = "validation_fraction"
+        case maxSteps = "max_steps"
     }
 }
 
@@ -128,11 +132,13 @@ enum TrainingLoop {
         var history = TrainingHistory()
         var best = Double.infinity, bestState: [String: Tensor]?, stale = 0
         defer { model.setTraining(false) }
+        var steps = 0
         for epoch in 0..<settings.epochs {
             model.setTraining(true)
             rng.shuffle(&order)
             var total = 0.0, batches = 0
-            for start in stride(from: 0, to: order.count, by: settings.batchSize) {
+            for start in stride(from: 0, to: order.count, by: settings.batchSize) where steps < settings.maxSteps ?? .max {
+                steps += 1
                 let loss = try step(Array(order[start..<min(order.count, start + settings.batchSize)]), &rng)
                 guard loss.isFinite else {
                     throw ModelError("\(name): the loss diverged (\(loss)) at epoch \(epoch + 1); lower learning_rate or check the data for extreme values")
@@ -141,7 +147,8 @@ enum TrainingLoop {
                 batches += 1
             }
             history.trainLoss.append(total / Double(batches))
-            TrainingProgress.report(Double(epoch + 1) / Double(settings.epochs))
+            let capped = steps >= settings.maxSteps ?? .max
+            TrainingProgress.report(capped ? 1 : Double(epoch + 1) / Double(settings.epochs))
             let check: (() throws -> Double)? = validateExternal ?? validate.flatMap { validate in
                 validation.isEmpty ? nil : { try validate(validation) }
             }
@@ -159,6 +166,7 @@ enum TrainingLoop {
                     if stale >= settings.patience { break }
                 }
             }
+            if capped { break }
         }
         if let bestState { try model.loadState(bestState, source: name) }
         return history

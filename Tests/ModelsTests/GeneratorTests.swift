@@ -258,4 +258,23 @@ final class TrainingProgressTests: XCTestCase {
         _ = try TabularVAE(config: config).fit(data, using: &rng)
         XCTAssertEqual(fractions.all.count, 4, "nothing reported outside the binding")
     }
+
+    /// max_steps: 64 rows at batch 16 are 4 steps an epoch; a cap of 10 ends in the third.
+    func test_maxSteps_endsTrainingMidEpoch_andReportsItDone() throws {
+        var rng = SeededRNG(seed: 4)
+        let data = try Dataset(features: Tensor.normal([64, 3], using: &rng),
+                               columns: (0..<3).map { Column(name: "c\($0)", kind: .numeric(integer: false)) },
+                               labels: [UInt8](repeating: 0, count: 64))
+        var config = TabularVAE.Config()
+        config.hidden = [8]
+        config.training.epochs = 50
+        config.training.batchSize = 16
+        config.training.maxSteps = 10
+        let fractions = Fractions()
+        let history = try TrainingProgress.reporting(to: { fractions.append($0) }) { try TabularVAE(config: config).fit(data, using: &rng) }
+        XCTAssertEqual(history.trainLoss.count, 3)
+        XCTAssertEqual(fractions.all.last, 1, "a capped run is done")
+        config.training.maxSteps = nil
+        XCTAssertEqual(try TabularVAE(config: config).fit(data, using: &rng).trainLoss.count, 50, "no cap: every epoch")
+    }
 }
