@@ -62,6 +62,7 @@ public enum Ingest {
 
     private static func readValues(_ request: IngestRequest) throws -> Dataset {
         if (request.format ?? InputFormat.infer(from: request.path)) == .npz { return try readNPZ(request) }
+        if request.member == nil, request.format == nil, isDatasetArchive(request.path) { return try readDatasetArchive(request) }
         if request.format == nil, InputFormat.infer(from: request.member ?? request.path) == nil,
            !ArchiveByteSource.isArchive(request.path) {
             throw DatasetError(request.path, "cannot tell the format from the name; give it (csv, keel, arff, idx, npy, npz)")
@@ -92,6 +93,24 @@ public enum Ingest {
         case .npz:
             return try readNPZ(request)
         }
+    }
+
+    /// Whether `path` is an archive AnomSynth wrote (it holds a `manifest.json` of the dataset format).
+    static func isDatasetArchive(_ path: String) -> Bool {
+        guard ArchiveByteSource.isArchive(path), let names = try? ArchiveByteSource.memberNames(path) else { return false }
+        return names.contains(DatasetArchive.manifestName)
+    }
+
+    /// A dataset archive (from `ingest`, or any stage) as it is: its labels are already set.
+    private static func readDatasetArchive(_ request: IngestRequest) throws -> Dataset {
+        guard request.labelColumn == nil, request.labelsPath == nil, request.positive.isEmpty else {
+            throw DatasetError(request.path, "a dataset archive carries its labels; give no label settings for it")
+        }
+        let (dataset, transform) = try DatasetArchive.read(request.path)
+        guard transform == nil else {
+            throw DatasetError(request.path, "this archive holds preprocessed rows (it has a transform.json); ingest the raw data, or export it to CSV first")
+        }
+        return dataset
     }
 
     /// Label values with the anomaly values of the request (default 1) as numbers.

@@ -56,6 +56,23 @@ final class IngestTests: XCTestCase {
                        "\(fixture("adbench-yeast-100.npz")): no array 'features.npy' (ADBench's rows are X; it holds X.npy, y.npy); name the rows' array as the member")
     }
 
+    /// An archive `ingest` wrote is an input as it is (a pipeline can start from it).
+    func test_aDatasetArchive_isReadAsItIs() throws {
+        let folder = try temporaryDirectory().path
+        let original = try Ingest.read(IngestRequest(path: fixture("kddcup-rootkit-small.dat")))
+        for compression in [ArchiveCompression.zstd, .gzip] {
+            let archive = "\(folder)/kdd-\(compression.rawValue).tar.\(compression == .gzip ? "gz" : "zst")"
+            try DatasetArchive.write(original, to: archive, compression: compression)
+            XCTAssertEqual(try Ingest.read(IngestRequest(path: archive)), original, compression.rawValue)
+        }
+        var labelled = IngestRequest(path: "\(folder)/kdd-zstd.tar.zst")
+        labelled.labelColumn = "class"
+        XCTAssertEqual(errorMessage { try Ingest.read(labelled) }, "\(folder)/kdd-zstd.tar.zst: a dataset archive carries its labels; give no label settings for it")
+        let transform = try Transform.fit(original, options: PreprocessOptions())
+        try DatasetArchive.write(try transform.apply(original), transform: transform, to: "\(folder)/prep.tar.zst")
+        XCTAssertTrue(errorMessage { try Ingest.read(IngestRequest(path: "\(folder)/prep.tar.zst")) }.contains("holds preprocessed rows"))
+    }
+
     func test_membersOfTarGzZipAndXz_areRead() throws {
         let folder = try temporaryDirectory().path
         guard let python = python(with: []) else { throw XCTSkip("no python3") }
