@@ -67,8 +67,15 @@ public enum Scoring {
         }
         let transform = try JSONDecoder().decode(Transform.self, from: Data(text.utf8))
         var read = request
-        read.roles = ColumnRoles(ignore: [], dates: request.roles.dates)  // ids are taken out below
-        let raw = try Ingest.read(read)
+        read.roles = ColumnRoles()  // ids are taken out below
+        var raw = try Ingest.read(read)
+        // Date columns the training rows had as NAME_days come back as dates without being named again.
+        let fittedNames = Set(transform.inputColumns.map(\.name))
+        let dates = request.roles.dates + raw.columns.filter { column in
+            column.categories != nil && !fittedNames.contains(column.name) && fittedNames.contains("\(column.name)_days")
+                && !request.roles.dates.contains(column.name) && !idColumns.contains(column.name)
+        }.map(\.name)
+        raw = try raw.applying(ColumnRoles(dates: dates), source: request.member.map { "\(request.path):\($0)" } ?? request.path)
         let source = request.member.map { "\(request.path):\($0)" } ?? request.path
         let ids = try idColumns.map { name -> [String] in
             guard let j = raw.columns.firstIndex(where: { $0.name == name }) else {

@@ -159,6 +159,14 @@ final class ColumnRolesPipelineTests: XCTestCase {
         // Every date is in March: the month column is constant and set aside by preprocess.
         XCTAssertEqual(train.columns.map(\.name), ["created_at_days", "created_at_weekday", "created_at_hour", "amount",
                                                    "merchant=m0", "merchant=m1", "merchant=m2", "merchant=m3"], "no one-hot of the id")
+        // Scoring the export: the id passed through, the dates recognized without being named again.
+        var request = IngestRequest(path: folder.appendingPathComponent("export.csv").path)
+        (request.labelColumn, request.positive) = ("is_fraud", ["yes"])
+        let scored = try Scoring.score(detectorPath: try XCTUnwrap(summary.stages.first { $0.id == "trees" }?.outputs["model"]),
+                                       request: request, idColumns: ["transaction_id"], rule: "best_f1")
+        XCTAssertEqual(scored.ids.prefix(2).map { $0 }, [["tx-0"], ["tx-1"]])
+        XCTAssertEqual(scored.scores.count, 200)
+        XCTAssertEqual(scored.labels?.filter { $0 == 1 }.count, 12)
     }
 }
 
