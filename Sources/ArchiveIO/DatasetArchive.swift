@@ -67,7 +67,7 @@ public enum DatasetArchive {
     public static func read(_ path: String, maximumMemberBytes: Int = defaultMaximumMemberBytes) throws -> (dataset: Dataset, transform: Transform?) {
         let (manifest, members, features, labels, provenance) = try readVerified(path, maximumMemberBytes: maximumMemberBytes)
         let columns = try manifest.datasetColumns(archive: path)
-        let dataset: Dataset
+        var dataset: Dataset
         do {
             dataset = try Dataset(
                 features: try Tensor(shape: features.shape, scalars: features.values), columns: columns,
@@ -76,6 +76,7 @@ public enum DatasetArchive {
         } catch let error as DatasetError {
             throw ArchiveError(path, error.message)
         }
+        dataset.labelColumn = manifest.label
         var transform: Transform?
         if let bytes = members[transformName] {
             do { transform = try JSONDecoder().decode(Transform.self, from: Data(bytes)) } catch {

@@ -48,9 +48,11 @@ public struct Manifest: Codable, Equatable, Sendable {
     public var rowsPerSource: [String: Int]
     public var statistics: [ColumnStatistics]
     public var members: [String: Member]
+    /// The source file's label column (name, anomaly and normal texts), when known.
+    public var label: LabelColumn?
 
     enum CodingKeys: String, CodingKey {
-        case format, rows, columns, sources, statistics, members
+        case format, rows, columns, sources, statistics, members, label
         case formatVersion = "format_version"
         case rowShape = "row_shape"
         case rowsPerClass = "rows_per_class"
@@ -76,6 +78,7 @@ extension Manifest {
         rowsPerSource = Dictionary(uniqueKeysWithValues: zip(data.sources, data.rowsPerSource))
         statistics = Manifest.statistics(of: data)
         self.members = members
+        label = data.labelColumn
     }
 
     /// The dataset columns this manifest describes.

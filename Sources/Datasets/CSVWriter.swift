@@ -1,20 +1,27 @@
 import Foundation
 
 /// Writes a dataset as CSV (RFC 4180): the feature columns with categories as text
-/// and missing values empty, then `label` (1 = anomaly) and `source` (provenance).
+/// and missing values empty, then the label — as the source file had it (its column name
+/// and texts, e.g. `is_fraud` yes/no) when known, else `label` 1/0 — and `source`
+/// (provenance) when any row is not real.
 public enum CSVWriter {
     /// The CSV text of a dataset.
     public static func encode(_ data: Dataset) -> String {
-        var out = (data.columns.map { quote($0.name) } + ["label", "source"]).joined(separator: ",") + "\n"
+        // The file's own label texts when both are known; else 1 (anomaly) and 0.
+        let label = data.labelColumn.flatMap { column in column.normal.map { (column.name, [$0, column.anomaly]) } } ?? ("label", ["0", "1"])
+        let withSource = data.provenance.contains { $0 != 0 }
+        var out = (data.columns.map { quote($0.name) } + [quote(label.0)] + (withSource ? ["source"] : [])).joined(separator: ",") + "\n"
         out.reserveCapacity(data.rowCount * data.columns.count * 8)
         let width = data.columns.count
+        let labelTexts = label.1.map(quote)
         data.features.withUnsafeBufferPointer { values in
             for r in 0..<data.rowCount {
                 for (j, column) in data.columns.enumerated() {
                     out += format(values[r * width + j], column)
                     out += ","
                 }
-                out += "\(data.labels[r]),\(quote(data.sources[Int(data.provenance[r])]))\n"
+                out += labelTexts[Int(data.labels[r])]
+                out += withSource ? ",\(quote(data.sources[Int(data.provenance[r])]))\n" : "\n"
             }
         }
         return out

@@ -49,6 +49,9 @@ public struct Dataset: Equatable, Sendable {
     public var sources: [String]
     /// For image data, the shape of one row (e.g. `[28, 28]`); empty otherwise.
     public var rowShape: [Int]
+    /// The label column of the file the rows came from, so that `export` can write it back
+    /// as the user had it; nil when unknown (e.g. synthetic rows, IDX labels).
+    public var labelColumn: LabelColumn?
 
     /// Creates a dataset, checking that every part has one entry per row or column.
     /// - Throws: `DatasetError` naming the part that does not fit.
@@ -129,4 +132,19 @@ extension Dataset {
 
     /// The columns and sample shape models are built for.
     public var schema: SampleSchema { SampleSchema(columns: columns, shape: sampleShape) }
+}
+
+/// A file's label column: its name and the texts of its two classes.
+public struct LabelColumn: Codable, Equatable, Sendable {
+    public var name: String
+    /// The (first) text meaning anomaly.
+    public var anomaly: String
+    /// The text of every other row, when the file had exactly one (nil: several).
+    public var normal: String?
+
+    public init(name: String, anomaly: String, normal: String?) {
+        self.name = name
+        self.anomaly = anomaly
+        self.normal = normal
+    }
 }

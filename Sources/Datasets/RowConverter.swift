@@ -324,6 +324,12 @@ final class RowConverter {
         }
         let tensor = try Tensor(shape: [labels.count, columns.count], scalars: features)
         features = []
-        return try Dataset(features: tensor, columns: columns, labels: labels, rowShape: rowShape, source: source)
+        var data = try Dataset(features: tensor, columns: columns, labels: labels, rowShape: rowShape, source: source)
+        if let labelIndex, !positive.isEmpty {
+            let anomaly = positive[positiveSeen.firstIndex(of: true) ?? 0]
+            data.labelColumn = LabelColumn(name: names[labelIndex], anomaly: String(decoding: anomaly, as: UTF8.self),
+                                           normal: labelValuesSeen.count == 1 ? labelValuesSeen[0] : nil)
+        }
+        return data
     }
 }

@@ -74,11 +74,11 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try anomsynth(["export", path("d.tar.zst"), "--csv", path("link.csv")]).status, 0)
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: path("link.csv")), path("target.csv"), "the link stays")
         let exported = try String(contentsOfFile: path("target.csv"), encoding: .utf8)
-        XCTAssertTrue(exported.contains("3,1e+20,0,real"), "a number past Int64 is written as a float: \(exported)")
+        XCTAssertTrue(exported.contains("3,1e+20,0\n"), "a number past Int64 is written as a float: \(exported)")
 
         let stdout = try anomsynth(["export", path("d.tar.zst"), "--csv", "/dev/stdout"])
         XCTAssertEqual(stdout.status, 0)
-        XCTAssertTrue(stdout.output.hasPrefix("a,b,label,source\n1,2,0,real\n"), stdout.output)
+        XCTAssertTrue(stdout.output.hasPrefix("a,b,label\n1,2,0\n"), stdout.output)
     }
 
     func test_inspect_refusesAManifestThatLiesAboutTheRowCount() throws {

@@ -117,8 +117,21 @@ final class IngestTests: XCTestCase {
         let (data, transform) = try DatasetArchive.read("\(folder)/d.tar.zst")
         XCTAssertNil(transform)
         try CSVWriter.write(data, to: "\(folder)/out.csv")
-        XCTAssertEqual(try String(contentsOfFile: "\(folder)/out.csv", encoding: .utf8),
-                       "amount,kind,label,source\n1.5,\"a, b\",0,real\n-2,c,1,real\n,c,0,real\n")
+        XCTAssertEqual(try String(contentsOfFile: "\(folder)/out.csv", encoding: .utf8), original, "the user's file, as it was")
+        // A yes/no label comes back under its own name with its own texts.
+        try "amount,is_fraud\n1,no\n2,yes\n3,no\n".write(toFile: "\(folder)/fraud.csv", atomically: true, encoding: .utf8)
+        var fraud = IngestRequest(path: "\(folder)/fraud.csv")
+        (fraud.labelColumn, fraud.positive) = ("is_fraud", ["yes"])
+        try DatasetArchive.write(try Ingest.read(fraud), to: "\(folder)/f.tar.zst")
+        var read = try DatasetArchive.read("\(folder)/f.tar.zst").dataset
+        XCTAssertEqual(read.labelColumn, LabelColumn(name: "is_fraud", anomaly: "yes", normal: "no"))
+        XCTAssertEqual(CSVWriter.encode(read), "amount,is_fraud\n1,no\n2,yes\n3,no\n")
+        // Synthetic rows add their source; a label of several normal texts is written as 1/0.
+        read.provenance = [0, 1, 0]
+        read.sources = ["real", "vae/minority"]
+        XCTAssertEqual(CSVWriter.encode(read), "amount,is_fraud,source\n1,no,real\n2,yes,vae/minority\n3,no,real\n")
+        read.labelColumn?.normal = nil
+        XCTAssertEqual(CSVWriter.encode(read), "amount,label,source\n1,0,real\n2,1,vae/minority\n3,0,real\n")
     }
 }
 

@@ -77,9 +77,10 @@ public enum AugmentStage: StageImplementation {
             labels += chosen.labels
             provenance += chosen.provenance.map { mapping[Int($0)] }
         }
-        let augmented = try Dataset(features: try Tensor(shape: [labels.count, real.columns.count], scalars: features),
+        var augmented = try Dataset(features: try Tensor(shape: [labels.count, real.columns.count], scalars: features),
                                     columns: real.columns, labels: labels, provenance: provenance, sources: sources,
                                     rowShape: real.rowShape, source: context.stageID)
+        augmented.labelColumn = real.labelColumn
         try DatasetArchive.write(augmented, transform: transform, to: context.output("data", of: self).path)
     }
 
