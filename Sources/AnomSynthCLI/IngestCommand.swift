@@ -55,6 +55,9 @@ struct IngestOptions: ParsableArguments {
     @Option(name: .customLong("positive"), help: "A label value meaning anomaly (repeatable; default 'positive' for KEEL/ARFF, '1' otherwise).")
     var positives: [String] = []
 
+    @Flag(help: "The --positive values may not occur at all (a file of normal rows only); otherwise their absence is an error.")
+    var mayBeAbsent = false
+
     @Option(help: "IDX/NPY: a file with one label per row.")
     var labels: String?
 
@@ -102,6 +105,7 @@ struct IngestOptions: ParsableArguments {
         request.format = format
         request.labelColumn = label
         request.positive = positives
+        request.positiveMayBeAbsent = mayBeAbsent
         request.labelsPath = labels
         request.csv.delimiter = Character(delimiter)
         request.csv.hasHeader = !noHeader

@@ -316,7 +316,8 @@ final class RowConverter {
         guard !labels.isEmpty else { throw DatasetError(source, "no data rows") }
         if let labelIndex, label?.mayBeAbsent != true, let missingValue = positiveSeen.firstIndex(of: false) {
             let value = String(decoding: positive[missingValue], as: UTF8.self)
-            throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(labelValuesSeen.joined(separator: ", "))); if the file has no anomalies, say so (label.may_be_absent: true)")
+            let seen = positive.indices.filter { positiveSeen[$0] }.map { String(decoding: positive[$0], as: UTF8.self) } + labelValuesSeen
+            throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(seen.joined(separator: ", "))); if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)")
         }
         var columns: [Column] = []
         for j in roles.indices where roles[j] != .label {

@@ -87,7 +87,10 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(errorMessage { try readCSV("a,b\n1,2\n", label: LabelSpec(column: "y", positive: ["1"])) },
                        "test.csv:1: no label column 'y'; the columns are a, b")
         XCTAssertEqual(errorMessage { try readCSV("a,y\n1,no\n2,no\n", label: LabelSpec(column: "y", positive: ["yes"])) },
-                       "test.csv: anomaly value 'yes' never occurs in label column 'y' (values seen: no); if the file has no anomalies, say so (label.may_be_absent: true)")
+                       "test.csv: anomaly value 'yes' never occurs in label column 'y' (values seen: no); if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)")
+        XCTAssertEqual(errorMessage { try readCSV("a,y\n1,no\n2,yes\n", label: LabelSpec(column: "y", positive: ["yes", "1"])) },
+                       "test.csv: anomaly value '1' never occurs in label column 'y' (values seen: yes, no); if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)",
+                       "the anomaly values that did occur are among the values seen")
         let normalOnly = try? readCSV("a,y\n1,no\n2,no\n", label: LabelSpec(column: "y", positive: ["yes"], mayBeAbsent: true))
         XCTAssertEqual(normalOnly?.labels, [0, 0], "a file of normal rows, said so")
         XCTAssertEqual(errorMessage { try readCSV("a,y\n1,\n", label: LabelSpec(column: "y", positive: ["1"])) },

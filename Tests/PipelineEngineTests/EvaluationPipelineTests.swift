@@ -145,7 +145,7 @@ final class EvaluationPipelineTests: XCTestCase {
         let path = folder.appendingPathComponent("normal.csv").path
         try normal.write(toFile: path, atomically: true, encoding: .utf8)
         let (_, refused) = try run("benchmark.json", fast + ["test.params.path=\(path)"], in: folder)
-        XCTAssertTrue(refused.stages.first { $0.id == "test" }?.error?.contains("if the file has no anomalies, say so (label.may_be_absent: true)") == true)
+        XCTAssertTrue(refused.stages.first { $0.id == "test" }?.error?.contains("if the file has no anomalies, say so (label.may_be_absent: true in a pipeline") == true)
         let (_, summary) = try run("benchmark.json", fast + ["test.params.path=\(path)", "test.params.label.may_be_absent=true"], in: folder)
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         let text = try String(contentsOfFile: try XCTUnwrap(summary.metrics.first), encoding: .utf8)
