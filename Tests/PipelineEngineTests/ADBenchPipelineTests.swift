@@ -38,5 +38,30 @@ final class ADBenchPipelineTests: XCTestCase {
         XCTAssertTrue(report.contains("auto: chosen by validation pr auc among 10 detectors, without the test rows: \(best.0)."), "the report names the choice")
         // The shipped split: 35 of 355 training anomalies labelled, the test part with its true labels.
         XCTAssertEqual(document.results[0].scorecard.nTestAnomalies, 152)
+
+        // select_top 3: an ensemble of the three best on validation rows, from the same cached detectors.
+        let ensemblePipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path,
+                                                       overrides: overrides + ["eval.params.select_top=3"])
+        let again = Runner(pipeline: ensemblePipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
+                                                                           cacheRoot: folder.appendingPathComponent("cache"),
+                                                                           reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(again.stages.filter { $0.status == .ran }.map(\.id), ["eval"], "only evaluate runs again")
+        let ensemble = try XCTUnwrap(try MetricsDocument.read(try XCTUnwrap(again.metrics.first)).results.last)
+        let bestThree = candidates.enumerated().sorted { ($0.element.1, -$0.offset) > ($1.element.1, -$1.offset) }.prefix(3).map(\.element)
+        XCTAssertEqual(ensemble.chosen, [bestThree.map(\.0).joined(separator: " + ")])
+        XCTAssertEqual(ensemble.stages, bestThree.flatMap(\.2.stages))
+        XCTAssertTrue(ensemble.thresholdRule.hasPrefix("the ensemble's best F1 on its validation rows"), ensemble.thresholdRule)
+        XCTAssertEqual(ensemble.scorecard.nTest, 445)
+        let rocs = bestThree.compactMap(\.2.scorecard.rocAUC)
+        XCTAssertGreaterThan(try XCTUnwrap(ensemble.scorecard.rocAUC), rocs.min()! - 0.05, "an average of good rankings is no worse than the worst of them, give or take")
+    }
+
+    func test_validationPosition_isTheMidRankQuantile() {
+        let position = ValidationPosition([3, 1, 2, 2])
+        XCTAssertEqual(position.of(0), 0)
+        XCTAssertEqual(position.of(2), 0.5, "one below, two equal: (1 + 2/2) / 4")
+        XCTAssertEqual(position.of(2.5), 0.75)
+        XCTAssertEqual(position.of(9), 1)
+        XCTAssertEqual(ValidationPosition([]).of(1), 0.5)
     }
 }

@@ -134,8 +134,10 @@ struct DetectorEvaluation {
                                          thresholdRule: group[0].thresholdRule,
                                          folds: group.map { MetricsResult.Fold(fold: $0.fold, scorecard: $0.scorecard) }))
         }
-        if let metric = params["select_by"]?.stringValue, metric != "none", let auto = try selected(by: metric) {
-            results.append(auto)
+        if let metric = params["select_by"]?.stringValue, metric != "none" {
+            var autoRNG = rng.derive("auto")
+            results.append(try AutoSelection(metric: metric, top: params["select_top"]?.integerValue ?? 1, contamination: contamination)
+                .result(scored, resamples: resamples, using: &autoRNG))
         }
         let gates = try (params["gates"]?.arrayValue ?? []).map { value in
             try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
@@ -143,35 +145,6 @@ struct DetectorEvaluation {
         return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(),
                                gates: Gates.check(gates, results: results), warnings: warnings,
                                provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: BLASRuntime.provenance))
-    }
-
-    /// The `auto` result: per repetition, the scored detector that is best by `metric` on its
-    /// own validation rows (the first in input order on a tie), with its test metrics.
-    /// - Throws: `StageError` when some repetition has no detector with validation rows of both classes.
-    private func selected(by metric: String) throws -> MetricsResult? {
-        var folds: [MetricsResult.Fold] = [], chosen: [String] = [], stages: [String] = []
-        for fold in orderedUnique(scored.map(\.fold)) {
-            let candidates = scored.filter { $0.fold == fold }.compactMap { run -> (Scored, Double)? in
-                guard let (scores, labels) = run.validation else { return nil }
-                let value = metric == "validation_roc_auc" ? rocAUC(scores: scores, labels: labels)
-                    : DetectionMetrics.averagePrecision(scores: scores, labels: labels)
-                return value.map { (run, $0) }
-            }
-            guard let best = candidates.max(by: { $0.1 < $1.1 }) else {
-                throw StageError("select_by \(metric): no detector\(fold.isEmpty ? "" : " of \(fold)") has validation rows with both classes to choose by")
-            }
-            // max(by:) keeps the last of equal values; the first in input order wins instead.
-            let first = candidates.first { $0.1 == best.1 }!.0
-            folds.append(MetricsResult.Fold(fold: fold, scorecard: first.scorecard))
-            chosen.append("\(first.variant) / \(first.detector)")
-            stages.append(first.stage)
-        }
-        guard !folds.isEmpty else { return nil }
-        var result = MetricsResult(variant: "auto", detector: "auto", stages: stages,
-                                   thresholdRule: "the chosen detector's; chosen by \(metric.replacingOccurrences(of: "_", with: " ")) among \(orderedUnique(scored.map { "\($0.variant) / \($0.detector)" }).count)",
-                                   folds: folds)
-        result.chosen = chosen
-        return result
     }
 
     /// Each variant against the baseline, per detector: paired by fold.

@@ -30,6 +30,8 @@ public enum EvaluateStage: StageImplementation {
                       "Matrix keys whose values repeat one variant (folds, seeds): averaged, and pairs for the Wilcoxon test."),
         ParameterSpec("select_by", .choice(["none"] + DetectorEvaluation.selectionMetrics), default: .string("none"),
                       "Adds a result `auto`: in each repetition, the variant and detector whose scores on their own validation rows (real training rows they did not fit on; never the test rows) are best by this metric; its test metrics are the chosen one's. One answer per dataset without peeking."),
+        ParameterSpec("select_top", .integer(minimum: 1, maximum: 50), default: .number(1),
+                      "With select_by: how many of the best detectors `auto` combines: 1, the best alone; more, an ensemble averaging where each row's score falls among each one's validation scores (thresholded by best F1 on the ensemble's validation scores)."),
         ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(1500),
                       "Rows per set drawn in the report's PCA scatter."),
         ParameterSpec("gates", .objects([

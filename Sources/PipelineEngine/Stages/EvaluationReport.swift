@@ -42,7 +42,7 @@ extension DetectorEvaluation {
                 : "One train/test split: intervals are bootstrap 95% intervals over test rows.",
             "Variants are compared against '\(params["baseline"]?.stringValue ?? "none")' with the same detector.",
         ] + document.results.compactMap { result in
-            result.chosen.map { "auto: \(result.thresholdRule.replacingOccurrences(of: "the chosen detector's; ", with: "")) detectors, without the test rows: \(orderedUnique($0).joined(separator: "; "))\(Set($0).count > 1 ? " (differs between repetitions)" : "")." }
+            result.chosen.map { "auto: \(result.thresholdRule.components(separatedBy: "; ").last ?? "") detectors, without the test rows: \(orderedUnique($0).joined(separator: "; "))\(Set($0).count > 1 ? " (differs between repetitions)" : "")." }
         }
         return content
     }
