@@ -12,7 +12,8 @@ final class ADBenchPipelineTests: XCTestCase {
     func test_adbench_everyVariant_andAutoIsTheBestOnValidationRows() throws {
         let folder = try temporaryDirectory()
         let overrides = ["gen.params.epochs=5", "mlp.params.epochs=10", "mlp_none.params.epochs=10", "eval.params.bootstrap=0"]
-        let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path, overrides: overrides)
+        let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path,
+                                               overrides: overrides + ["eval.params.select_top=1"])
         let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
                                                                      cacheRoot: folder.appendingPathComponent("cache"),
                                                                      reporter: ProgressReporter(quiet: true))).run()
