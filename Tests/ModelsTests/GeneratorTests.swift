@@ -242,11 +242,15 @@ final class TrainingProgressTests: XCTestCase {
         var all: [Double] { lock.withLock { values } }
     }
 
+    /// 64 normal rows of 3 standard normal columns.
+    private func rows(using rng: inout SeededRNG) throws -> Dataset {
+        try Dataset(features: Tensor.normal([64, 3], using: &rng), columns: (0..<3).map { Column(name: "c\($0)", kind: .numeric(integer: false)) },
+                    labels: [UInt8](repeating: 0, count: 64))
+    }
+
     func test_trainingLoops_reportEachEpoch_toTheBoundHandler() throws {
         var rng = SeededRNG(seed: 3)
-        let data = try Dataset(features: Tensor.normal([64, 3], using: &rng),
-                               columns: (0..<3).map { Column(name: "c\($0)", kind: .numeric(integer: false)) },
-                               labels: [UInt8](repeating: 0, count: 64))
+        let data = try rows(using: &rng)
         var config = TabularVAE.Config()
         config.hidden = [8]
         config.training.epochs = 4
@@ -262,9 +266,7 @@ final class TrainingProgressTests: XCTestCase {
     /// max_steps: 64 rows at batch 16 are 4 steps an epoch; a cap of 10 ends in the third.
     func test_maxSteps_endsTrainingMidEpoch_andReportsItDone() throws {
         var rng = SeededRNG(seed: 4)
-        let data = try Dataset(features: Tensor.normal([64, 3], using: &rng),
-                               columns: (0..<3).map { Column(name: "c\($0)", kind: .numeric(integer: false)) },
-                               labels: [UInt8](repeating: 0, count: 64))
+        let data = try rows(using: &rng)
         var config = TabularVAE.Config()
         config.hidden = [8]
         config.training.epochs = 50
