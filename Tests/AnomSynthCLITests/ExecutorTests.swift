@@ -33,7 +33,7 @@ final class ExecutorTests: XCTestCase {
         let jobs = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("process/cache/jobs").path)
         XCTAssertEqual(jobs.filter { $0.hasSuffix(".job.json") }.count, 26, "one job per stage")
         let again = try run("process", ["--executor", "process", "--json"])
-        let summary = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
+        let summary = runSummary(in: again.output)
         let statuses = (summary?["stages"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }
         XCTAssertEqual(Set(statuses), ["cached"])
     }

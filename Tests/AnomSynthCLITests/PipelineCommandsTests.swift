@@ -58,7 +58,7 @@ final class PipelineCommandsTests: XCTestCase {
     func test_runJSON_printsTheSummaryContract() throws {
         let result = try runProcess(try executable(), ["run", folder.appendingPathComponent("p.json").path, "--json"] + common)
         XCTAssertEqual(result.status, 0, result.output)
-        let summary = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let summary = runSummary(in: result.output)
         XCTAssertEqual(summary?["pipeline"] as? String, "cli")
         XCTAssertEqual(summary?["status"] as? String, "succeeded")
         let stages = summary?["stages"] as? [[String: Any]]

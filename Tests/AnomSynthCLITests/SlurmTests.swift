@@ -42,7 +42,7 @@ final class SlurmTests: XCTestCase {
             XCTAssertEqual(cluster[path], data, "\(path) differs between a local and a Slurm run")
         }
         let again = try anomsynth(arguments("slurm") + ["--executor", "slurm", "--json"])
-        let summary = try JSONSerialization.jsonObject(with: Data(again.output.utf8)) as? [String: Any]
+        let summary = runSummary(in: again.output)
         XCTAssertEqual(Set((summary?["stages"] as? [[String: Any]] ?? []).compactMap { $0["status"] as? String }), ["cached"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("slurm/runs/golden/.slurm/run.json").path),
                        "nothing was submitted")

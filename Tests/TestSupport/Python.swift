@@ -90,3 +90,11 @@ public func regularFiles(under root: URL) throws -> [String: Data] {
     }
     return result
 }
+
+/// The summary `anomsynth run --json` prints on stdout, found among the JSON lines of
+/// progress it writes on stderr (a process's outputs, combined).
+public func runSummary(in output: String) -> [String: Any]? {
+    output.split(separator: "\n").lazy.compactMap { line in
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+    }.first { $0["pipeline"] != nil && $0["stages"] != nil }
+}
