@@ -57,6 +57,29 @@ final class ADBenchPipelineTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(ensemble.scorecard.rocAUC), rocs.min()! - 0.05, "an average of good rankings is no worse than the worst of them, give or take")
     }
 
+    /// Validation rows without an anomaly give nothing to choose by: auto is every detector's mean, with a warning.
+    func test_auto_withoutValidationAnomalies_averagesEveryDetector() throws {
+        let folder = try temporaryDirectory()
+        try FileManager.default.copyItem(atPath: fixture("kddcup-rootkit-small.dat"), toPath: folder.appendingPathComponent("kdd.dat").path)
+        try #"""
+            {"name": "few", "seed": 2, "stages": [
+              {"id": "raw", "type": "ingest", "params": {"path": "kdd.dat"}},
+              {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}},
+              {"id": "trees", "type": "train_detector", "inputs": {"data": "prep.train"}, "params": {"model": "xgboost", "trees": 10, "validation_fraction": 0.05}},
+              {"id": "forest", "type": "train_detector", "inputs": {"data": "prep.train"}, "params": {"model": "iforest", "validation_fraction": 0.05}},
+              {"id": "eval", "type": "evaluate", "inputs": {"detectors": ["trees", "forest"], "test": "prep.test"},
+               "params": {"bootstrap": 0, "select_by": "validation_pr_auc", "select_top": 1}}
+            ]}
+            """#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
+        let summary = Runner(pipeline: try PipelineLoader.load(folder.appendingPathComponent("p.json").path),
+                             options: RunOptions(outputRoot: folder.appendingPathComponent("runs"), cacheRoot: folder.appendingPathComponent("cache"),
+                                                 reporter: ProgressReporter(quiet: true))).run()
+        XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
+        let document = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
+        XCTAssertEqual(document.results.last?.chosen, ["none / xgboost + none / iforest"])
+        XCTAssertEqual(document.warnings, ["auto: the validation rows hold no anomaly to choose by, so auto is the mean of all 2 detectors"])
+    }
+
     func test_validationPosition_isTheMidRankQuantile() {
         let position = ValidationPosition([3, 1, 2, 2])
         XCTAssertEqual(position.of(0), 0)

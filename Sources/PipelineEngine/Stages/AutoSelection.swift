@@ -13,10 +13,13 @@ struct AutoSelection {
     let top: Int
     let contamination: Double
 
-    /// - Throws: `StageError` when a repetition has no detector with validation rows of both
-    ///   classes, or an ensemble's members were validated or tested on different rows.
-    func result(_ scored: [DetectorEvaluation.Scored], resamples: Int, using rng: inout SeededRNG) throws -> MetricsResult {
-        var folds: [MetricsResult.Fold] = [], chosen: [String] = [], stages: [String] = []
+    /// - Returns: the result and warnings (a repetition whose validation rows hold no anomaly
+    ///   to choose by: there `auto` is the mean of every detector, nothing chosen).
+    /// - Throws: `StageError` when a repetition's detectors have no validation rows, or an
+    ///   ensemble's members were validated or tested on different rows.
+    func result(_ scored: [DetectorEvaluation.Scored], resamples: Int,
+                using rng: inout SeededRNG) throws -> (result: MetricsResult, warnings: [String]) {
+        var folds: [MetricsResult.Fold] = [], chosen: [String] = [], stages: [String] = [], warnings: [String] = []
         for fold in unique(scored.map(\.fold)) {
             // Best first; a tie keeps the input order.
             let ranked = scored.filter { $0.fold == fold }.compactMap { run -> (run: DetectorEvaluation.Scored, value: Double)? in
@@ -25,10 +28,14 @@ struct AutoSelection {
                     : DetectionMetrics.averagePrecision(scores: scores, labels: labels)
                 return value.map { (run, $0) }
             }.enumerated().sorted { ($0.element.value, -$0.offset) > ($1.element.value, -$1.offset) }.map(\.element.run)
-            guard !ranked.isEmpty else {
-                throw StageError("select_by \(metric): no detector\(fold.isEmpty ? "" : " of \(fold)") has validation rows with both classes to choose by")
+            var members = Array(ranked.prefix(top))
+            if members.isEmpty {
+                members = scored.filter { $0.fold == fold && $0.validation != nil }
+                guard !members.isEmpty else {
+                    throw StageError("select_by \(metric): no detector\(fold.isEmpty ? "" : " of \(fold)") has validation rows; give them validation_fraction > 0")
+                }
+                warnings.append("auto\(fold.isEmpty ? "" : " (\(fold))"): the validation rows hold no anomaly to choose by, so auto is the mean of all \(members.count) detectors")
             }
-            let members = Array(ranked.prefix(top))
             folds.append(MetricsResult.Fold(fold: fold, scorecard: members.count == 1 ? members[0].scorecard
                                             : try ensembleScorecard(members, resamples: resamples, using: &rng)))
             chosen.append(members.map { "\($0.variant) / \($0.detector)" }.joined(separator: " + "))
@@ -41,7 +48,7 @@ struct AutoSelection {
                                        : "the ensemble's best F1 on its validation rows; the \(top) best \(how)",
                                    folds: folds)
         result.chosen = chosen
-        return result
+        return (result, warnings)
     }
 
     /// The ensemble's metrics on the test rows the members share.

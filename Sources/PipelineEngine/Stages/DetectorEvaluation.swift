@@ -136,8 +136,10 @@ struct DetectorEvaluation {
         }
         if let metric = params["select_by"]?.stringValue, metric != "none" {
             var autoRNG = rng.derive("auto")
-            results.append(try AutoSelection(metric: metric, top: params["select_top"]?.integerValue ?? 1, contamination: contamination)
-                .result(scored, resamples: resamples, using: &autoRNG))
+            let (auto, notes) = try AutoSelection(metric: metric, top: params["select_top"]?.integerValue ?? 1, contamination: contamination)
+                .result(scored, resamples: resamples, using: &autoRNG)
+            results.append(auto)
+            warnings += notes
         }
         let gates = try (params["gates"]?.arrayValue ?? []).map { value in
             try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
