@@ -23,11 +23,13 @@ struct CacheCommand: ParsableCommand {
 
         func run() throws {
             let cache = location.cache
-            for key in cache.keys() {
-                let folder = cache.entry(key)
-                let record = try? JSONDecoder().decode(StageCache.Record.self, from: Data(contentsOf: folder.appendingPathComponent("record.json")))
+            let entries = cache.keys().map { key in
+                (key, try? JSONDecoder().decode(StageCache.Record.self, from: Data(contentsOf: cache.entry(key).appendingPathComponent("record.json"))))
+            }
+            let width = entries.map { ($0.1?.stageID ?? "?").count }.max() ?? 0
+            for (key, record) in entries {
                 let bytes = record?.files.values.reduce(0) { $0 + $1.bytes } ?? 0
-                print("\(key.prefix(12))  \((record?.stageID ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)) \((record?.stageType ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)) \(bytes) bytes")
+                print("\(key.prefix(12))  \((record?.stageID ?? "?").aligned(to: width)) \((record?.stageType ?? "?").aligned(to: 16)) \(bytes) bytes")
             }
         }
     }

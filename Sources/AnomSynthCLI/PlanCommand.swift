@@ -17,9 +17,11 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try options.load(pipeline)
-        for step in Planner.plan(loaded, cacheRoot: options.cacheRoot, outputRoot: options.outputRoot, force: Set(forced)) {
+        let steps = Planner.plan(loaded, cacheRoot: options.cacheRoot, outputRoot: options.outputRoot, force: Set(forced))
+        let width = steps.map(\.id.count).max() ?? 0
+        for step in steps {
             let key = step.key.map { String($0.prefix(12)) } ?? "(unknown)   "
-            print("\(step.action.padding(toLength: 7, withPad: " ", startingAt: 0)) \(step.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(key)  \(step.reason)")
+            print("\(step.action.aligned(to: 7)) \(step.id.aligned(to: width)) \(key)  \(step.reason)")
         }
     }
 }

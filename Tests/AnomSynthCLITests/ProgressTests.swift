@@ -1,3 +1,4 @@
+@testable import AnomSynthCLI
 import Foundation
 import TestSupport
 import XCTest
@@ -42,5 +43,13 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(finished.last?["total"] as? Int, 8)
         XCTAssertNotNil(finished.first?["remaining_estimate"] as? Double)
         XCTAssertEqual(objects.filter { $0["pipeline"] as? String == "bad" }.count, 1, "the summary, on stdout")
+    }
+}
+
+/// Columns of `plan` and `cache ls`: long stage names are never cut.
+final class TextColumnsTests: XCTestCase {
+    func test_aligned_padsButNeverCuts() {
+        XCTAssertEqual("run".aligned(to: 7), "run    ")
+        XCTAssertEqual("mlp@model=vae,fold=3".aligned(to: 16), "mlp@model=vae,fold=3")
     }
 }
