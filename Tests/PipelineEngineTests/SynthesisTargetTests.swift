@@ -125,7 +125,8 @@ final class UnlabelledSuspectsTests: XCTestCase {
         var same = SeededRNG(seed: 7), other = SeededRNG(seed: 7)
         XCTAssertEqual(try TrainDetectorStage.withoutSuspects(data, share: 0.1, params: params, using: &same),
                        try TrainDetectorStage.withoutSuspects(data, share: 0.1, params: params, using: &other), "seeded")
-        // Both classes are needed in each half.
+        // Both classes are needed in each half: two labelled anomalies are dealt one to each.
+        XCTAssertEqual(try TrainDetectorStage.withoutSuspects(try data.rows(Array(0..<300) + [328, 329]), share: 0.1, params: params, using: &rng).count, 272)
         let fewAnomalies = try data.rows(Array(0..<300) + [329])
         XCTAssertTrue(errorMessage { try TrainDetectorStage.withoutSuspects(fewAnomalies, share: 0.1, params: params, using: &rng) }
             .contains("cross-fitting needs both classes in each half"))

@@ -10,7 +10,7 @@ import TensorCore
 /// threshold on; their scores are saved with the detector.
 public enum TrainDetectorStage: StageImplementation {
     public static let type = "train_detector"
-    public static let version = 3  // 2: convolutional forms for images, sample shape in the file; 3: the preprocessing transform inside
+    public static let version = 4  // 2: convolutional forms for images, sample shape in the file; 3: the preprocessing transform inside; 4: stratified cross-fitting halves
     public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression, gradient-boosted trees) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
     static let models = ModelRegistry.detectors.map(\.name)
     private static let defaults = DetectorSettings()
@@ -121,16 +121,20 @@ public enum TrainDetectorStage: StageImplementation {
     }
 
     /// The rows to keep when `share` of the real rows labelled normal are set aside as
-    /// suspected unlabelled anomalies: the rows are dealt into two halves; a detector fitted
-    /// on each half scores the other; the real normal-labelled rows with the highest of these
+    /// suspected unlabelled anomalies: the rows of each class are shuffled and dealt in turn
+    /// into two halves (so two labelled anomalies land one in each); a detector fitted on each
+    /// half scores the other; the real normal-labelled rows with the highest of these
     /// out-of-fold scores (ties by row) are left out.
     static func withoutSuspects(_ data: Dataset, share: Double, params p: JSONValue, using rng: inout SeededRNG) throws -> [Int] {
-        var order = Array(0..<data.rowCount)
-        rng.shuffle(&order)
+        var halves: [[Int]] = [[], []]
+        for label: UInt8 in [1, 0] {
+            var rows = data.indices(ofClass: label)
+            rng.shuffle(&rows)
+            for (position, row) in rows.enumerated() { halves[position % 2].append(row) }
+        }
         var outOfFold = [Float](repeating: 0, count: data.rowCount)
         for half in 0..<2 {
-            let fitted = order.indices.filter { $0 % 2 != half }.map { order[$0] }.sorted()
-            let scored = order.indices.filter { $0 % 2 == half }.map { order[$0] }.sorted()
+            let fitted = halves[1 - half].sorted(), scored = halves[half].sorted()
             let part = try data.rows(fitted)
             guard part.anomalyCount > 0, part.anomalyCount < part.rowCount else {
                 throw StageError("unlabelled_suspects: half of the training rows holds \(part.anomalyCount) anomalies of \(part.rowCount); cross-fitting needs both classes in each half")
