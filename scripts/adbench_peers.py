@@ -70,7 +70,7 @@ def peers(out, seed):
     from pyod.models.xgbod import XGBOD
     results["PyOD XGBOD"] = metrics(y_test, XGBOD(random_state=seed, n_jobs=1).fit(x, y).decision_function(x_test))
     from catboost import CatBoostClassifier
-    boosted = CatBoostClassifier(verbose=0, random_seed=seed, thread_count=1).fit(x, y)
+    boosted = CatBoostClassifier(verbose=0, random_seed=seed, thread_count=1, allow_writing_files=False).fit(x, y)
     results["CatBoost"] = metrics(y_test, boosted.predict_proba(x_test)[:, 1])
     results["scikit-learn MLP"] = metrics(y_test, mlp(x, y))
     from imblearn.over_sampling import SMOTE
