@@ -6,8 +6,8 @@ import Foundation
 /// Lines: one per finished stage with the count done, the time so far and an estimate
 /// of what remains (`ran     gen@model=vae (3.21 s)  [23/92, 1:02 elapsed, ~3:40 left]`);
 /// for long stages a live bar on a terminal, or otherwise a plain line every 10 seconds
-/// once a stage has run for 10. Stages skipped because an input failed are named
-/// together at the end when there are more than a few. JSON lines: one object per event,
+/// once a stage has run for 10. Stages skipped because an input failed are named at the
+/// end in pipeline order, together when there are more than a few. JSON lines: one object per event,
 /// `{"event": "stage_finished", "stage", "status", "seconds", "done", "total",
 /// "elapsed", "remaining_estimate", "error"}`, `{"event": "progress", "stage",
 /// "fraction"}` (at most once a second per stage), `{"event": "warning", "message"}`.
@@ -24,7 +24,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private var started = Date()
     private var total = 0
     private var done = 0
-    private var skipped: [String] = []
+    private var skipped: [RunSummary.StageOutcome] = []
+    private var order: [String] = []
 
     public init(style: Style) {
         self.style = style
@@ -44,17 +45,23 @@ public final class ProgressReporter: @unchecked Sendable {
         lock.withLock { FileHandle.standardError.write(data + Data("\n".utf8)) }
     }
 
-    /// A run of `total` stages begins.
-    func begin(total: Int) {
-        lock.withLock { (started, self.total, done, skipped) = (Date(), total, 0, []) }
+    /// A run of these stages (in pipeline order) begins.
+    func begin(stages: [String]) {
+        lock.withLock { (started, total, done, skipped, order) = (Date(), stages.count, 0, [], stages) }
     }
 
-    /// The run has ended: the skipped stages not yet named are named together.
+    /// The run has ended: the stages skipped because an input failed are named, in pipeline
+    /// order — each on its line when there are few, together when there are many.
     func end() {
-        let names = lock.withLock { skipped }
-        guard style == .lines, names.count > Self.skippedLinesShown else { return }
-        let shown = names.prefix(Self.skippedLinesShown).joined(separator: ", ")
-        write("skipped \(names.count) stages whose inputs did not finish: \(shown), … (\(names.count - Self.skippedLinesShown) more; `--json` lists each)\n")
+        let (outcomes, order) = lock.withLock { (skipped, self.order) }
+        guard style == .lines, !outcomes.isEmpty else { return }
+        let sorted = outcomes.sorted { (order.firstIndex(of: $0.id) ?? .max) < (order.firstIndex(of: $1.id) ?? .max) }
+        guard sorted.count > Self.skippedLinesShown else {
+            for outcome in sorted { write("skipped \(outcome.id)\(outcome.error.map { ": \($0)" } ?? "")\n") }
+            return
+        }
+        let shown = sorted.prefix(Self.skippedLinesShown).map(\.id).joined(separator: ", ")
+        write("skipped \(sorted.count) stages whose inputs did not finish: \(shown), … (\(sorted.count - Self.skippedLinesShown) more; `--json` lists each)\n")
     }
 
     func stageStarted(_ id: String) {
@@ -85,10 +92,10 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     func stageFinished(_ outcome: RunSummary.StageOutcome) {
-        let (count, of, elapsed, shownSkipped) = lock.withLock { () -> (Int, Int, TimeInterval, Bool) in
+        let (count, of, elapsed) = lock.withLock { () -> (Int, Int, TimeInterval) in
             done += 1
-            if outcome.status == .skipped { skipped.append(outcome.id) }
-            return (done, max(total, done), Date().timeIntervalSince(started), skipped.count <= Self.skippedLinesShown)
+            if outcome.status == .skipped { skipped.append(outcome) }
+            return (done, max(total, done), Date().timeIntervalSince(started))
         }
         let remaining = count < of ? elapsed / Double(count) * Double(of - count) : 0
         if style == .json {
@@ -99,7 +106,7 @@ public final class ProgressReporter: @unchecked Sendable {
             event(fields)
             return
         }
-        if outcome.status == .skipped, !shownSkipped { return }
+        if outcome.status == .skipped { return }  // named at the end, in pipeline order
         let clear = terminal ? "\r\u{1B}[K" : ""
         let detail = outcome.error.map { ": \($0)" } ?? ""
         let place = of > 1 ? "  [\(count)/\(of), \(Self.clock(elapsed)) elapsed\(count < of ? ", ~\(Self.clock(remaining)) left" : "")]" : ""

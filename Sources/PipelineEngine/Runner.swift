@@ -53,7 +53,7 @@ public final class Runner: @unchecked Sendable {
         let forced = forcedStages()
         let included = options.stages.map { pipeline.closure(of: $0) }
         var pending = pipeline.order.filter { included?.contains($0) ?? true }
-        options.reporter.begin(total: pending.count)
+        options.reporter.begin(stages: pending)
         defer { options.reporter.end() }
         while !pending.isEmpty {
             let settled = lock.withLock { Set(outcomes.keys) }

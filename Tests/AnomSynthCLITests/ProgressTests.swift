@@ -25,7 +25,7 @@ final class ProgressTests: XCTestCase {
         XCTAssertTrue(result.output.contains("failed  raw ("), result.output)
         XCTAssertTrue(result.output.contains("[1/8, 0:0"), "the count done and the time so far: \(result.output)")
         XCTAssertTrue(result.output.contains("skipped 7 stages whose inputs did not finish: prep, d1, d2, d3, d4, … (2 more; `--json` lists each)"), result.output)
-        XCTAssertFalse(result.output.contains("skipped d6"), "one line for many skipped stages")
+        XCTAssertFalse(result.output.contains("skipped d"), "one line for many skipped stages, in pipeline order")
     }
 
     func test_json_writesEveryEventAsAJSONLine() throws {
