@@ -181,20 +181,25 @@ def adbench_benchmark(anomsynth, datasets):
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda args: job(*args), [(d, n, s) for d, n in zip(datasets, names) for s in ADBENCH_SEEDS]))
     methods = sorted({key for *_, scores in results for key in scores}, key=lambda k: (k[0] != "AnomSynth", k[1] != "auto", k[1]))
-    table = {name: {key: {m: mean([scores[key][m] for n, _, _, scores in results if n == name and key in scores])
+    # A method left out of a dataset (SDV on the 512-column sets) has no value there (None).
+    table = {name: {key: {m: (mean([scores[key][m] for n, _, _, scores in results if n == name and key in scores])
+                              if any(n == name and key in scores for n, _, _, scores in results) else None)
                           for m in ADBENCH_METRICS} for key in methods} for name in names}
     with open(os.path.join(folder, "results.json"), "w") as f:
         json.dump([{"dataset": n, "seed": s, "chosen": c, "scores": {f"{who}: {what}": v for (who, what), v in scores.items()}}
                    for n, s, c, scores in results], f, indent=1)
     short = [name.split("_", 1)[-1] for name in names]
     print(f"\nADBench semi-supervised protocol (10% labelled anomalies), {len(ADBENCH_SEEDS)} seeds, mean; "
-          "`auto`: the variant and detector best on validation rows\n")
+          "`auto`: the ensemble of the five variants and detectors best on validation rows\n")
     for metric in ADBENCH_METRICS:
         print(f"\n| {metric} | " + " | ".join(short) + " | **mean** |")
         print("|---" * (len(names) + 2) + "|")
         for key in methods:
             values = [table[name][key][metric] for name in names]
-            print(f"| {key[0]} {key[1]} | " + " | ".join(f"{v:.3f}" for v in values) + f" | **{mean(values):.3f}** |")
+            present = [v for v in values if v is not None]
+            note = "" if len(present) == len(values) else f" ({len(present)} sets)"
+            print(f"| {key[0]} {key[1]} | " + " | ".join("–" if v is None else f"{v:.3f}" for v in values)
+                  + f" | **{mean(present):.3f}**{note} |")
     auto = mean([table[name][("AnomSynth", "auto")]["pr_auc"] for name in names])
     for peer in ("CatBoost", "PyOD XGBOD"):
         theirs = mean([table[name][("peer", peer)]["pr_auc"] for name in names])
