@@ -242,6 +242,14 @@ final class TrainingProgressTests: XCTestCase {
         var all: [Double] { lock.withLock { values } }
     }
 
+    /// A small VAE trained for `epochs`.
+    private func smallVAE(epochs: Int) -> TabularVAE.Config {
+        var config = TabularVAE.Config()
+        config.hidden = [8]
+        config.training.epochs = epochs
+        return config
+    }
+
     /// 64 normal rows of 3 standard normal columns.
     private func rows(using rng: inout SeededRNG) throws -> Dataset {
         try Dataset(features: Tensor.normal([64, 3], using: &rng), columns: (0..<3).map { Column(name: "c\($0)", kind: .numeric(integer: false)) },
@@ -251,9 +259,7 @@ final class TrainingProgressTests: XCTestCase {
     func test_trainingLoops_reportEachEpoch_toTheBoundHandler() throws {
         var rng = SeededRNG(seed: 3)
         let data = try rows(using: &rng)
-        var config = TabularVAE.Config()
-        config.hidden = [8]
-        config.training.epochs = 4
+        let config = smallVAE(epochs: 4)
         let fractions = Fractions()
         try TrainingProgress.reporting(to: { fractions.append($0) }) {
             _ = try TabularVAE(config: config).fit(data, using: &rng)
@@ -267,9 +273,7 @@ final class TrainingProgressTests: XCTestCase {
     func test_maxSteps_endsTrainingMidEpoch_andReportsItDone() throws {
         var rng = SeededRNG(seed: 4)
         let data = try rows(using: &rng)
-        var config = TabularVAE.Config()
-        config.hidden = [8]
-        config.training.epochs = 50
+        var config = smallVAE(epochs: 50)
         config.training.batchSize = 16
         config.training.maxSteps = 10
         let fractions = Fractions()
