@@ -67,15 +67,8 @@ public enum Scoring {
         }
         let transform = try JSONDecoder().decode(Transform.self, from: Data(text.utf8))
         var read = request
-        read.roles = ColumnRoles()  // ids are taken out below
-        var raw = try Ingest.read(read)
-        // Date columns the training rows had as NAME_days come back as dates without being named again.
-        let fittedNames = Set(transform.inputColumns.map(\.name))
-        let dates = request.roles.dates + raw.columns.filter { column in
-            column.categories != nil && !fittedNames.contains(column.name) && fittedNames.contains("\(column.name)_days")
-                && !request.roles.dates.contains(column.name) && !idColumns.contains(column.name)
-        }.map(\.name)
-        raw = try raw.applying(ColumnRoles(dates: dates), source: request.member.map { "\(request.path):\($0)" } ?? request.path)
+        read.roles = ColumnRoles()  // applied below, once the ids are taken
+        let raw = try Ingest.read(read)
         let source = request.member.map { "\(request.path):\($0)" } ?? request.path
         let ids = try idColumns.map { name -> [String] in
             guard let j = raw.columns.firstIndex(where: { $0.name == name }) else {
@@ -83,7 +76,13 @@ public enum Scoring {
             }
             return (0..<raw.rowCount).map { CSVWriter.format(raw.features[$0, j], raw.columns[j]) }
         }
-        let features = try raw.applying(ColumnRoles(ignore: idColumns + request.roles.ignore), source: source)
+        // Date columns the training rows had as NAME_days come back as dates without being named again.
+        let fittedNames = Set(transform.inputColumns.map(\.name))
+        let dates = request.roles.dates + raw.columns.filter { column in
+            column.categories != nil && !fittedNames.contains(column.name) && fittedNames.contains("\(column.name)_days")
+                && !request.roles.dates.contains(column.name) && !idColumns.contains(column.name)
+        }.map(\.name)
+        let features = try raw.applying(ColumnRoles(ignore: idColumns + request.roles.ignore, dates: dates), source: source)
         let fitted = transform.inputColumns.map(\.name), given = features.columns.map(\.name)
         if fitted != given {
             let extra = given.filter { !fitted.contains($0) }, missing = fitted.filter { !given.contains($0) }

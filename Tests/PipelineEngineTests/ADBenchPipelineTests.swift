@@ -14,9 +14,7 @@ final class ADBenchPipelineTests: XCTestCase {
         let overrides = ["gen.params.epochs=5", "mlp.params.epochs=10", "mlp_none.params.epochs=10", "eval.params.bootstrap=0"]
         let pipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path,
                                                overrides: overrides + ["eval.params.select_top=1"])
-        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
-                                                                     cacheRoot: folder.appendingPathComponent("cache"),
-                                                                     reporter: ProgressReporter(quiet: true))).run()
+        let summary = runQuietly(pipeline, in: folder)
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         let document = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
         XCTAssertEqual(document.results.map { "\($0.variant)/\($0.detector)" },
@@ -43,9 +41,7 @@ final class ADBenchPipelineTests: XCTestCase {
         // select_top 3: an ensemble of the three best on validation rows, from the same cached detectors.
         let ensemblePipeline = try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path,
                                                        overrides: overrides + ["eval.params.select_top=3"])
-        let again = Runner(pipeline: ensemblePipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
-                                                                           cacheRoot: folder.appendingPathComponent("cache"),
-                                                                           reporter: ProgressReporter(quiet: true))).run()
+        let again = runQuietly(ensemblePipeline, in: folder)
         XCTAssertEqual(again.stages.filter { $0.status == .ran }.map(\.id), ["eval"], "only evaluate runs again")
         let ensemble = try XCTUnwrap(try MetricsDocument.read(try XCTUnwrap(again.metrics.first)).results.last)
         let bestThree = candidates.enumerated().sorted { ($0.element.1, -$0.offset) > ($1.element.1, -$1.offset) }.prefix(3).map(\.element)
@@ -71,9 +67,7 @@ final class ADBenchPipelineTests: XCTestCase {
                "params": {"bootstrap": 0, "select_by": "validation_pr_auc", "select_top": 1}}
             ]}
             """#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
-        let summary = Runner(pipeline: try PipelineLoader.load(folder.appendingPathComponent("p.json").path),
-                             options: RunOptions(outputRoot: folder.appendingPathComponent("runs"), cacheRoot: folder.appendingPathComponent("cache"),
-                                                 reporter: ProgressReporter(quiet: true))).run()
+        let summary = runQuietly(try PipelineLoader.load(folder.appendingPathComponent("p.json").path), in: folder)
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         let document = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
         XCTAssertEqual(document.results.last?.chosen, ["none / xgboost + none / iforest"])

@@ -19,9 +19,7 @@ final class SynthesisTargetTests: XCTestCase {
         }
         try #"{"name": "target", "seed": 5, "stages": [\#(stages)]}"#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
         let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
-        return Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
-                                                              cacheRoot: folder.appendingPathComponent("cache"),
-                                                              reporter: ProgressReporter(quiet: true))).run()
+        return runQuietly(pipeline, in: folder)
     }
 
     private let kdd = """
@@ -152,9 +150,7 @@ final class ColumnRolesPipelineTests: XCTestCase {
             ]}
             """#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
         let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
-        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
-                                                                     cacheRoot: folder.appendingPathComponent("cache"),
-                                                                     reporter: ProgressReporter(quiet: true))).run()
+        let summary = runQuietly(pipeline, in: folder)
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         let train = try DatasetArchive.read(try XCTUnwrap(summary.stages.first { $0.id == "prep" }?.outputs["train"])).dataset
         // Every date is in March: the month column is constant and set aside by preprocess.
@@ -186,9 +182,7 @@ final class GeneratorHoldOutTests: XCTestCase {
             ]}
             """#.write(to: folder.appendingPathComponent("p.json"), atomically: true, encoding: .utf8)
         let pipeline = try PipelineLoader.load(folder.appendingPathComponent("p.json").path)
-        let summary = Runner(pipeline: pipeline, options: RunOptions(outputRoot: folder.appendingPathComponent("runs"),
-                                                                     cacheRoot: folder.appendingPathComponent("cache"),
-                                                                     reporter: ProgressReporter(quiet: true))).run()
+        let summary = runQuietly(pipeline, in: folder)
         XCTAssertEqual(summary.status, "succeeded", "\(summary.stages.compactMap(\.error))")
         func output(_ stage: String, _ name: String) throws -> String { try XCTUnwrap(summary.stages.first { $0.id == stage }?.outputs[name]) }
         let train = try DatasetArchive.read(try output("prep", "train")).dataset

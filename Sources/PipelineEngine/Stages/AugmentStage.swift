@@ -63,7 +63,7 @@ public enum AugmentStage: StageImplementation {
         }
         // Every set's sources are named, even those that gave no rows, so that the detector
         // trained on this data can tell which synthetic inputs were empty.
-        var sources = orderedUnion([real.sources] + sets.map { Array($0.sources.dropFirst()) })
+        var sources = orderedUnique(real.sources + sets.flatMap { $0.sources.dropFirst() })
         var features = real.features.scalars, labels = real.labels, provenance = real.provenance
         for (set, share) in zip(sets, shares) where share > 0 {
             let rows = rng.sampleWithoutReplacement(share, from: set.rowCount).sorted()
@@ -98,11 +98,5 @@ public enum AugmentStage: StageImplementation {
         let smaller = sets.compactMap { $0.params["anomaly_ratio"]?.numberValue }.filter { $0 < ratio }
         guard let short = smaller.min() else { return [] }
         return [ParameterProblem("anomaly_ratio", "anomaly_ratio \(ratio) needs more synthetic rows than a synthesize input makes for its anomaly_ratio \(short); give the synthesize stage at least \(ratio), or set shortfall: use_available")]
-    }
-
-    /// The names of each list in order, each once.
-    private static func orderedUnion(_ lists: [[String]]) -> [String] {
-        var seen = Set<String>()
-        return lists.joined().filter { seen.insert($0).inserted }
     }
 }

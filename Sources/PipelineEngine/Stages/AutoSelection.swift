@@ -20,7 +20,7 @@ struct AutoSelection {
     func result(_ scored: [DetectorEvaluation.Scored], resamples: Int,
                 using rng: inout SeededRNG) throws -> (result: MetricsResult, warnings: [String]) {
         var folds: [MetricsResult.Fold] = [], chosen: [String] = [], stages: [String] = [], warnings: [String] = []
-        for fold in unique(scored.map(\.fold)) {
+        for fold in orderedUnique(scored.map(\.fold)) {
             // Best first; a tie keeps the input order.
             let ranked = scored.filter { $0.fold == fold }.compactMap { run -> (run: DetectorEvaluation.Scored, value: Double)? in
                 guard let (scores, labels) = run.validation else { return nil }
@@ -41,7 +41,7 @@ struct AutoSelection {
             chosen.append(members.map { "\($0.variant) / \($0.detector)" }.joined(separator: " + "))
             stages += members.map(\.stage)
         }
-        let candidates = unique(scored.map { "\($0.variant) / \($0.detector)" }).count
+        let candidates = orderedUnique(scored.map { "\($0.variant) / \($0.detector)" }).count
         let how = "chosen by \(metric.replacingOccurrences(of: "_", with: " ")) among \(candidates)"
         var result = MetricsResult(variant: "auto", detector: "auto", stages: stages,
                                    thresholdRule: top == 1 ? "the chosen detector's; \(how)"
@@ -70,11 +70,6 @@ struct AutoSelection {
             throw StageError("select_top \(top): cannot place a threshold on \(validation.count) validation rows")
         }
         return Scorecard.measure(scores: test, labels: testLabels, threshold: threshold, resamples: resamples, using: &rng)
-    }
-
-    private func unique(_ values: [String]) -> [String] {
-        var seen = Set<String>()
-        return values.filter { seen.insert($0).inserted }
     }
 }
 

@@ -178,9 +178,10 @@ struct DetectorEvaluation {
         }
         return comparisons
     }
+}
 
-    func orderedUnique(_ values: [String]) -> [String] {
-        var seen = Set<String>()
-        return values.filter { seen.insert($0).inserted }
-    }
+/// The values in their first order, each once.
+func orderedUnique(_ values: [String]) -> [String] {
+    var seen = Set<String>()
+    return values.filter { seen.insert($0).inserted }
 }
