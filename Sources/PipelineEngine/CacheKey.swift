@@ -4,7 +4,8 @@ import TensorCore
 /// What a stage's cache key is made of (a contract: docs/DESIGN.md, "Caching").
 public enum CacheKey {
     /// The canonical JSON that a stage's key is the SHA-256 of: the tool version, the BLAS
-    /// library, version and kernel (results differ between kernels), the stage type and its implementation version, the parameters (defaults filled in),
+    /// library, version and kernel (results differ between kernels), the stage type and its implementation version, the parameters (defaults filled in;
+    /// without those applied only when publishing, such as evaluate's gates),
     /// the seed, the content digests of its inputs and of the files it reads (and, for a
     /// stage that gathers matrix variants, the pipeline's name and each input's variant). No
     /// paths, no times.
@@ -27,7 +28,7 @@ public enum CacheKey {
         }
         var members: [(key: String, value: JSONValue)] = [
             ("anomsynth", .string(AnomSynthVersion.current)), ("blas", .string(BLASRuntime.provenance.identity)), ("type", .string(stage.implementation.type)),
-            ("version", .number(Double(stage.implementation.version))), ("params", stage.params),
+            ("version", .number(Double(stage.implementation.version))), ("params", computedParameters(stage)),
             ("seed", .string(String(stage.seed))), ("inputs", .object(inputs)), ("files", .object(files)),
         ]
         if stage.implementation.gathersVariants {
@@ -36,6 +37,13 @@ public enum CacheKey {
             members.append(("origins", .object(stage.inputs.map { ($0.key, .array($0.value.map { .string($0.description) })) })))
         }
         return JSONValue.object(members).canonical
+    }
+
+    /// The parameters that decide what a stage computes: all but its publication parameters.
+    static func computedParameters(_ stage: Pipeline.Stage) -> JSONValue {
+        let published = stage.implementation.publicationParameters
+        guard !published.isEmpty, let members = stage.params.objectValue else { return stage.params }
+        return .object(members.filter { !published.contains($0.key) })
     }
 
     /// The key: lowercase hex SHA-256 of the material.

@@ -67,7 +67,8 @@ public final class Runner: @unchecked Sendable {
                 lock.withLock { outcomes[outcome.id] = outcome }
             }
         }
-        let stages = pipeline.stages.compactMap { outcomes[$0.id] }
+        var stages = pipeline.stages.compactMap { outcomes[$0.id] }
+        if options.publishes { stages = completePublished(stages) }
         var summary = RunSummary(pipeline: pipeline.name,
                                  status: stages.contains { $0.status == .failed || $0.status == .skipped } ? "failed" : "succeeded",
                                  stages: stages, metrics: stages.compactMap { $0.outputs["metrics"] })
@@ -77,22 +78,28 @@ public final class Runner: @unchecked Sendable {
             summary.missedGates += document.gates.compactMap { $0.passed ? nil : $0.message ?? $0.gate.summary }
             summary.warnings += document.warnings
         }
-        if options.publishes {
-            completeReports(stages)
-            writeLastRun()
-        }
+        if options.publishes { writeLastRun() }
         return summary
     }
 
-    /// Adds this run's stage table (status, seconds, key) to each published report: the
-    /// cached report cannot hold it, so the published copy (not the cache entry) is rewritten.
-    private func completeReports(_ stages: [RunSummary.StageOutcome]) {
+    /// Lets each published stage complete its copy (evaluate: gates and the run's stage
+    /// table): the cache entry cannot hold what changes from run to run. A stage that
+    /// cannot be completed fails (its gates would otherwise go unchecked).
+    private func completePublished(_ stages: [RunSummary.StageOutcome]) -> [RunSummary.StageOutcome] {
         let rows = stages.map { StageRow(id: $0.id, type: pipeline.stage($0.id)!.implementation.type, status: $0.status.rawValue,
                                          seconds: $0.seconds, key: $0.key) }
-        for stage in stages {
-            for (output, html) in [("report_html", true), ("report_md", false)] {
-                guard let path = stage.outputs[output], let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-                try? StagePlaceholder.fill(text, stages: rows, html: html).write(toFile: path, atomically: true, encoding: .utf8)
+        return stages.map { outcome in
+            guard !outcome.outputs.isEmpty else { return outcome }
+            let stage = pipeline.stage(outcome.id)!
+            do {
+                try stage.implementation.completePublished(outcome.outputs.mapValues { URL(fileURLWithPath: $0) }, params: stage.params, run: rows)
+                return outcome
+            } catch {
+                var failed = outcome
+                failed.status = .failed
+                failed.error = "its published outputs could not be completed: \(error)"
+                options.reporter.warning("\(stage.id): \(failed.error!)")
+                return failed
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// A stage type: its contract (parameters, inputs, outputs) and its work.
 public protocol StageImplementation {
@@ -22,12 +23,24 @@ public protocol StageImplementation {
     static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem]
     /// Does the work, writing every output into `context.outputDirectory`.
     static func run(_ context: StageContext) throws
+    /// Parameters applied to a published copy of the outputs rather than when computing
+    /// them (evaluate's gates): left out of the cache key, so that editing one reuses the
+    /// cached result and only `completePublished` runs again.
+    static var publicationParameters: Set<String> { get }
+    /// Completes the published copy of this stage's outputs (never the cache entry) at the
+    /// end of a run: applies the publication parameters and adds what only the run knows.
+    /// - Parameters:
+    ///   - outputs: output name → the published file.
+    ///   - run: every stage of the run, for a report's stage table.
+    static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws
 }
 
 extension StageImplementation {
     public static var gathersVariants: Bool { false }
     public static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String] { [] }
     public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] { [] }
+    public static var publicationParameters: Set<String> { [] }
+    public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws {}
 }
 
 /// A stage another stage reads, as `StageImplementation.check` sees it.

@@ -8,15 +8,11 @@ public enum HTMLReport {
     /// that cached reports are rebuilt.
     public static let formatVersion = 4  // 4: image grids
 
-    /// The whole page, with the stage placeholder for the runner to fill.
+    /// The whole page, with the marks of `ReportPlaceholders` for publishing to fill.
     public static func render(_ content: ReportContent) -> String {
         let metrics = content.metrics
         var body = "<h1>AnomSynth report: \(e(metrics.pipeline))</h1>"
-        if !metrics.gates.isEmpty {
-            let missed = metrics.gates.filter { !$0.passed }.count
-            body += missed == 0 ? "<p class=\"pass\">All \(metrics.gates.count) quality gates passed.</p>"
-                : "<p class=\"fail\">\(missed) of \(metrics.gates.count) quality gates missed.</p>"
-        }
+        body += ReportPlaceholders.gateSummary
         if !content.notes.isEmpty { body += "<ul class=\"notes\">" + content.notes.map { "<li>\(e($0))</li>" }.joined() + "</ul>" }
         body += section("Results", html(Table.results(metrics))
                         + "<p class=\"hint\">Bold: the best variant of each detector by PR-AUC. Intervals: bootstrap 95%; ± : standard deviation over folds.</p>")
@@ -27,7 +23,7 @@ public enum HTMLReport {
             body += section("Against the baseline", html(Table.comparisons(metrics))
                             + (Table.comparisonNote(metrics).map { "<p class=\"hint\">No significance test: \(e($0)).</p>" } ?? ""))
         }
-        if !metrics.gates.isEmpty { body += section("Quality gates", html(Table.gates(metrics))) }
+        body += ReportPlaceholders.gates
         if !content.curves.isEmpty {
             body += section("ROC and precision-recall curves", "<div class=\"charts\">" + content.curves.map { curves in
                 figure(SVGChart.lines(title: "ROC — \(curves.detector)", xLabel: "false positive rate", yLabel: "true positive rate",
@@ -67,13 +63,26 @@ public enum HTMLReport {
                     + (grid.caption.isEmpty ? "" : "<p class=\"hint\">\(e(grid.caption))</p>") + "</figure>"
             }.joined() + "</div>")
         }
-        body += section("Stages", StagePlaceholder.mark)
+        body += section("Stages", ReportPlaceholders.stages)
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"/><title>AnomSynth report: \(e(metrics.pipeline))</title>
         <style>\(style)</style></head><body>\(body)</body></html>
 
         """
+    }
+
+    /// Whether the gates passed, one line (empty without gates).
+    static func gateSummary(_ gates: [GateOutcome]) -> String {
+        guard !gates.isEmpty else { return "" }
+        let missed = gates.filter { !$0.passed }.count
+        return missed == 0 ? "<p class=\"pass\">All \(gates.count) quality gates passed.</p>"
+            : "<p class=\"fail\">\(missed) of \(gates.count) quality gates missed.</p>"
+    }
+
+    /// The gates' section (empty without gates).
+    static func gateSection(_ gates: [GateOutcome]) -> String {
+        gates.isEmpty ? "" : section("Quality gates", html(Table.gates(gates)))
     }
 
     /// The run's stages as an HTML table.

@@ -2,7 +2,7 @@ import Foundation
 
 /// `report.md`: the tables of the report in Markdown (the charts are in `report.html`).
 public enum MarkdownReport {
-    /// The whole document, with the stage placeholder for the runner to fill.
+    /// The whole document, with the marks of `ReportPlaceholders` for publishing to fill.
     public static func render(_ content: ReportContent) -> String {
         var text = "# AnomSynth report: \(content.metrics.pipeline)\n\n"
         text += content.notes.map { "- \($0)\n" }.joined() + (content.notes.isEmpty ? "" : "\n")
@@ -12,19 +12,24 @@ public enum MarkdownReport {
             text += "\n## Against the baseline\n\n" + markdown(Table.comparisons(content.metrics))
             if let note = Table.comparisonNote(content.metrics) { text += "\nNo significance test: \(note).\n" }
         }
-        if !content.metrics.gates.isEmpty { text += "\n## Quality gates\n\n" + markdown(Table.gates(content.metrics)) }
+        text += ReportPlaceholders.gates
         if !content.metrics.warnings.isEmpty { text += "\n## Warnings\n\n" + content.metrics.warnings.map { "- \($0)\n" }.joined() }
         if !content.quality.isEmpty { text += "\n## Synthetic data quality\n\n" + markdown(Table.quality(content.quality)) }
         if !content.imageGrids.isEmpty {
             text += "\n## Images\n\nIn report.html: " + content.imageGrids.map { $0.title + ($0.caption.isEmpty ? "" : " (\($0.caption))") }
                 .joined(separator: "; ") + ".\n"
         }
-        text += "\n## Stages\n\n\(StagePlaceholder.mark)\n"
+        text += "\n## Stages\n\n\(ReportPlaceholders.stages)\n"
         return text
     }
 
     /// The results table alone (for a terminal).
     public static func resultsTable(_ metrics: MetricsDocument) -> String { markdown(Table.results(metrics)) }
+
+    /// The gates' section (empty without gates).
+    static func gateSection(_ gates: [GateOutcome]) -> String {
+        gates.isEmpty ? "" : "\n## Quality gates\n\n" + markdown(Table.gates(gates))
+    }
 
     /// The run's stages as a Markdown table.
     public static func stageTable(_ stages: [StageRow]) -> String { markdown(Table.stages(stages)) }

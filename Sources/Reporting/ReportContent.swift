@@ -92,13 +92,19 @@ public struct StageRow: Sendable {
     }
 }
 
-/// The mark where a published report gets its run's stage table (the cached report
-/// cannot hold it: timings and cache status change from run to run).
-public enum StagePlaceholder {
-    public static let mark = "<!-- anomsynth:stages -->"
+/// What a published report gets that its cached copy cannot hold, each at its mark: the
+/// run's stage table (timings and cache status change from run to run) and the quality
+/// gates' outcomes (gates are checked when a result is published, so that editing a gate
+/// never recomputes the metrics).
+public enum ReportPlaceholders {
+    public static let stages = "<!-- anomsynth:stages -->"
+    public static let gateSummary = "<!-- anomsynth:gate-summary -->"
+    public static let gates = "<!-- anomsynth:gates -->"
 
-    /// The report text with the stage table in place of the mark.
-    public static func fill(_ report: String, stages: [StageRow], html: Bool) -> String {
-        report.replacingOccurrences(of: mark, with: html ? HTMLReport.stageTable(stages) : MarkdownReport.stageTable(stages))
+    /// The report text with the gates and the stage table in place of their marks.
+    public static func fill(_ report: String, gates: [GateOutcome], stages: [StageRow], html: Bool) -> String {
+        report.replacingOccurrences(of: gateSummary, with: html ? HTMLReport.gateSummary(gates) : "")
+            .replacingOccurrences(of: self.gates, with: html ? HTMLReport.gateSection(gates) : MarkdownReport.gateSection(gates))
+            .replacingOccurrences(of: self.stages, with: html ? HTMLReport.stageTable(stages) : MarkdownReport.stageTable(stages))
     }
 }

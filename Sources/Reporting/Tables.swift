@@ -56,8 +56,8 @@ struct Table {
         metrics.comparisons.contains { $0.wilcoxon != nil } ? nil : metrics.comparisons.first?.note
     }
 
-    static func gates(_ metrics: MetricsDocument) -> Table {
-        Table(header: ["gate", "result", "detail"], rows: metrics.gates.map { g in
+    static func gates(_ gates: [GateOutcome]) -> Table {
+        Table(header: ["gate", "result", "detail"], rows: gates.map { g in
             [g.gate.summary, g.passed ? "passed" : "MISSED",
              g.message ?? g.checks.map { "\($0.variant)/\($0.detector) = \($0.value.map(number) ?? "undefined")" }.joined(separator: ", ")]
         })

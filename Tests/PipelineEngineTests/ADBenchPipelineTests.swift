@@ -51,6 +51,22 @@ final class ADBenchPipelineTests: XCTestCase {
         XCTAssertEqual(ensemble.scorecard.nTest, 445)
         let rocs = bestThree.compactMap(\.2.scorecard.rocAUC)
         XCTAssertGreaterThan(try XCTUnwrap(ensemble.scorecard.rocAUC), rocs.min()! - 0.05, "an average of good rankings is no worse than the worst of them, give or take")
+
+        // Gates are checked on the published metrics: adding, editing or removing one recomputes nothing.
+        let gate = #"eval.params.gates=[{"metric": "roc_auc", "variant": "auto", "min": 1.01}]"#
+        let gated = runQuietly(try PipelineLoader.load(repositoryRoot.appendingPathComponent("pipelines/adbench.json").path,
+                                                       overrides: overrides + ["eval.params.select_top=3", gate]), in: folder)
+        XCTAssertEqual(gated.stages.filter { $0.status != .cached }.map(\.id), [], "every stage from the cache, evaluate too")
+        XCTAssertEqual(gated.missedGates.count, 1, "\(gated.missedGates)")
+        let gatedDocument = try MetricsDocument.read(try XCTUnwrap(gated.metrics.first))
+        XCTAssertEqual(gatedDocument.gates.map(\.passed), [false])
+        XCTAssertEqual(gatedDocument.results.last?.scorecard, ensemble.scorecard)
+        XCTAssertTrue(try String(contentsOfFile: try XCTUnwrap(gated.reports.first), encoding: .utf8).contains("1 of 1 quality gates missed"))
+        let ungated = runQuietly(ensemblePipeline, in: folder)
+        XCTAssertEqual(ungated.stages.filter { $0.status != .cached }.map(\.id), [])
+        XCTAssertEqual(ungated.missedGates, [])
+        XCTAssertEqual(try MetricsDocument.read(try XCTUnwrap(ungated.metrics.first)).gates, [])
+        XCTAssertFalse(try String(contentsOfFile: try XCTUnwrap(ungated.reports.first), encoding: .utf8).contains("quality gates"))
     }
 
     /// Validation rows without an anomaly give nothing to choose by: auto is every detector's mean, with a warning.

@@ -113,9 +113,18 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertFalse(html.contains("http://") && html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http://"),
                        "nothing to fetch")
         XCTAssertFalse(html.contains("<script"))
-        XCTAssertTrue(html.contains(StagePlaceholder.mark))
-        let filled = StagePlaceholder.fill(html, stages: [StageRow(id: "prep", type: "preprocess", status: "cached", seconds: 0.01, key: "abcdef0123456789")], html: true)
+        XCTAssertTrue(html.contains(ReportPlaceholders.stages))
+        let stages = [StageRow(id: "prep", type: "preprocess", status: "cached", seconds: 0.01, key: "abcdef0123456789")]
+        let filled = ReportPlaceholders.fill(html, gates: [], stages: stages, html: true)
         XCTAssertTrue(filled.contains("<td>prep</td><td>preprocess</td><td>cached</td>"))
+        XCTAssertFalse(filled.contains("<!-- anomsynth:"), "every mark filled")
+        XCTAssertFalse(filled.contains("quality gates"), "no gates, no gate lines")
         XCTAssertTrue(XMLParser(data: Data(filled.utf8)).parse())
+        let missed = Gates.check([GateSpec(metric: "roc_auc", min: 1.01)], results: content.metrics.results)
+        let gated = ReportPlaceholders.fill(html, gates: missed, stages: stages, html: true)
+        XCTAssertTrue(gated.contains("1 of 1 quality gates missed") && gated.contains("<h2>Quality gates</h2>"))
+        XCTAssertTrue(XMLParser(data: Data(gated.utf8)).parse())
+        let markdown = ReportPlaceholders.fill(MarkdownReport.render(content), gates: missed, stages: stages, html: false)
+        XCTAssertTrue(markdown.contains("## Quality gates") && markdown.contains("MISSED") && !markdown.contains("<!-- anomsynth:"))
     }
 }

@@ -141,11 +141,8 @@ struct DetectorEvaluation {
             results.append(auto)
             warnings += notes
         }
-        let gates = try (params["gates"]?.arrayValue ?? []).map { value in
-            try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
-        }
-        return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(),
-                               gates: Gates.check(gates, results: results), warnings: warnings,
+        // Gates are checked when the result is published (`EvaluateStage.completePublished`).
+        return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(), warnings: warnings,
                                provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: BLASRuntime.provenance))
     }
 

@@ -41,7 +41,7 @@ public enum EvaluateStage: StageImplementation {
             ParameterSpec("min", .number(minimum: nil, maximum: nil, exclusive: false), "Lowest value allowed."),
             ParameterSpec("max", .number(minimum: nil, maximum: nil, exclusive: false), "Highest value allowed."),
             ParameterSpec("relative_to", .string, "Bound the difference to this variant's value for the same detector."),
-        ]), default: .array([]), "Quality gates: a miss makes `anomsynth run` exit 3 (after writing the report)."),
+        ]), default: .array([]), "Quality gates: a miss makes `anomsynth run` exit 3 (after writing the report). Checked on the published metrics, not part of the cache key: editing a gate never recomputes them."),
         ParameterSpec("seed", .integer(minimum: 0, maximum: nil), "Overrides the seed derived from the pipeline seed and the stage id."),
     ]
     public static let inputs = [
@@ -58,6 +58,8 @@ public enum EvaluateStage: StageImplementation {
         OutputSpec("report_md", file: "report.md", "The report's tables in Markdown."),
     ]
 
+    public static let publicationParameters: Set<String> = ["gates"]
+
     public static func run(_ context: StageContext) throws {
         var evaluation = try DetectorEvaluation(context)
         let document = try evaluation.measure()
@@ -65,5 +67,21 @@ public enum EvaluateStage: StageImplementation {
         try document.encoded().write(to: context.output("metrics", of: self))
         try Data(HTMLReport.render(content).utf8).write(to: context.output("report_html", of: self))
         try Data(MarkdownReport.render(content).utf8).write(to: context.output("report_md", of: self))
+    }
+
+    /// Checks the gates against the published metrics and fills the reports' gate and stage marks.
+    public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws {
+        guard let metrics = outputs["metrics"] else { return }
+        var document = try MetricsDocument.read(metrics.path)
+        let specs = try (params["gates"]?.arrayValue ?? []).map { value in
+            try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
+        }
+        document.gates = Gates.check(specs, results: document.results)
+        try document.encoded().write(to: metrics)
+        for (output, html) in [("report_html", true), ("report_md", false)] {
+            guard let file = outputs[output] else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            try ReportPlaceholders.fill(text, gates: document.gates, stages: run, html: html).write(to: file, atomically: true, encoding: .utf8)
+        }
     }
 }
