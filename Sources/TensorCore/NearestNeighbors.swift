@@ -1,6 +1,25 @@
-/// Exact k-nearest neighbours by Euclidean distance, computed in blocks through one
-/// matrix product per block (`|a|² + |b|² - 2 a·b`), so memory stays bounded.
+/// Exact k-nearest neighbours by Euclidean distance.
+///
+/// Every distance is `Tensor.squaredDistance`'s: the same float sum in the same order on
+/// every CPU (no BLAS), so the neighbours found do not depend on the machine. Narrow data
+/// is searched through a k-d tree (`KDTree`), wide data by scanning every point; both
+/// give the same neighbours, ties broken by the lower index.
 public enum NearestNeighbors {
+    /// How the points are searched: the results are the same, only the time differs.
+    public enum Strategy: Sendable {
+        /// A k-d tree when the rows are narrow enough and many enough, otherwise a scan.
+        case automatic
+        /// A k-d tree over the points.
+        case tree
+        /// Every point for every query.
+        case scan
+    }
+
+    /// The widest rows `automatic` searches by a tree (beyond, most of a tree is visited anyway).
+    public static let treeWidthLimit = 16
+    /// The fewest points `automatic` builds a tree for.
+    public static let treeMinimumPoints = 256
+
     /// For every row of `queries`, the indices of its `k` nearest rows of `points`
     /// (nearest first, ties by lower index), optionally skipping the identical index
     /// (when queries are the points themselves).
@@ -8,47 +27,72 @@ public enum NearestNeighbors {
     ///   - queries: `[q, d]`.
     ///   - points: `[p, d]`.
     ///   - excludeSelf: skip `points[i]` for `queries[i]`.
+    ///   - extraDistance: a non-negative amount added to the squared distance of a (query, point) pair.
     /// - Throws: `ShapeError` when the widths differ.
     public static func search(_ queries: Tensor, in points: Tensor, k: Int, excludeSelf: Bool = false,
-                              extraDistance: ((Int, Int) -> Float)? = nil) throws -> [[Int]] {
-        let p = points.rows
-        let available = p - (excludeSelf ? 1 : 0)
-        let neighbours = min(k, max(available, 0))
-        let pointNorms = rowSquaredNorms(points)
-        let queryNorms = rowSquaredNorms(queries)
-        var result: [[Int]] = []
-        result.reserveCapacity(queries.rows)
-        let block = max(1, (1 << 22) / max(p, 1))
-        var start = 0
-        while start < queries.rows {
-            let end = min(queries.rows, start + block)
-            let slice = try queries.gatherRows(Array(start..<end))
-            let products = try slice.matmul(points, transposeOther: true)
-            for r in 0..<(end - start) {
-                let q = start + r
-                // The k smallest (distance, index) pairs, kept sorted: one pass over the
-                // points, most rejected by one comparison with the current k-th (the same
-                // neighbours as sorting every candidate, in O(p + k log) instead of O(p log p)).
-                var best: [(distance: Float, index: Int)] = []
-                best.reserveCapacity(neighbours + 1)
-                for j in 0..<p where neighbours > 0 && !(excludeSelf && j == q) {
-                    var distance = max(0, queryNorms[q] + pointNorms[j] - 2 * products[r, j])
-                    if let extraDistance { distance += extraDistance(q, j) }
-                    // Indices rise, so a tie never displaces an earlier point.
-                    if best.count == neighbours, let worst = best.last, !(distance < worst.distance) { continue }
-                    var at = best.count
-                    while at > 0, distance < best[at - 1].distance { at -= 1 }
-                    best.insert((distance, j), at: at)
-                    if best.count > neighbours { best.removeLast() }
-                }
-                result.append(best.map(\.index))
-            }
-            start = end
+                              extraDistance: ((Int, Int) -> Float)? = nil, strategy: Strategy = .automatic) throws -> [[Int]] {
+        guard queries.rank == 2, points.rank == 2, queries.columns == points.columns else {
+            throw ShapeError("nearest neighbours", "queries \(describe(queries.shape)) and points \(describe(points.shape)) must be matrices of the same width")
         }
-        return result
+        let available = points.rows - (excludeSelf ? 1 : 0)
+        let neighbours = min(k, max(available, 0))
+        guard neighbours > 0 else { return Array(repeating: [], count: queries.rows) }
+        let useTree = switch strategy {
+        case .automatic: points.columns <= treeWidthLimit && points.rows >= treeMinimumPoints
+        case .tree: true
+        case .scan: false
+        }
+        let tree = useTree ? KDTree(points) : nil
+        let width = points.columns
+        return queries.withUnsafeBufferPointer { queryBuffer in
+            points.withUnsafeBufferPointer { pointBuffer in
+                (0..<queries.rows).map { q in
+                    var best = NeighbourList(capacity: neighbours)
+                    let query = queryBuffer.baseAddress! + q * width
+                    let skip = excludeSelf ? q : -1
+                    let extra = extraDistance.map { extra in { (j: Int) in extra(q, j) } }
+                    if let tree {
+                        tree.search(query, skip: skip, extra: extra, into: &best)
+                    } else {
+                        for j in 0..<points.rows where j != skip {
+                            let distance = Tensor.squaredDistance(query, pointBuffer.baseAddress! + j * width, width: width)
+                            best.offer(extra.map { distance + $0(j) } ?? distance, index: j)
+                        }
+                    }
+                    return best.indices
+                }
+            }
+        }
+    }
+}
+
+/// The k best (distance, index) pairs seen so far, ascending by distance then index.
+struct NeighbourList {
+    private(set) var distances: [Float] = []
+    private(set) var indices: [Int] = []
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        distances.reserveCapacity(capacity + 1)
+        indices.reserveCapacity(capacity + 1)
     }
 
-    static func rowSquaredNorms(_ x: Tensor) -> [Float] {
-        (0..<x.rows).map { r in (0..<x.columns).reduce(Float(0)) { $0 + x[r, $1] * x[r, $1] } }
+    var isFull: Bool { indices.count == capacity }
+    /// The distance a candidate must not exceed to be kept (infinite until full).
+    var bound: Float { isFull ? distances[capacity - 1] : .infinity }
+
+    /// Keeps the pair if it is among the k best; a tie keeps the lower index.
+    mutating func offer(_ distance: Float, index: Int) {
+        func precedes(_ at: Int) -> Bool { distance < distances[at] || (distance == distances[at] && index < indices[at]) }
+        if isFull, !precedes(capacity - 1) { return }
+        var at = indices.count
+        while at > 0, precedes(at - 1) { at -= 1 }
+        distances.insert(distance, at: at)
+        indices.insert(index, at: at)
+        if indices.count > capacity {
+            distances.removeLast()
+            indices.removeLast()
+        }
     }
 }

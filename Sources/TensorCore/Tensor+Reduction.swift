@@ -123,20 +123,34 @@ extension Tensor {
 
 extension Tensor {
     /// Squared Euclidean distance between row `i` of this matrix and row `j` of `other`
-    /// (same column count).
+    /// (same column count), as `squaredDistance(_:_:width:)` computes it.
     @inlinable
     public func squaredDistance(row i: Int, to other: Tensor, row j: Int) -> Float {
         let width = columns
         precondition(other.columns == width, "rows of \(describe(shape)) and \(describe(other.shape)) differ in width")
         return withUnsafeBufferPointer { a in
-            other.withUnsafeBufferPointer { b in
-                var total: Float = 0
-                for k in 0..<width {
-                    let d = a[i * width + k] - b[j * width + k]
-                    total += d * d
-                }
-                return total
-            }
+            other.withUnsafeBufferPointer { b in Tensor.squaredDistance(a.baseAddress! + i * width, b.baseAddress! + j * width, width: width) }
         }
+    }
+
+    /// Squared Euclidean distance between two rows of `width` floats: eight running sums
+    /// (one per SIMD lane) added in a fixed order, then the tail, so the result is the same
+    /// on every CPU. A sum of non-negative terms: never below any one of its terms.
+    @inlinable
+    public static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, width: Int) -> Float {
+        var lanes = SIMD8<Float>()
+        var k = 0
+        while k + 8 <= width {
+            let d = UnsafeRawPointer(a + k).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + k).loadUnaligned(as: SIMD8<Float>.self)
+            lanes += d * d
+            k += 8
+        }
+        var total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
+        while k < width {
+            let d = a[k] - b[k]
+            total += d * d
+            k += 1
+        }
+        return total
     }
 }
