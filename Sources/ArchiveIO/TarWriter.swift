@@ -4,6 +4,16 @@ import Foundation
 /// How a dataset archive is compressed.
 public enum ArchiveCompression: String, Codable, Sendable, CaseIterable {
     case zstd, gzip, xz, none
+
+    /// The file name ending of an archive so compressed: `.tar.zst`, `.tar.gz`, `.tar.xz`, `.tar`.
+    public var archiveExtension: String {
+        switch self {
+        case .zstd: ".tar.zst"
+        case .gzip: ".tar.gz"
+        case .xz: ".tar.xz"
+        case .none: ".tar"
+        }
+    }
 }
 
 /// Writes a tar archive deterministically: members in the order given, mtime 0,

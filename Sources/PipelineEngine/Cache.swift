@@ -1,3 +1,4 @@
+import ArchiveIO
 import Crypto
 import Foundation
 
@@ -97,17 +98,18 @@ public struct StageCache {
     }
 
     /// Seals a folder of outputs as the entry of `key`: writes the record last, then renames.
+    /// - Parameter archives: how its dataset archives are compressed (their file names follow).
     public func commit(_ folder: URL, key: String, stageID: String, implementation: any StageImplementation.Type,
-                       keyMaterial: String) throws -> Record {
+                       keyMaterial: String, archives: ArchiveCompression = .zstd) throws -> Record {
         var files: [String: Record.File] = [:]
         var outputs: [String: String] = [:]
         for output in implementation.outputs {
-            let url = folder.appendingPathComponent(output.file)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw StageError("the stage did not write its output '\(output.name)' (\(output.file))")
+            let file = output.file(archives: archives)
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(file).path) else {
+                throw StageError("the stage did not write its output '\(output.name)' (\(file))")
             }
-            files[output.file] = Record.File(sha256: StageCache.sha256(data), bytes: data.count)
-            outputs[output.name] = output.file
+            files[file] = Record.File(sha256: StageCache.sha256(data), bytes: data.count)
+            outputs[output.name] = file
         }
         let record = Record(key: key, stageID: stageID, stageType: implementation.type, stageVersion: implementation.version,
                             keyMaterial: keyMaterial, outputs: outputs, files: files)

@@ -31,6 +31,10 @@ public enum CacheKey {
             ("version", .number(Double(stage.implementation.version))), ("params", computedParameters(stage)),
             ("seed", .string(String(stage.seed))), ("inputs", .object(inputs)), ("files", .object(files)),
         ]
+        if pipeline.archiveCompression != .zstd, stage.implementation.outputs.contains(where: \.isArchive) {
+            // Other bytes and file names; absent for the default, so zstd pipelines keep their keys.
+            members.append(("archive_compression", .string(pipeline.archiveCompression.rawValue)))
+        }
         if stage.implementation.gathersVariants {
             // The pipeline's name and the variant of each input (in its stage id) are part of what such a stage writes.
             members.append(("pipeline", .string(pipeline.name)))

@@ -1,3 +1,4 @@
+import ArchiveIO
 import Foundation
 
 /// One matrix axis set to a value: `model=vae` for the axis `gen.params.model`.
@@ -55,6 +56,8 @@ public struct Pipeline {
     public var variants: [String] = []
     /// Per stage type, what a scheduler gives each of its jobs (the `resources` block).
     public var resources: [String: StageResources] = [:]
+    /// How the dataset archives of its stages are compressed (`archive_compression`).
+    public var archiveCompression: ArchiveCompression = .zstd
 
     /// The stage with an id.
     public func stage(_ id: String) -> Stage? { stages.first { $0.id == id } }

@@ -1,8 +1,9 @@
+import ArchiveIO
 import Foundation
 
 /// Reads, overrides and validates pipeline files, reporting every problem at once.
 public enum PipelineLoader {
-    static let topLevelKeys = ["$schema", "name", "description", "seed", "stages", "matrix", "resources"]
+    static let topLevelKeys = ["$schema", "name", "description", "seed", "archive_compression", "stages", "matrix", "resources"]
     static let stageKeys = ["id", "type", "description", "inputs", "params"]
 
     /// Loads a pipeline file.
@@ -29,6 +30,7 @@ public enum PipelineLoader {
                                   directory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let document = validator.applyOverrides(overrides, to: parsed.value)
         let resources = validator.checkResources(document)
+        let compression = validator.checkArchiveCompression(document)
         let variants = validator.expandMatrix(document)
         var pipelines: [(assignments: [MatrixAssignment], pipeline: Pipeline)] = []
         for (assignments, expanded) in variants {
@@ -40,6 +42,7 @@ public enum PipelineLoader {
         guard validator.issues.isEmpty, let first = pipelines.first?.pipeline else { throw PipelineInvalid(issues: validator.sortedIssues) }
         var pipeline = variants.count == 1 && variants[0].assignments.isEmpty ? first : Matrix.merge(pipelines)
         pipeline.resources = resources
+        pipeline.archiveCompression = compression
         return pipeline
     }
 }
@@ -156,6 +159,17 @@ struct Validator {
             let hint = closest(to: key, in: allowed).map { "; did you mean '\($0)'?" } ?? "; expected one of \(allowed.joined(separator: ", "))"
             report(JSONPath.appending(key, to: path), "unknown \(what) '\(JSONPath.shortened(key))'\(hint)")
         }
+    }
+
+    /// The top-level `archive_compression` (default zstd).
+    mutating func checkArchiveCompression(_ document: JSONValue) -> ArchiveCompression {
+        guard let value = document["archive_compression"] else { return .zstd }
+        guard let text = value.stringValue, let compression = ArchiveCompression(rawValue: text) else {
+            let names = ArchiveCompression.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            report("$.archive_compression", "expected one of \(names), got \(value.canonical)")
+            return .zstd
+        }
+        return compression
     }
 
     mutating func validate(_ document: JSONValue) -> Pipeline? {

@@ -1,3 +1,4 @@
+import ArchiveIO
 /// `schemas/pipeline.schema.json` (JSON Schema 2020-12), generated from the stage
 /// definitions so that the schema, `validate` and the README cannot drift apart.
 public enum PipelineSchema {
@@ -22,6 +23,8 @@ public enum PipelineSchema {
                 ("description", .object([("type", .string("string")), ("description", .string("Free text."))])),
                 ("seed", .object([("type", .string("integer")), ("minimum", .number(0)), ("default", .number(0)),
                                   ("description", .string("The pipeline seed; each stage derives its own from it and its id."))])),
+                ("archive_compression", .object([("enum", .array(ArchiveCompression.allCases.map { .string($0.rawValue) })), ("default", .string("zstd")),
+                                                 ("description", .string("How the stages' dataset archives are compressed (file names follow: .tar.zst, .tar.gz, .tar.xz, .tar). gzip opens with Python's own tarfile."))])),
                 ("matrix", .object([
                     ("type", .string("object")), ("minProperties", .number(1)),
                     ("propertyNames", .object([("pattern", .string("^(seed|[A-Za-z0-9_-]+\\.params(\\.[A-Za-z0-9_]+)+)$"))])),

@@ -170,7 +170,8 @@ public final class Runner: @unchecked Sendable {
         return StageJob(pipelineName: pipeline.name, pipelineDirectory: pipeline.directory.path, stageID: stage.id,
                         type: stage.implementation.type, version: stage.implementation.version, params: stage.params.canonical,
                         seed: String(stage.seed), inputs: inputs, key: key, keyMaterial: material,
-                        cacheRoot: cache.root.standardizedFileURL.path, force: force)
+                        cacheRoot: cache.root.standardizedFileURL.path, force: force,
+                        archiveCompression: pipeline.archiveCompression == .zstd ? nil : pipeline.archiveCompression)
     }
 
     /// Copies a stage's outputs into `<out>/<pipeline>/<stage>/`: copies, not links, so a

@@ -1,3 +1,4 @@
+import ArchiveIO
 import Foundation
 
 /// What a stage gets when it runs.
@@ -19,10 +20,12 @@ public struct StageContext {
     public let pipelineDirectory: URL
     /// Reports progress in [0, 1] for long stages.
     public let progress: @Sendable (Double) -> Void
+    /// How the dataset archives it writes are compressed (the pipeline's `archive_compression`).
+    public var archiveCompression: ArchiveCompression = .zstd
 
     /// The file of output `name` in the output folder.
     public func output(_ name: String, of stage: any StageImplementation.Type) -> URL {
-        outputDirectory.appendingPathComponent(stage.outputs.first { $0.name == name }?.file ?? name)
+        outputDirectory.appendingPathComponent(stage.outputs.first { $0.name == name }?.file(archives: archiveCompression) ?? name)
     }
 
     /// A parameter resolved as a path relative to the pipeline file.

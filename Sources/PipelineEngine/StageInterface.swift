@@ -1,3 +1,4 @@
+import ArchiveIO
 import Foundation
 
 /// An input of a stage type: a reference to another stage's output (`id` or `id.output`).
@@ -26,6 +27,14 @@ public struct OutputSpec: Sendable {
         self.name = name
         self.file = file
         self.description = description
+    }
+
+    /// Whether the output is a dataset archive (named `.tar.zst` in the spec).
+    public var isArchive: Bool { file.hasSuffix(ArchiveCompression.zstd.archiveExtension) }
+
+    /// The file name when the pipeline's archives are compressed so: `synthetic.tar.gz` for gzip.
+    public func file(archives: ArchiveCompression) -> String {
+        isArchive ? String(file.dropLast(ArchiveCompression.zstd.archiveExtension.count)) + archives.archiveExtension : file
     }
 }
 

@@ -1,3 +1,4 @@
+import ArchiveIO
 import Datasets
 import Foundation
 
@@ -31,11 +32,13 @@ public struct StageJob: Codable, Sendable {
     public var cacheRoot: String
     /// Recompute even when the entry exists (`run --force`).
     public var force: Bool
+    /// How its dataset archives are compressed (nil: zstd, the default).
+    public var archiveCompression: ArchiveCompression?
 
     enum CodingKeys: String, CodingKey {
         case type, version, params, seed, inputs, key, force
         case pipelineName = "pipeline_name", pipelineDirectory = "pipeline_directory", stageID = "stage_id"
-        case keyMaterial = "key_material", cacheRoot = "cache_root"
+        case keyMaterial = "key_material", cacheRoot = "cache_root", archiveCompression = "archive_compression"
     }
 
     /// Reads a job file.
@@ -81,13 +84,15 @@ public struct StageJob: Codable, Sendable {
                                        outputDirectory: folder, pipelineDirectory: URL(fileURLWithPath: pipelineDirectory),
                                        progress: progress)
             context.pipelineName = pipelineName
+            context.archiveCompression = archiveCompression ?? .zstd
             context.origins = inputs.mapValues { files in
                 files.map { InputOrigin(stage: $0.stage, output: $0.output,
                                         assignments: $0.assignments.map { MatrixAssignment(key: $0[0], value: $0[1]) }) }
             }
             try implementation.run(context)
             if force { try? FileManager.default.removeItem(at: cache.entry(key)) }
-            return try cache.commit(folder, key: key, stageID: stageID, implementation: implementation, keyMaterial: keyMaterial)
+            return try cache.commit(folder, key: key, stageID: stageID, implementation: implementation, keyMaterial: keyMaterial,
+                                    archives: context.archiveCompression)
         }
     }
 }

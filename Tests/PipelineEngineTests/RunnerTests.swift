@@ -66,6 +66,47 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("runs/tiny/prep/train.tar.zst")), first, "same pipeline, data and seed: same bytes")
     }
 
+    /// `archive_compression: gzip`: every dataset archive is a `.tar.gz` that stock Python's
+    /// tarfile opens, holding the same data, the same bytes run after run (also when each
+    /// stage runs in its own `exec-stage` process); the keys differ from zstd's.
+    func test_archiveCompression_gzip_writesTarGz_sameDataAndBytes() throws {
+        let plain = runQuietly(try PipelineLoader.load(pipelineFile), in: folder.appendingPathComponent("zstd"))
+        let gzipFile = folder.appendingPathComponent("gzip.json").path
+        try String(contentsOfFile: pipelineFile, encoding: .utf8)
+            .replacingOccurrences(of: #""seed": 5,"#, with: #""seed": 5, "archive_compression": "gzip","#)
+            .write(toFile: gzipFile, atomically: true, encoding: .utf8)
+        let gzip = runQuietly(try PipelineLoader.load(gzipFile), in: folder.appendingPathComponent("gzip"))
+        XCTAssertEqual(gzip.status, "succeeded", "\(gzip.stages.compactMap(\.error))")
+        let train = try XCTUnwrap(gzip.stages.first { $0.id == "prep" }?.outputs["train"])
+        XCTAssertTrue(train.hasSuffix("/prep/train.tar.gz"), train)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: train)).prefix(2), Data([0x1f, 0x8b]), "gzip's magic bytes")
+        let zstdTrain = try XCTUnwrap(plain.stages.first { $0.id == "prep" }?.outputs["train"])
+        XCTAssertEqual(try DatasetArchive.read(train).dataset.features, try DatasetArchive.read(zstdTrain).dataset.features)
+        XCTAssertTrue(zip(plain.stages, gzip.stages).allSatisfy { $0.key != $1.key }, "every stage here writes archives: other keys")
+        if let python = python(with: []) {
+            let listing = try runProcess(python, ["-c", "import sys, tarfile; print(sorted(tarfile.open(sys.argv[1]).getnames()))", train])
+            XCTAssertEqual(listing.status, 0, listing.output)
+            XCTAssertTrue(listing.output.contains("'features.npy'") && listing.output.contains("'manifest.json'"), listing.output)
+        }
+        var options = RunOptions(outputRoot: folder.appendingPathComponent("process/runs"), cacheRoot: folder.appendingPathComponent("process/cache"),
+                                 reporter: ProgressReporter(quiet: true))
+        options.executor = ProcessExecutor(executable: try anomsynthExecutable(), folder: folder.appendingPathComponent("process/jobs"))
+        let separate = Runner(pipeline: try PipelineLoader.load(gzipFile), options: options).run()
+        XCTAssertEqual(separate.status, "succeeded", "\(separate.stages.compactMap(\.error))")
+        for (a, b) in zip(gzip.stages, separate.stages) {
+            XCTAssertEqual(a.key, b.key)
+            for (name, path) in a.outputs {
+                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), try Data(contentsOf: URL(fileURLWithPath: try XCTUnwrap(b.outputs[name]))), "\(a.id).\(name)")
+            }
+        }
+        let invalid = folder.appendingPathComponent("invalid.json").path
+        try String(contentsOfFile: gzipFile, encoding: .utf8).replacingOccurrences(of: #""gzip""#, with: #""lz4""#)
+            .write(toFile: invalid, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try PipelineLoader.load(invalid)) { error in
+            XCTAssertTrue("\(error)".contains("$.archive_compression: expected one of 'zstd', 'gzip', 'xz', 'none', got \"lz4\""), "\(error)")
+        }
+    }
+
     func test_keyOfAFixturePipeline_isPinned() throws {
         // A change here means every user's cache is invalidated: bump stage versions deliberately, not by accident
         // (the column roles ignore and dates added two parameters with defaults: deliberate).

@@ -81,7 +81,7 @@ public enum AugmentStage: StageImplementation {
                                     columns: real.columns, labels: labels, provenance: provenance, sources: sources,
                                     rowShape: real.rowShape, source: context.stageID)
         augmented.labelColumn = real.labelColumn
-        try DatasetArchive.write(augmented, transform: transform, to: context.output("data", of: self).path)
+        try DatasetArchive.write(augmented, transform: transform, to: context.output("data", of: self).path, compression: context.archiveCompression)
     }
 
     /// Synthetic anomalies to add to `rows` rows holding `anomalies` for an anomaly share of

@@ -61,6 +61,6 @@ public enum IngestStage: StageImplementation {
             maximumBytes: params["max_decompressed_bytes"]?.integerValue ?? DecompressionLimits().maximumBytes,
             maximumRatio: params["max_compression_ratio"]?.integerValue ?? DecompressionLimits().maximumRatio)
         let dataset = try Ingest.read(request)
-        try DatasetArchive.write(dataset, to: context.output("data", of: self).path)
+        try DatasetArchive.write(dataset, to: context.output("data", of: self).path, compression: context.archiveCompression)
     }
 }

@@ -79,9 +79,9 @@ public enum PreprocessStage: StageImplementation {
         let transform = try Transform.fit(train, options: options, maxCategories: params["max_categories"]?.integerValue ?? 100,
                                           source: context.stageID)
         try DatasetArchive.write(try transform.apply(train, source: context.stageID), transform: transform,
-                                 to: context.output("train", of: self).path)
+                                 to: context.output("train", of: self).path, compression: context.archiveCompression)
         try DatasetArchive.write(try transform.apply(test, source: context.stageID), transform: transform,
-                                 to: context.output("test", of: self).path)
+                                 to: context.output("test", of: self).path, compression: context.archiveCompression)
     }
 }
 

@@ -117,7 +117,7 @@ public enum SynthesizeStage: StageImplementation {
         let rows = try (drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn)).gatherRows(keep)
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
                                     provenance: keep.map { provenance[$0] }, sources: sources, rowShape: reference.rowShape, source: context.stageID)
-        try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path)
+        try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path, compression: context.archiveCompression)
         var report: [String: Any] = ["sources": Array(sources.dropFirst()), "requested": target.count, "drawn": provenance.count]
         if target.afterFilters, rows.rows < target.count {
             report["warning"] = "\(rows.rows) of the \(target.count) rows asked for passed the filters after \(SynthesisTarget.rounds) rounds of drawing"
