@@ -18,6 +18,11 @@
   every `.npz` of `../shared/datasets/adbench`, 3 seeds, `pipelines/adbench.json` beside
   PyOD's IForest and XGBOD, CatBoost, scikit-learn's MLP, SMOTE + MLP and SDV's CTGAN and
   TVAE + MLP on the same splits (`scripts/adbench_peers.py`, in `.venv-adbench`).
+- scaling: `pipelines/compare-generators.json` (4 generators x 5 folds, 92 stages) on a
+  fraud-style CSV of 2,000 / 10,000 / 50,000 / 200,000 rows x 10 columns
+  (`scripts/scaling_peers.py data`: ADBench's MAGIC rows, 1% anomalies), `--jobs 2`, each
+  run from an empty cache: seconds, peak memory, the dominant stage type; and one training
+  epoch of our VAE and GAN beside SDV 2.0's TVAE and CTGAN on a fold's rows (2k and 10k).
 - quality: `pipelines/benchmark.json` on every KEEL dataset of `../shared/datasets/keel`,
   5 stratified splits each, against scikit-learn's MLPClassifier(64, 64) with no
   augmentation and with imbalanced-learn's SMOTE on the same splits
@@ -207,6 +212,84 @@ def adbench_benchmark(anomsynth, datasets):
     for detector in ("xgboost", "mlp"):
         deep = sum(1 for name in names if table[name][("AnomSynth", f"vae + {detector}")]["pr_auc"] > table[name][("AnomSynth", f"smote + {detector}")]["pr_auc"])
         print(f"\nVAE synthesis beats SMOTE (PR-AUC, {detector}) on {deep} of {len(names)} datasets")
+
+
+SCALING_ROWS = (2_000, 10_000, 50_000, 200_000)
+SDV_SCALING_ROWS = (2_000, 10_000)
+
+
+def run_measured(command, stdout, stderr):
+    """Runs `command` with its output in files; its seconds and its own peak memory (MiB)."""
+    import time
+    with open(stdout, "w") as out, open(stderr, "w") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, seconds, usage.ru_maxrss / 1024
+
+
+def generator_epochs(rows, epochs=150, batch=128, max_steps=50_000):
+    """Epochs compare-generators' train_generator runs on `rows` (its epochs, capped by the
+    default max_steps), counting a cut last epoch in part."""
+    per_epoch = -(-rows // batch)
+    return min(epochs * per_epoch, max_steps) / per_epoch
+
+
+def scaling_benchmark(anomsynth, magic):
+    import shutil
+    python = ensure_venv(ADBENCH_VENV, "pyod, catboost, imblearn, sdv, xgboost",
+                         ["numpy", "scikit-learn", "pyod", "catboost", "imbalanced-learn", "xgboost==1.7.4", "sdv"])
+    helper = os.path.join(ROOT, "scripts", "scaling_peers.py")
+    folder = os.path.join(ROOT, ".bench", "scaling")
+    os.makedirs(folder, exist_ok=True)
+    runs, epochs = [], []
+    for rows in SCALING_ROWS:
+        csv = os.path.join(folder, f"rows-{rows}.csv")
+        if not os.path.exists(csv):
+            subprocess.run([python, helper, "data", magic, str(rows), csv], check=True)
+        for leftover in ("cache", "runs"):
+            shutil.rmtree(os.path.join(folder, leftover), ignore_errors=True)
+        status, seconds, peak = run_measured(
+            [anomsynth, "run", os.path.join(ROOT, "pipelines", "compare-generators.json"), "--set", f"raw.params.path={csv}",
+             "--set", "raw.params.label.column=is_fraud", "--set", 'raw.params.label.positive=["yes"]', "--jobs", "2", "--json",
+             "--cache-dir", os.path.join(folder, "cache"), "--out", os.path.join(folder, "runs")],
+            os.path.join(folder, f"summary-{rows}.json"), os.path.join(folder, f"progress-{rows}.jsonl"))
+        with open(os.path.join(folder, f"summary-{rows}.json")) as f:
+            summary = last_json(f.read())
+        if status != 0 or summary["status"] != "succeeded":
+            raise SystemExit(f"bench: compare-generators failed on {rows} rows: {[s.get('error') for s in summary['stages'] if s.get('error')]}")
+        by_type = {}
+        for stage in summary["stages"]:
+            kind = stage["id"].split("@")[0]
+            by_type[kind] = by_type.get(kind, 0) + stage["seconds"]
+        dominant = max(by_type, key=by_type.get)
+        runs.append((rows, seconds, peak, dominant, by_type[dominant] / sum(by_type.values())))
+        fold_rows = rows - rows // 5
+        per_model = {model: mean([s["seconds"] for s in summary["stages"] if s["id"].startswith(f"gen@model={model},")])
+                     / generator_epochs(fold_rows) for model in ("vae", "gan")}
+        print(f"bench: scaling {rows} rows: {seconds:.0f} s, peak {peak:.0f} MiB, {dominant} {by_type[dominant]:.0f} s", file=sys.stderr)
+        if rows in SDV_SCALING_ROWS:
+            sdv = last_json(subprocess.run([python, helper, "sdv", csv, str(fold_rows)], check=True, capture_output=True, text=True).stdout)
+            epochs.append((fold_rows, per_model, sdv))
+    print("\ncompare-generators (4 generators x 5 folds, 92 stages) on a fraud-style CSV, 10 numeric columns, 1% anomalies, "
+          "2 cores (--jobs 2), empty cache\n")
+    print("| rows | seconds | per 1,000 rows | peak MiB | dominant stage type (share of stage time) |")
+    print("|---|---|---|---|---|")
+    for rows, seconds, peak, dominant, share in runs:
+        print(f"| {rows:,} | {seconds:.0f} | {seconds / rows * 1000:.2f} | {peak:.0f} | {dominant} ({share:.0%}) |")
+    print("\nOne training epoch on a fold's rows (seconds; SDV fitted with 5 and 1 epochs, the difference over 4; one thread)\n")
+    print("| rows | our VAE | SDV TVAE | VAE advantage | our GAN | SDV CTGAN | GAN advantage |")
+    print("|---|---|---|---|---|---|---|")
+    for rows, ours, sdv in epochs:
+        print(f"| {rows:,} | {ours['vae']:.3f} | {sdv['tvae']:.2f} | {sdv['tvae'] / ours['vae']:.0f}x | "
+              f"{ours['gan']:.3f} | {sdv['ctgan']:.2f} | {sdv['ctgan'] / ours['gan']:.0f}x |")
+    largest = runs[-1]
+    SUMMARY.append((f"compare-generators on {largest[0]:,} rows, s (goal < 600)", f"{largest[1]:.0f}", "600", "the goal", 600 / largest[1]))
+    if epochs:
+        rows, ours, sdv = epochs[-1]
+        SUMMARY.append((f"VAE epoch on {rows:,} rows, s", f"{ours['vae']:.3f}", f"{sdv['tvae']:.2f}", "SDV TVAE", sdv["tvae"] / ours["vae"]))
 
 
 def quality_benchmark(anomsynth, datasets, overrides=()):
@@ -440,7 +523,7 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench"], help="run one part")
+    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling"], help="run one part")
     parser.add_argument("--adbench", default=os.path.join(ROOT, "..", "shared", "datasets", "adbench"),
                         help="the folder of ADBench .npz files for the adbench part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
@@ -456,6 +539,10 @@ def main():
 
 
 def run_parts(args):
+    if args.only in (None, "scaling"):
+        scaling_benchmark(args.anomsynth, os.path.join(args.adbench, "22_magic.gamma.npz"))
+    if args.only == "scaling":
+        return
     if args.only in (None, "adbench"):
         adbench_benchmark(args.anomsynth, sorted(os.path.join(args.adbench, f) for f in os.listdir(args.adbench) if f.endswith(".npz")))
     if args.only == "adbench":
