@@ -52,11 +52,14 @@ extension Generator {
     public var hasConvolutionalForm: Bool { false }
 }
 
-/// Settings shared by the neural generators.
+/// The training loop's settings, shared by the neural generators and detectors. Its
+/// defaults are the pipeline's (`GeneratorSettings` and `DetectorSettings` read them here).
 public struct TrainingSettings: Codable, Equatable, Sendable {
-    public var epochs = 100
+    public var epochs = 200
     public var batchSize = 128
-    public var learningRate: Float = 1e-3
+    public var learningRate = Float(defaultLearningRate)
+    /// Adam's default step size as the pipelines write it (a Double: 1e-3, not Float's 0.0010000000475).
+    public static let defaultLearningRate = 1e-3
     /// Share of rows held out to pick the best epoch (0: no early stopping).
     public var validationFraction: Double = 0
     /// Epochs without improvement before stopping (with a validation part).

@@ -7,11 +7,11 @@ import Foundation
 public struct GeneratorSettings: Codable, Equatable, Sendable {
     public var model = ""
     public var conditional = false
-    public var epochs = 200
-    public var batchSize = 128
-    public var learningRate = 1e-3
-    public var validationFraction = 0.0
-    public var patience = 20
+    public var epochs = TrainingSettings().epochs
+    public var batchSize = TrainingSettings().batchSize
+    public var learningRate = TrainingSettings.defaultLearningRate
+    public var validationFraction = TrainingSettings().validationFraction
+    public var patience = TrainingSettings().patience
     public var hiddenUnits = 128
     public var hiddenLayers = 2
     public var latentDim = 8
@@ -53,10 +53,10 @@ public struct GeneratorSettings: Codable, Equatable, Sendable {
 /// What a `train_detector` stage asks of a detector, typed, with its defaults here only.
 public struct DetectorSettings: Codable, Equatable, Sendable {
     public var model = ""
-    public var epochs = 200
-    public var batchSize = 128
-    public var learningRate = 1e-3
-    public var patience = 20
+    public var epochs = TrainingSettings().epochs
+    public var batchSize = TrainingSettings().batchSize
+    public var learningRate = TrainingSettings.defaultLearningRate
+    public var patience = TrainingSettings().patience
     public var hiddenUnits = 64
     public var hiddenLayers = 2
     public var latentDim = 8
