@@ -230,7 +230,7 @@ def run_measured(command, stdout, stderr):
     return process.returncode, seconds, usage.ru_maxrss / 1024
 
 
-def generator_epochs(rows, epochs=150, batch=128, max_steps=50_000):
+def generator_epochs(rows, epochs=150, batch=128, max_steps=20_000):
     """Epochs compare-generators' train_generator runs on `rows` (its epochs, capped by the
     default max_steps), counting a cut last epoch in part."""
     per_epoch = -(-rows // batch)

@@ -19,7 +19,7 @@ public enum TrainGeneratorStage: StageImplementation {
         ParameterSpec("epochs", .integer(minimum: 1, maximum: 100_000), default: .number(Double(defaults.epochs)), "Training epochs (neural models)."),
         ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(Double(defaults.batchSize)), "Rows per training step."),
         ParameterSpec("max_steps", .integer(minimum: 1, maximum: 100_000_000), default: .number(Double(defaults.maxSteps)),
-                      "Most training steps (batches) over all epochs: on large data training stops here, so its time stops growing with the rows (200,000 rows at batch 128: about 32 epochs); small data never reach it."),
+                      "Most training steps (batches) over all epochs: on large data training stops here, so its time stops growing with the rows (160,000 rows at batch 128: 16 epochs); data up to about 17,000 rows never reach it at 150 epochs."),
         ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(defaults.learningRate), "Adam's learning rate."),
         ParameterSpec("hidden_units", .integer(minimum: 1, maximum: 4096), default: .number(Double(defaults.hiddenUnits)), "Width of each hidden layer."),
         ParameterSpec("hidden_layers", .integer(minimum: 1, maximum: 8), default: .number(Double(defaults.hiddenLayers)), "Hidden layers (VAE encoder/decoder, GAN networks, flow couplings' MLPs use 2)."),
