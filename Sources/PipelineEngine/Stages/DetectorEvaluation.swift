@@ -30,7 +30,7 @@ struct DetectorEvaluation {
     static let selectionMetrics = ["validation_pr_auc", "validation_roc_auc"]
 
     let context: StageContext
-    let params: JSONValue
+    let settings: EvaluateSettings
     let repeatKeys: Set<String>
     private var tests: [(origin: InputOrigin, file: URL, data: Dataset?)] = []
     private(set) var scored: [Scored] = []
@@ -38,8 +38,8 @@ struct DetectorEvaluation {
 
     init(_ context: StageContext) throws {
         self.context = context
-        params = context.params
-        repeatKeys = Set((params["repeat_over"]?.arrayValue ?? []).compactMap(\.stringValue))
+        settings = try context.params.decoded(EvaluateSettings.self, stage: context.stageID)
+        repeatKeys = Set(settings.repeatOver)
         let files = context.inputs["test"] ?? [], origins = context.origins["test"] ?? []
         guard !files.isEmpty else { throw StageError("evaluate needs a `test` input") }
         tests = files.enumerated().map { (origins.indices.contains($0.offset) ? origins[$0.offset] : InputOrigin(stage: "test", output: "data", assignments: []), $0.element, nil) }
@@ -76,9 +76,7 @@ struct DetectorEvaluation {
     /// Scores every detector and assembles `metrics.json`.
     mutating func measure() throws -> MetricsDocument {
         let files = context.inputs["detectors"] ?? [], origins = context.origins["detectors"] ?? []
-        let rule = params["threshold"]?.stringValue ?? "best_f1"
-        let contamination = params["contamination"]?.numberValue ?? 0.05
-        let resamples = params["bootstrap"]?.integerValue ?? 1000
+        let rule = settings.threshold.rawValue, contamination = settings.contamination, resamples = settings.bootstrap
         var rng = SeededRNG(seed: context.seed)
         for (index, file) in files.enumerated() {
             let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: "detector \(index + 1)", output: "model", assignments: [])
@@ -134,9 +132,9 @@ struct DetectorEvaluation {
                                          thresholdRule: group[0].thresholdRule,
                                          folds: group.map { MetricsResult.Fold(fold: $0.fold, scorecard: $0.scorecard) }))
         }
-        if let metric = params["select_by"]?.stringValue, metric != "none" {
+        if settings.selectBy != "none" {
             var autoRNG = rng.derive("auto")
-            let (auto, notes) = try AutoSelection(metric: metric, top: params["select_top"]?.integerValue ?? 1, contamination: contamination)
+            let (auto, notes) = try AutoSelection(metric: settings.selectBy, top: settings.selectTop, contamination: contamination)
                 .result(scored, resamples: resamples, using: &autoRNG)
             results.append(auto)
             warnings += notes
@@ -148,7 +146,7 @@ struct DetectorEvaluation {
 
     /// Each variant against the baseline, per detector: paired by fold.
     private func compare() -> [Comparison] {
-        let baseline = params["baseline"]?.stringValue ?? "none"
+        let baseline = settings.baseline
         var comparisons: [Comparison] = []
         for detector in orderedUnique(scored.map(\.detector)) {
             let base = scored.filter { $0.detector == detector && $0.variant == baseline }

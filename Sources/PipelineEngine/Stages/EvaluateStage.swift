@@ -18,21 +18,22 @@ public enum EvaluateStage: StageImplementation {
     public static let version = 2_000 + HTMLReport.formatVersion
     public static let gathersVariants = true
     public static let summary = "Score detectors on the test rows with thresholds chosen on validation rows; compare variants; write metrics.json, report.md and report.html; check quality gates."
+    private static let defaults = EvaluateSettings()
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("threshold", .choice(["best_f1", "contamination", "decision"]), default: .string("best_f1"),
+        ParameterSpec("threshold", .choice(EvaluateSettings.Threshold.allCases.map(\.rawValue)), default: .string(defaults.threshold.rawValue),
                       "The threshold rule: best F1 on each detector's validation rows (falls back to contamination without validation anomalies), a contamination quantile of them, or decision: a classifier's own boundary (mlp, logistic, xgboost: probability 0.5, as scikit-learn's predict; other detectors: best F1)."),
-        ParameterSpec("contamination", .number(minimum: 0, maximum: 0.5, exclusive: true), default: .number(0.05),
+        ParameterSpec("contamination", .number(minimum: 0, maximum: 0.5, exclusive: true), default: .number(defaults.contamination),
                       "Share of validation rows above the threshold with the contamination rule."),
-        ParameterSpec("bootstrap", .integer(minimum: 0, maximum: 100_000), default: .number(1000),
+        ParameterSpec("bootstrap", .integer(minimum: 0, maximum: 100_000), default: .number(Double(defaults.bootstrap)),
                       "Bootstrap resamples for the 95% intervals of ROC-AUC and PR-AUC (0: none)."),
-        ParameterSpec("baseline", .string, default: .string("none"), "The variant the others are compared against."),
-        ParameterSpec("repeat_over", .strings, default: .array([.string("fold"), .string("seed")]),
+        ParameterSpec("baseline", .string, default: .string(defaults.baseline), "The variant the others are compared against."),
+        ParameterSpec("repeat_over", .strings, default: .array(defaults.repeatOver.map { .string($0) }),
                       "Matrix keys whose values repeat one variant (folds, seeds): averaged, and pairs for the Wilcoxon test."),
-        ParameterSpec("select_by", .choice(["none"] + DetectorEvaluation.selectionMetrics), default: .string("none"),
+        ParameterSpec("select_by", .choice(["none"] + DetectorEvaluation.selectionMetrics), default: .string(defaults.selectBy),
                       "Adds a result `auto`: in each repetition, the variant and detector whose scores on their own validation rows (real training rows they did not fit on; never the test rows) are best by this metric; its test metrics are the chosen one's. One answer per dataset without peeking."),
-        ParameterSpec("select_top", .integer(minimum: 1, maximum: 50), default: .number(1),
+        ParameterSpec("select_top", .integer(minimum: 1, maximum: 50), default: .number(Double(defaults.selectTop)),
                       "With select_by: how many of the best detectors `auto` combines: 1, the best alone; more, an ensemble averaging where each row's score falls among each one's validation scores (thresholded by best F1 on the ensemble's validation scores)."),
-        ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(1500),
+        ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(Double(defaults.scatterRows)),
                       "Rows per set drawn in the report's PCA scatter."),
         ParameterSpec("gates", .objects([
             ParameterSpec("metric", .choice(Scorecard.metricNames), required: true, "The metric bounded."),
@@ -73,10 +74,7 @@ public enum EvaluateStage: StageImplementation {
     public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws {
         guard let metrics = outputs["metrics"] else { return }
         var document = try MetricsDocument.read(metrics.path)
-        let specs = try (params["gates"]?.arrayValue ?? []).map { value in
-            try JSONDecoder().decode(GateSpec.self, from: Data(value.canonical.utf8))
-        }
-        document.gates = Gates.check(specs, results: document.results)
+        document.gates = Gates.check(try params.decoded(EvaluateSettings.self, stage: "evaluate").gates, results: document.results)
         try document.encoded().write(to: metrics)
         for (output, html) in [("report_html", true), ("report_md", false)] {
             guard let file = outputs[output] else { continue }

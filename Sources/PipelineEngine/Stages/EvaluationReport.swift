@@ -40,7 +40,7 @@ extension DetectorEvaluation {
             "Thresholds are chosen on each detector's validation rows (real training rows it did not fit on), never on the test set, then applied to the test set.",
             folds.count > 1 ? "\(folds.count) repetitions (\(folds.joined(separator: "; "))): metrics are means; charts show the first."
                 : "One train/test split: intervals are bootstrap 95% intervals over test rows.",
-            "Variants are compared against '\(params["baseline"]?.stringValue ?? "none")' with the same detector.",
+            "Variants are compared against '\(settings.baseline)' with the same detector.",
         ] + document.results.compactMap { result in
             result.chosen.map { "auto: \(result.thresholdRule.components(separatedBy: "; ").last ?? "") detectors, without the test rows: \(orderedUnique($0).joined(separator: "; "))\(Set($0).count > 1 ? " (differs between repetitions)" : "")." }
         }
@@ -70,7 +70,7 @@ extension DetectorEvaluation {
 
     private func addScatter(to content: inout ReportContent, real: Dataset, synthetic sets: [(label: String, data: Dataset)]) throws {
         guard real.rowCount >= 2 else { return }
-        let limit = params["scatter_rows"]?.integerValue ?? 1500
+        let limit = settings.scatterRows
         var base = SeededRNG(seed: context.seed)
         var rng = base.derive("scatter")
         let pca = try PrincipalComponents(fitting: real.features, using: &rng)
