@@ -60,6 +60,10 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public var learningRate = Float(defaultLearningRate)
     /// Adam's default step size as the pipelines write it (a Double: 1e-3, not Float's 0.0010000000475).
     public static let defaultLearningRate = 1e-3
+    /// The pipelines' cap on batches over all epochs (2.56 million rows seen at batch 128):
+    /// a fold of 160,000 rows stops after 16 epochs; data up to about 17,000 rows never
+    /// reach it at 150 epochs. (The library's own default is no cap.)
+    public static let defaultMaxSteps = 20_000
     /// Share of rows held out to pick the best epoch (0: no early stopping).
     public var validationFraction: Double = 0
     /// Epochs without improvement before stopping (with a validation part).

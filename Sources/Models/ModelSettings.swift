@@ -25,9 +25,7 @@ public struct GeneratorSettings: Codable, Equatable, Sendable {
     public var smoteVariant = SMOTE.Variant.standard
     public var architecture = Architecture.auto
     public var filters = 64
-    /// Most batches over all epochs (2.56 million rows seen at batch 128): a fold of 160,000
-    /// rows stops after 16 epochs; data up to about 17,000 rows never reach it at 150 epochs.
-    public var maxSteps = 20_000
+    public var maxSteps = TrainingSettings.defaultMaxSteps
 
     public init() {}
 
@@ -57,6 +55,7 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     public var batchSize = TrainingSettings().batchSize
     public var learningRate = TrainingSettings.defaultLearningRate
     public var patience = TrainingSettings().patience
+    public var maxSteps = TrainingSettings.defaultMaxSteps
     public var hiddenUnits = 64
     public var hiddenLayers = 2
     public var latentDim = 8
@@ -83,11 +82,13 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
 
     /// The neural detectors' training loop settings (their validation rows come from the stage).
     public var training: TrainingSettings {
-        TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate), patience: patience)
+        var settings = TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: Float(learningRate), patience: patience)
+        settings.maxSteps = maxSteps
+        return settings
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, epochs, patience, negatives, couplings, trees, neighbours, architecture, filters
+        case model, epochs, patience, negatives, couplings, trees, neighbours, architecture, filters, maxSteps = "max_steps"
         case batchSize = "batch_size", learningRate = "learning_rate", hiddenUnits = "hidden_units", hiddenLayers = "hidden_layers"
         case latentDim = "latent_dim", weightDecay = "weight_decay", classWeight = "class_weight", syntheticShare = "synthetic_share"
         case negativeWeight = "negative_weight", negativeMargin = "negative_margin", sampleSize = "sample_size"

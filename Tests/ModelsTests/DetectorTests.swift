@@ -99,6 +99,21 @@ final class NeuralDetectorTests: XCTestCase {
         return settings
     }
 
+    /// train_detector's max_steps reaches the detectors' training loop: 600 rows at batch 64
+    /// are 10 steps an epoch, so a cap of 25 ends in the third epoch.
+    func test_detectorMaxSteps_capsTheTrainingLoop() throws {
+        var rng = SeededRNG(seed: 61)
+        let train = try moons(600, using: &rng)
+        var settings = DetectorSettings()
+        XCTAssertEqual(settings.training.maxSteps, TrainingSettings.defaultMaxSteps, "the pipeline's cap by default")
+        settings.model = "mlp"
+        settings.epochs = 40
+        settings.batchSize = 64
+        settings.maxSteps = 25
+        let detector = try ModelRegistry.detector("mlp").make(settings)
+        XCTAssertEqual(try detector.fit(train, validation: nil, using: &rng).trainLoss.count, 3)
+    }
+
     func test_mlpAndLogistic_separateTheMoons_mlpBetter() throws {
         var rng = SeededRNG(seed: 60)
         let train = try moons(600, using: &rng), validation = try moons(200, using: &rng), test = try moons(400, using: &rng)

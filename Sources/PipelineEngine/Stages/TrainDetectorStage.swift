@@ -23,6 +23,8 @@ public enum TrainDetectorStage: StageImplementation {
         ParameterSpec("validation_seed", .integer(minimum: 0, maximum: nil), default: .number(0),
                       "Seed of the held-out choice; detectors with the same value hold out the same real rows."),
         ParameterSpec("epochs", .integer(minimum: 1, maximum: 100_000), default: .number(Double(defaults.epochs)), "Training epochs (neural models)."),
+        ParameterSpec("max_steps", .integer(minimum: 1, maximum: 100_000_000), default: .number(Double(defaults.maxSteps)),
+                      "Neural models: most training steps (batches) over all epochs, so training time stops growing with the rows (160,000 rows at batch 128: 16 epochs); data up to about 12,800 rows never reach it at 200 epochs."),
         ParameterSpec("batch_size", .integer(minimum: 1, maximum: 65_536), default: .number(Double(defaults.batchSize)), "Rows per training step."),
         ParameterSpec("learning_rate", .number(minimum: 0, maximum: 1, exclusive: true), default: .number(defaults.learningRate), "Adam's learning rate."),
         ParameterSpec("early_stopping", .boolean, default: .bool(true),
