@@ -2,6 +2,7 @@ import ArchiveIO
 import ArgumentParser
 import Datasets
 import Foundation
+import PipelineEngine
 
 /// `anomsynth ingest`: one input file to a dataset archive (the `ingest` stage on its own).
 struct IngestCommand: ParsableCommand {
@@ -98,22 +99,24 @@ struct IngestOptions: ParsableArguments {
         }
     }
 
-    /// What to read from `file`, as the `ingest` stage builds it from its parameters.
+    /// What to read from `file`: the `ingest` stage's settings, filled from the options.
     func request(file: String) -> IngestRequest {
-        var request = IngestRequest(path: file)
-        request.member = member
-        request.format = format
-        request.labelColumn = label
-        request.positive = positives
-        request.positiveMayBeAbsent = mayBeAbsent
-        request.labelsPath = labels
-        request.csv.delimiter = Character(delimiter)
-        request.csv.hasHeader = !noHeader
-        if !missingValues.isEmpty { request.csv.missingValues = missingValues }
-        for column in categoricalColumns { request.csv.columnTypes[column] = .categorical }
-        request.decompression = DecompressionLimits(maximumBytes: maxDecompressedBytes, maximumRatio: maxCompressionRatio)
-        request.roles = ColumnRoles(ignore: ignoredColumns, dates: dateColumns)
-        return request
+        var settings = IngestSettings()
+        settings.path = file
+        settings.member = member
+        settings.format = format
+        settings.label = label != nil || !positives.isEmpty || mayBeAbsent
+            ? IngestSettings.Label(column: label, positive: positives.isEmpty ? nil : positives, mayBeAbsent: mayBeAbsent) : nil
+        settings.labelsPath = labels
+        settings.delimiter = delimiter
+        settings.hasHeader = !noHeader
+        settings.missingValues = missingValues.isEmpty ? nil : missingValues
+        settings.categorical = categoricalColumns
+        settings.ignore = ignoredColumns
+        settings.dates = dateColumns
+        settings.maxDecompressedBytes = maxDecompressedBytes
+        settings.maxCompressionRatio = maxCompressionRatio
+        return settings.request()
     }
 }
 
