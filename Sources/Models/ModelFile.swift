@@ -3,8 +3,8 @@ import Foundation
 import NeuralNet
 import TensorCore
 
-/// The file layout shared by saved generators and detectors: one safetensors file
-/// (readable from PyTorch) whose metadata holds the format, the kind, the JSON config,
+/// The file layout shared by saved generators and detectors: a `Checkpoint` (one
+/// safetensors file, readable from PyTorch) whose metadata holds the format, the kind, the JSON config,
 /// the model-space column schema, the sample shape (`sample_shape`, e.g. `[1, 28, 28]`),
 /// the training history and any further entries.
 enum ModelFile {
@@ -22,11 +22,10 @@ enum ModelFile {
         var metadata = extra
         metadata["format"] = format
         metadata["kind"] = kind
-        metadata["config"] = config
         metadata["columns"] = try settingsJSON(schema.columns)
         metadata["sample_shape"] = try settingsJSON(schema.shape)
         metadata["history"] = try settingsJSON(history)
-        try writeAtomically(SafeTensors.encode(tensors, metadata: metadata), to: URL(fileURLWithPath: path))
+        try Checkpoint.write(tensors, config: config, metadata: metadata, to: URL(fileURLWithPath: path))
     }
 
     /// - Parameter what: how the file is named in errors ("generator", "detector").

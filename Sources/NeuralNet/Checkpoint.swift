@@ -1,40 +1,50 @@
 import Foundation
 import TensorCore
 
-/// A module's state saved as `model.safetensors` plus the `config.json` that rebuilds it.
+/// The one save format of AnomSynth's models: a single safetensors file (PyTorch's keys and
+/// layout, loadable with `safetensors.numpy.load_file`) whose metadata holds the JSON
+/// configuration that rebuilds the model (`config`), the format (`pt` unless the caller
+/// names its own) and any further entries of the caller's.
 public enum Checkpoint {
-    public static let weightsFile = "model.safetensors"
-    public static let configFile = "config.json"
-
-    /// Writes the module's parameters and buffers and its configuration into `directory`.
-    ///
-    /// Each file is written to a temporary name and renamed, so a reader never
-    /// sees half a file.
+    /// Writes a module's parameters and buffers and its configuration to `url`.
     /// - Throws: file-system errors, or an encoding error from `config`.
-    public static func save(_ module: any Module, config: some Encodable, to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var state: [String: Tensor] = [:]
-        for (path, variable) in module.namedState() { state[path] = variable.value }
+    public static func save(_ module: any Module, config: some Encodable, metadata: [String: String] = [:], to url: URL) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try writeAtomically(SafeTensors.encode(state, metadata: ["format": "pt"]),
-                            to: directory.appendingPathComponent(weightsFile))
-        try writeAtomically(encoder.encode(config), to: directory.appendingPathComponent(configFile))
+        encoder.outputFormatting = [.sortedKeys]
+        try write(Dictionary(uniqueKeysWithValues: module.namedState().map { ($0.path, $0.variable.value) }),
+                  config: String(decoding: try encoder.encode(config), as: UTF8.self), metadata: metadata, to: url)
     }
 
-    /// Decodes the configuration saved beside the weights.
-    public static func loadConfig<Config: Decodable>(_ type: Config.Type, from directory: URL) throws -> Config {
-        let url = directory.appendingPathComponent(configFile)
-        return try JSONDecoder().decode(type, from: Data(contentsOf: url))
+    /// Writes named tensors (a module's state, or a model's own arrays) with a JSON
+    /// configuration and metadata, through a temporary file renamed into place (a reader
+    /// never sees half a file).
+    public static func write(_ tensors: [String: Tensor], config: String, metadata: [String: String], to url: URL) throws {
+        var entries = metadata
+        entries["config"] = config
+        if entries["format"] == nil { entries["format"] = "pt" }
+        try writeAtomically(SafeTensors.encode(tensors, metadata: entries), to: url)
+    }
+
+    /// The tensors, the configuration (JSON) and the metadata of a saved file.
+    /// - Throws: `SafeTensorsError` when the file is unreadable or holds no configuration.
+    public static func read(_ url: URL) throws -> (tensors: [String: Tensor], config: String, metadata: [String: String]) {
+        let (tensors, metadata) = try SafeTensors.decode(Data(contentsOf: url), source: url.path)
+        guard let config = metadata["config"] else {
+            throw SafeTensorsError(source: url.path, message: "no 'config' in the metadata: not a checkpoint")
+        }
+        return (tensors, config, metadata)
+    }
+
+    /// Decodes the configuration saved with the weights.
+    public static func loadConfig<Config: Decodable>(_ type: Config.Type, from url: URL) throws -> Config {
+        try JSONDecoder().decode(type, from: Data(try read(url).config.utf8))
     }
 
     /// Loads saved weights into a module built from the same configuration.
     /// - Throws: `SafeTensorsError` when the file is unreadable, a tensor is missing
     ///   or unexpected, or a shape differs (naming the path and both shapes).
-    public static func loadState(into module: any Module, from directory: URL) throws {
-        let url = directory.appendingPathComponent(weightsFile)
-        let (tensors, _) = try SafeTensors.decode(Data(contentsOf: url), source: url.path)
-        try module.loadState(tensors, source: url.path)
+    public static func loadState(into module: any Module, from url: URL) throws {
+        try module.loadState(try read(url).tensors, source: url.path)
     }
 }
 

@@ -75,8 +75,8 @@ final class CheckpointTests: XCTestCase {
 
     private struct Config: Codable, Equatable { let hiddenUnits: Int }
 
-    /// Trains a small network on seeded data and saves it; returns the weights file's bytes.
-    private func trainAndSave(seed: UInt64, to folder: URL) throws -> Data {
+    /// Trains a small network on seeded data and saves it; returns the file's bytes.
+    private func trainAndSave(seed: UInt64, to file: URL) throws -> Data {
         let net = network(seed: seed)
         var rng = SeededRNG(seed: seed + 1)
         var adam = Adam(learningRate: 1e-2)
@@ -86,31 +86,32 @@ final class CheckpointTests: XCTestCase {
             try Loss.meanSquaredError(try net(Variable(data)), Variable(Tensor.zeros([64, 2]))).backward()
             adam.step(net.namedParameters())
         }
-        try Checkpoint.save(net, config: Config(hiddenUnits: 4), to: folder)
-        return try Data(contentsOf: folder.appendingPathComponent(Checkpoint.weightsFile))
+        try Checkpoint.save(net, config: Config(hiddenUnits: 4), to: file)
+        return try Data(contentsOf: file)
     }
 
     func test_trainingTwiceWithTheSameSeed_givesBitIdenticalWeightFiles() throws {
         let folder = try temporaryDirectory()
-        let first = try trainAndSave(seed: 5, to: folder.appendingPathComponent("a"))
-        let second = try trainAndSave(seed: 5, to: folder.appendingPathComponent("b"))
+        let first = try trainAndSave(seed: 5, to: folder.appendingPathComponent("a.safetensors"))
+        let second = try trainAndSave(seed: 5, to: folder.appendingPathComponent("b.safetensors"))
         XCTAssertEqual(first, second)
-        XCTAssertNotEqual(first, try trainAndSave(seed: 6, to: folder.appendingPathComponent("c")))
+        XCTAssertNotEqual(first, try trainAndSave(seed: 6, to: folder.appendingPathComponent("c.safetensors")))
     }
 
     func test_saveThenLoad_restoresParametersBuffersAndConfig() throws {
-        let folder = try temporaryDirectory()
-        _ = try trainAndSave(seed: 7, to: folder)
+        let file = try temporaryDirectory().appendingPathComponent("model.safetensors")
+        _ = try trainAndSave(seed: 7, to: file)
         let restored = network(seed: 99)
-        try Checkpoint.loadState(into: restored, from: folder)
-        XCTAssertEqual(try Checkpoint.loadConfig(Config.self, from: folder), Config(hiddenUnits: 4))
-        let (saved, _) = try SafeTensors.decode(Data(contentsOf: folder.appendingPathComponent(Checkpoint.weightsFile)), source: "")
+        try Checkpoint.loadState(into: restored, from: file)
+        XCTAssertEqual(try Checkpoint.loadConfig(Config.self, from: file), Config(hiddenUnits: 4))
+        let (saved, metadata) = try SafeTensors.decode(Data(contentsOf: file), source: "")
+        XCTAssertEqual(metadata, ["format": "pt", "config": #"{"hiddenUnits":4}"#], "one file: the config in its metadata")
         XCTAssertEqual(Set(saved.keys), ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "3.weight", "3.bias"])
         for (path, variable) in restored.namedState() { XCTAssertEqual(variable.value, saved[path], path) }
     }
 
     func test_loadingIntoAModelOfAnotherShape_namesThePathAndBothShapes() throws {
-        let folder = try temporaryDirectory()
+        let folder = try temporaryDirectory().appendingPathComponent("model.safetensors")
         _ = try trainAndSave(seed: 7, to: folder)
         var rng = SeededRNG(seed: 1)
         let other = Sequential([Linear(inputs: 3, outputs: 5, using: &rng)])
