@@ -35,7 +35,7 @@ public enum ModelRegistry {
     public static let detectors: [DetectorKind] = [
         NeuralClassifier.mlpKind, NeuralClassifier.logisticKind, GradientBoostedTrees.detectorKind, AutoencoderDetector.detectorKind,
         TabularVAE.detectorKind, TabularFlow.detectorKind, TabularGAN.detectorKind,
-        IsolationForest.detectorKind, KNearestNeighbourDetector.detectorKind,
+        IsolationForest.detectorKind, KNearestNeighbourDetector.detectorKind, HistogramDetector.detectorKind,
     ]
 
     /// The generator kind named `name`.

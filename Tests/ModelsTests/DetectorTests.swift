@@ -20,10 +20,10 @@ final class DetectorTests: XCTestCase {
         return (train, try Dataset(features: try Tensor(rows: rows), columns: columns, labels: labels))
     }
 
-    func test_isolationForestAndKNN_rankPlantedOutliersFirst() throws {
+    func test_isolationForestKNNAndHBOS_rankPlantedOutliersFirst() throws {
         var rng = SeededRNG(seed: 50)
         let (train, test) = try planted(using: &rng)
-        let detectors: [any Detector] = [IsolationForest(trees: 100, sampleSize: 128), KNearestNeighbourDetector(k: 5)]
+        let detectors: [any Detector] = [IsolationForest(trees: 100, sampleSize: 128), KNearestNeighbourDetector(k: 5), HistogramDetector()]
         for detector in detectors {
             try detector.fit(train, using: &rng)
             let auc = try XCTUnwrap(rocAUC(scores: try detector.score(test), labels: test.labels))
@@ -32,6 +32,22 @@ final class DetectorTests: XCTestCase {
         // A scorer that ignores the data cannot pass that bound.
         let random = (0..<test.rowCount).map { _ in rng.uniform() }
         XCTAssertLessThan(rocAUC(scores: random, labels: test.labels)!, 0.9)
+    }
+
+    /// HBOS by hand: nine training rows at 0 and one at 9 make ten bins of width 0.9, the
+    /// first of density 9 / (10 x 0.9) = 1, the last 1 / 9, the others 0.
+    func test_hbos_scoresAreSumsOfNegativeLogDensities() throws {
+        let column = [Column(name: "a", kind: .numeric(integer: false))]
+        let train = try Dataset(features: try Tensor(rows: [[0], [0], [0], [0], [0], [0], [0], [0], [0], [9]]), columns: column,
+                                labels: [UInt8](repeating: 0, count: 10))
+        let hbos = HistogramDetector()
+        var rng = SeededRNG(seed: 1)
+        try hbos.fit(train, using: &rng)
+        let probe = try Dataset(features: try Tensor(rows: [[0], [5], [9.4], [50], [-0.4]]), columns: column, labels: [0, 0, 0, 0, 0])
+        let expected: [Float] = [-log(1 + 0.1), -log(0 + 0.1), -log(1.0 / 9 + 0.1), -log(0 + 0.1), -log(1 + 0.1)]
+        for (score, want) in zip(try hbos.score(probe), expected) { XCTAssertEqual(score, want, accuracy: 1e-5) }
+        XCTAssertEqual(errorMessage { try HistogramDetector().score(probe) }, "hbos: score before fit")
+        XCTAssertEqual(try ModelRegistry.detector("hbos").make(DetectorSettings()).kind, "hbos", "named in pipelines through the registry")
     }
 
     func test_isolationForest_normalization_andScoreRange() throws {
@@ -311,7 +327,7 @@ final class NeuralDetectorTests: XCTestCase {
             NeuralClassifier(config: classifier), AutoencoderDetector(config: ae), try GenerativeDetector(model: TabularVAE(config: vae)),
             try GenerativeDetector(model: TabularFlow(config: flow)), try GenerativeDetector(model: TabularGAN(config: gan)),
             try GenerativeDetector(model: TabularGAN(config: spectral)),
-            IsolationForest(trees: 10, sampleSize: 32), KNearestNeighbourDetector(k: 3),
+            IsolationForest(trees: 10, sampleSize: 32), KNearestNeighbourDetector(k: 3), HistogramDetector(),
             GradientBoostedTrees(config: { var c = GradientBoostedTrees.Config(); c.rounds = 5; return c }()),
         ]
         let folder = try temporaryDirectory()

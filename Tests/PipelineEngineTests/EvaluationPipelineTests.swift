@@ -134,7 +134,7 @@ final class EvaluationPipelineTests: XCTestCase {
         let results = try XCTUnwrap(try metrics(oneClass)["results"] as? [[String: Any]])
         XCTAssertEqual(results.map { "\($0["variant"]!)/\($0["detector"]!)" },
                        ["none/autoencoder", "gmm/typed/autoencoder", "flow/tail/autoencoder", "none/vae", "none/flow", "gmm/typed/flow",
-                        "none/gan", "none/iforest", "none/knn"])
+                        "none/gan", "none/iforest", "none/knn", "none/hbos"])
         XCTAssertTrue(results.allSatisfy { ($0["threshold_rule"] as? String)?.hasPrefix("top 5") == true })
     }
 

@@ -4,7 +4,7 @@ import TensorCore
 
 /// A model that scores rows, higher meaning more anomalous.
 public protocol Detector: AnyObject {
-    /// `mlp`, `logistic`, `xgboost`, `autoencoder`, `vae`, `flow`, `gan`, `iforest` or `knn`.
+    /// The name pipelines use for it (`ModelRegistry.detectors`), e.g. `mlp` or `iforest`.
     var kind: String { get }
     /// Learns from labelled anomalies (supervised) rather than from normal rows alone.
     var isSupervised: Bool { get }

@@ -11,7 +11,7 @@ import TensorCore
 public enum TrainDetectorStage: StageImplementation {
     public static let type = "train_detector"
     public static let version = 4  // 2: convolutional forms for images, sample shape in the file; 3: the preprocessing transform inside; 4: stratified cross-fitting halves
-    public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression, gradient-boosted trees) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN) on training rows, holding out real rows for validation."
+    public static let summary = "Fit a detector: supervised (MLP classifier, logistic regression, gradient-boosted trees) or one-class (autoencoder, VAE, flow likelihood, GAN discriminator, isolation forest, kNN, histograms) on training rows, holding out real rows for validation."
     static let models = ModelRegistry.detectors.map(\.name)
     private static let defaults = DetectorSettings()
     public static let parameters: [ParameterSpec] = [
