@@ -134,6 +134,12 @@ QUALITY_SEEDS = (1, 2, 3)
 
 ADBENCH_VENV = os.path.join(ROOT, ".venv-adbench")
 ADBENCH_SEEDS = (0, 1, 2)
+
+
+def ensure_adbench_venv():
+    """The venv of the ADBench and scaling peers (PyOD, CatBoost, imbalanced-learn, XGBoost, SDV); its python."""
+    return ensure_venv(ADBENCH_VENV, "pyod, catboost, imblearn, sdv, xgboost",
+                       ["numpy", "scikit-learn", "pyod", "catboost", "imbalanced-learn", "xgboost==1.7.4", "sdv"])
 ADBENCH_METRICS = ["roc_auc", "pr_auc"]
 
 
@@ -142,8 +148,7 @@ def adbench_benchmark(anomsynth, datasets):
     `datasets` for every seed in `ADBENCH_SEEDS`: the split is written once and read by
     `pipelines/adbench.json` (pipeline seed = the split's seed) and by every peer."""
     from concurrent.futures import ThreadPoolExecutor
-    python = ensure_venv(ADBENCH_VENV, "pyod, catboost, imblearn, sdv, xgboost",
-                         ["numpy", "scikit-learn", "pyod", "catboost", "imbalanced-learn", "xgboost==1.7.4", "sdv"])
+    python = ensure_adbench_venv()
     helper = os.path.join(ROOT, "scripts", "adbench_peers.py")
     folder = os.path.join(ROOT, ".bench", "adbench")
     names = [os.path.splitext(os.path.basename(dataset))[0] for dataset in datasets]
@@ -239,8 +244,7 @@ def generator_epochs(rows, epochs=150, batch=128, max_steps=20_000):
 
 def scaling_benchmark(anomsynth, magic):
     import shutil
-    python = ensure_venv(ADBENCH_VENV, "pyod, catboost, imblearn, sdv, xgboost",
-                         ["numpy", "scikit-learn", "pyod", "catboost", "imbalanced-learn", "xgboost==1.7.4", "sdv"])
+    python = ensure_adbench_venv()
     helper = os.path.join(ROOT, "scripts", "scaling_peers.py")
     folder = os.path.join(ROOT, ".bench", "scaling")
     os.makedirs(folder, exist_ok=True)
