@@ -11,7 +11,7 @@ public struct AnomSynthCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "anomsynth",
         abstract: "Synthesize the anomalies real data lacks, and prove with numbers whether they help.",
-        version: "\(version)\nBLAS: \(BLASRuntime.provenance)",
+        version: "\(version)\nproducts: \(ProductKernel.provenance), running the \(ProductKernel.instructionSet.rawValue) kernel",
         subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, SchemaCommand.self, CacheCommand.self,
                       IngestCommand.self, InspectCommand.self, ExportCommand.self, ScoreCommand.self, DiffCommand.self, BenchCommand.self,
                       ExecStageCommand.self, StatusCommand.self])
@@ -21,7 +21,11 @@ public struct AnomSynthCommand: ParsableCommand {
     /// Parses the arguments, runs the command and exits with the README's codes: 0
     /// success, 1 failed work, 2 invalid arguments or pipeline (ArgumentParser's own
     /// code for a usage error, 64, becomes 2), 3 a missed quality gate.
+    /// Products run on the kernel `ANOMSYNTH_GEMM` names, if any (see ``ProductKernel``).
     public static func runAndExit() -> Never {
+        if let warning = ProductKernel.applySelection(from: ProcessInfo.processInfo.environment) {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

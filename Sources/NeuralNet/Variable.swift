@@ -69,7 +69,7 @@ public final class Variable {
         }
     }
 
-    /// Adds `alpha * op(a) * op(b)` into this node's gradient without a temporary.
+    /// Adds `op(a) * op(b)` into this node's gradient without a temporary.
     func accumulateProduct(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) {
         guard requiresGradient else { return }
         if var existing = gradient {

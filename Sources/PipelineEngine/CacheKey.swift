@@ -27,7 +27,7 @@ public enum CacheKey {
             files.append((URL(fileURLWithPath: path).lastPathComponent, .string(StageCache.sha256(data))))
         }
         var members: [(key: String, value: JSONValue)] = [
-            ("anomsynth", .string(AnomSynthVersion.current)), ("blas", .string(BLASRuntime.provenance.identity)), ("type", .string(stage.implementation.type)),
+            ("anomsynth", .string(AnomSynthVersion.current)), ("blas", .string(ProductKernel.provenance.identity)), ("type", .string(stage.implementation.type)),
             ("version", .number(Double(stage.implementation.version))), ("params", computedParameters(stage)),
             ("seed", .string(String(stage.seed))), ("inputs", .object(inputs)), ("files", .object(files)),
         ]

@@ -146,22 +146,24 @@ extension ConvolutionGeometry {
     }
 
     /// Calls `body(row, column, line, valid)` for every output line of every window offset of
-    /// one channel, in a fixed order: `row` of the column matrix, the line's first `column`
-    /// (image-major), and where its pixels are: output `x` of the line reads input pixel
-    /// `line + x * stride` for `x` in `valid`, and padding elsewhere; `line` is nil when the
-    /// whole line lies in padding.
+    /// one channel, in a fixed order (image, then offset, then line): `row` of the column
+    /// matrix, the line's first `column` (image-major), and where its pixels are: output `x`
+    /// of the line reads input pixel `line + x * stride` for `x` in `valid`, and padding
+    /// elsewhere; `line` is nil when the whole line lies in padding. Each pixel receives its
+    /// offsets' values in offset order.
     @inlinable
     func visitLines(channel: Int, batch: Int, _ body: (Int, Int, Int?, Range<Int>) -> Void) {
         let (outH, outW) = (outputHeight, outputWidth)
-        for i in 0..<kernelHeight {
-            for j in 0..<kernelWidth {
-                let row = (channel * kernelHeight + i) * kernelWidth + j
-                // Output columns x whose input column x * stride - padding + j lies inside the image.
-                let first = Swift.max(0, (padding - j + stride - 1) / stride)
-                let end = Swift.min(outW, (width - 1 + padding - j) / stride + 1)
-                let valid = first < end && width - 1 + padding - j >= 0 ? first..<end : 0..<0
-                for n in 0..<batch {
-                    let plane = (n * channels + channel) * height * width
+        // Image by image, so that one image's plane stays in L1 while every offset visits it.
+        for n in 0..<batch {
+            let plane = (n * channels + channel) * height * width
+            for i in 0..<kernelHeight {
+                for j in 0..<kernelWidth {
+                    let row = (channel * kernelHeight + i) * kernelWidth + j
+                    // Output columns x whose input column x * stride - padding + j lies inside the image.
+                    let first = Swift.max(0, (padding - j + stride - 1) / stride)
+                    let end = Swift.min(outW, (width - 1 + padding - j) / stride + 1)
+                    let valid = first < end && width - 1 + padding - j >= 0 ? first..<end : 0..<0
                     for y in 0..<outH {
                         let sourceY = y * stride - padding + i
                         let inside = sourceY >= 0 && sourceY < height && !valid.isEmpty

@@ -1,65 +1,54 @@
-import CBLAS
+import CGemm
 
-/// Matrix products through OpenBLAS's `cblas_sgemm`: the only file that runs BLAS routines
-/// (`BLASRuntime` reads which kernel OpenBLAS chose).
+/// Matrix products through AnomSynth's fixed-order GEMM (`ProductKernel`): the only file
+/// that calls it.
 ///
-/// OpenBLAS itself always runs single-threaded: on a busy two-core machine its
-/// threaded small products can be many times slower. Large products are split
-/// here instead, by rows of the result, over `Parallelism.threads` cores; the
-/// split depends only on the shapes and the thread count, so results repeat.
+/// Large products are split over `Parallelism.threads` cores by columns of the result (or
+/// by rows when it is taller than wide). Every element is computed by one thread in one
+/// fixed order, so the split never changes a result.
 public enum MatrixProduct {
     /// Multiply-adds below which a product stays on one core.
     public static let parallelGrain = 1 << 22
 
-    /// Pins OpenBLAS to one thread, once, before the first product.
-    private static let openBLASPinned: Void = openblas_set_num_threads(1)
-
-    /// `c = alpha * op(a) * op(b) + beta * c` on raw row-major buffers.
+    /// `c = op(a) * op(b)`, or `c += op(a) * op(b)` when `accumulate`, on raw row-major buffers.
+    /// Each element of `c` is one chain of fused multiply-adds over the inner index, in order,
+    /// starting from 0 or from `c`'s value.
     /// - Parameters:
     ///   - a: `[m, k]`, or `[k, m]` when `transposeA`.
     ///   - b: `[k, n]`, or `[n, k]` when `transposeB`.
-    ///   - c: `[m, n]`, read when `beta != 0`.
+    ///   - c: `[m, n]`, read when `accumulate`.
     public static func gemm(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, transposeA: Bool,
         b: UnsafePointer<Float>, transposeB: Bool,
         c: UnsafeMutablePointer<Float>,
-        alpha: Float = 1, beta: Float = 0
+        accumulate: Bool = false
     ) {
         guard m > 0, n > 0 else { return }
-        _ = openBLASPinned
         let lda = transposeA ? m : k
         let ldb = transposeB ? k : n
-        let parts = min(Parallelism.threads, m / 16, m * n * k / parallelGrain)
+        let byColumns = n >= m
+        let parts = min(Parallelism.threads, max(m, n) / 64, m * n * k / parallelGrain)
         if parts <= 1 {
-            sgemm(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                  transposeB: transposeB, c: c, alpha: alpha, beta: beta)
+            anomsynth_gemm(m, n, k, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, n, accumulate ? 1 : 0)
             return
         }
-        let chunk = (m + parts - 1) / parts
+        let extent = byColumns ? n : m
+        let chunk = (extent + parts - 1) / parts
         Parallelism.run(parts: parts) { part in
             let start = part * chunk
-            let rows = min(m, start + chunk) - start
-            guard rows > 0 else { return }
-            let aStart = transposeA ? a + start : a + start * lda
-            sgemm(m: rows, n: n, k: k, a: aStart, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                  transposeB: transposeB, c: c + start * n, alpha: alpha, beta: beta)
+            let count = min(extent, start + chunk) - start
+            guard count > 0 else { return }
+            if byColumns {
+                let bStart = transposeB ? b + start * ldb : b + start
+                anomsynth_gemm(m, count, k, a, lda, transposeA ? 1 : 0, bStart, ldb, transposeB ? 1 : 0,
+                               c + start, n, accumulate ? 1 : 0)
+            } else {
+                let aStart = transposeA ? a + start : a + start * lda
+                anomsynth_gemm(count, n, k, aStart, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0,
+                               c + start * n, n, accumulate ? 1 : 0)
+            }
         }
-    }
-
-    @inline(__always)
-    private static func sgemm(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
-        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        c: UnsafeMutablePointer<Float>, alpha: Float, beta: Float
-    ) {
-        if k == 0 {
-            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
-            return
-        }
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
     }
 }
 
@@ -80,7 +69,7 @@ extension Tensor {
         return (m, n, k)
     }
 
-    /// The matrix product `op(self) * op(other)`; transposes are passed to BLAS, never copied.
+    /// The matrix product `op(self) * op(other)`; transposes are read in place, never copied.
     /// - Parameters:
     ///   - other: `[k, n]` (or `[n, k]` when `transposeOther`).
     ///   - transposeSelf: use `selfᵀ`.
@@ -104,11 +93,10 @@ extension Tensor {
         }
     }
 
-    /// Accumulates `alpha * op(a) * op(b)` into this matrix in place (no temporary).
+    /// Accumulates `op(a) * op(b)` into this matrix in place (no temporary): each element's
+    /// chain of multiply-adds starts from its current value.
     /// - Throws: `ShapeError` when the product's shape is not this matrix's.
-    public mutating func addMatmul(
-        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1
-    ) throws {
+    public mutating func addMatmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws {
         let (m, n, k) = try a.productDimensions(b, transposeSelf: transposeA, transposeOther: transposeB)
         guard shape == [m, n] else {
             throw ShapeError("addMatmul", "product is [\(m), \(n)], accumulator is \(describe(shape))")
@@ -119,7 +107,7 @@ extension Tensor {
                     guard let aBase = aBuffer.baseAddress, let bBase = bBuffer.baseAddress,
                           let cBase = c.baseAddress, k > 0 else { return }
                     MatrixProduct.gemm(m: m, n: n, k: k, a: aBase, transposeA: transposeA,
-                                       b: bBase, transposeB: transposeB, c: cBase, alpha: alpha, beta: 1)
+                                       b: bBase, transposeB: transposeB, c: cBase, accumulate: true)
                 }
             }
         }
@@ -152,7 +140,7 @@ extension Tensor {
                     }
                     guard let aBase = a.baseAddress, let bBase = b.baseAddress, k > 0 else { return }
                     MatrixProduct.gemm(m: m, n: n, k: k, a: aBase, transposeA: false, b: bBase, transposeB: true,
-                                       c: cBase, beta: 1)
+                                       c: cBase, accumulate: true)
                 }
             }
         }

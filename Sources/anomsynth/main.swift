@@ -1,6 +1,5 @@
 import AnomSynthCLI
 import CMallocTuning
 
-KernelPin.apply()
 anomsynth_tune_malloc()
 AnomSynthCommand.runAndExit()

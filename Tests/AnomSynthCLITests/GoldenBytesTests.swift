@@ -1,11 +1,12 @@
 import ArchiveIO
 import Foundation
+import TensorCore
 import TestSupport
 import XCTest
 
 /// The reproducibility contract, pinned: a reduced default pipeline gives the bytes in
 /// `Tests/Fixtures/golden/golden.sha256` on whatever machine runs the suite, whichever
-/// kernel OpenBLAS would pick for the CPU (the executable pins Haswell's).
+/// product kernel (AVX-512, AVX2, portable C) its CPU runs.
 final class GoldenBytesTests: XCTestCase {
     private let pipeline = fixture("golden/pipeline.json")
 
@@ -28,31 +29,33 @@ final class GoldenBytesTests: XCTestCase {
 
     private func sha256(_ file: URL) throws -> String { DatasetArchive.sha256Hex([UInt8](try Data(contentsOf: file))) }
 
-    func test_goldenPipeline_givesThePinnedBytes_whicheverKernelTheProcessStartsWith() throws {
+    func test_goldenPipeline_givesThePinnedBytes_onEveryProductKernel() throws {
         #if !arch(x86_64)
-        throw XCTSkip("the golden bytes are x86-64's (the pinned Haswell kernel); other architectures differ")
+        throw XCTSkip("the golden bytes are x86-64's (its libm's exp and log); other architectures differ")
         #endif
         let expected = try golden()
-        for kernel in ["Haswell", "Zen", "Sandybridge"] {
-            let runs = try run(["OPENBLAS_CORETYPE": kernel, "ANOMSYNTH_BLAS": nil])
+        let kernels = ProductKernel.InstructionSet.allCases.filter(\.isSupported)
+        XCTAssertTrue(kernels.count >= 2, "an x86-64 CPU with AVX2 runs at least the AVX2 and the portable kernels")
+        for kernel in kernels {
+            let runs = try run([ProductKernel.selectionVariable: kernel.rawValue])
             let actual = try expected.map { "\(try sha256(runs.appendingPathComponent($0.file)))  \($0.file)" }
             XCTAssertEqual(actual, expected.map { "\($0.hash)  \($0.file)" },
-                           "started with OPENBLAS_CORETYPE=\(kernel). If a model or format changed on purpose, "
+                           "with \(ProductKernel.selectionVariable)=\(kernel.rawValue). If a model or format changed on purpose, "
                            + "put these lines in Tests/Fixtures/golden/golden.sha256:\n" + actual.joined(separator: "\n"))
         }
     }
 
-    func test_nativeKernel_isAnOptOut_recordedInTheProvenance() throws {
-        #if !arch(x86_64)
-        throw XCTSkip("OPENBLAS_CORETYPE names x86-64 kernels here")
-        #endif
-        let runs = try run(["OPENBLAS_CORETYPE": "Sandybridge", "ANOMSYNTH_BLAS": "native"])
+    func test_productKernel_isRecordedAndChosenByTheEnvironment() throws {
+        let runs = try run([ProductKernel.selectionVariable: nil])
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: runs.appendingPathComponent("eval/metrics.json"))) as? [String: Any]
         let blas = try XCTUnwrap((metrics?["provenance"] as? [String: Any])?["blas"] as? [String: Any])
-        XCTAssertEqual(blas["kernel"] as? String, "Sandybridge")
-        XCTAssertEqual(blas["pinned"] as? Bool, false)
-        XCTAssertEqual(blas["library"] as? String, "OpenBLAS")
-        let version = try runProcess(try anomsynthExecutable(), ["--version"], environment: ["OPENBLAS_CORETYPE": "Sandybridge", "ANOMSYNTH_BLAS": nil])
-        XCTAssertTrue(version.output.contains("kernel Haswell (pinned)"), version.output)
+        XCTAssertEqual(blas["library"] as? String, "AnomSynth GEMM")
+        XCTAssertEqual(blas["kernel"] as? String, "fixed-order FMA")
+        XCTAssertEqual(blas["pinned"] as? Bool, true)
+        let portable = try runProcess(try anomsynthExecutable(), ["--version"], environment: [ProductKernel.selectionVariable: "portable"])
+        XCTAssertTrue(portable.output.contains("running the portable kernel"), portable.output)
+        let unknown = try runProcess(try anomsynthExecutable(), ["--version"], environment: [ProductKernel.selectionVariable: "sse9"])
+        XCTAssertEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.output.contains("ANOMSYNTH_GEMM=sse9 names no kernel (expected one of avx512, avx2, portable)"), unknown.output)
     }
 }

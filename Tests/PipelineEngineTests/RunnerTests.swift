@@ -112,7 +112,7 @@ final class RunnerTests: XCTestCase {
         // (the column roles ignore and dates added two parameters with defaults: deliberate).
         let pipeline = try PipelineLoader.load(pipelineFile)
         let material = try CacheKey.material(pipeline.stage("raw")!, of: pipeline) { _ in nil }
-        XCTAssertEqual(material, #"{"anomsynth":"0.1.0","blas":"\#(BLASRuntime.provenance.identity)","files":{"kdd.dat":"\#(StageCache.sha256(try Data(contentsOf: folder.appendingPathComponent("kdd.dat"))))"},"inputs":{},"params":{"categorical":[],"dates":[],"delimiter":",","has_header":true,"ignore":[],"max_compression_ratio":200,"max_decompressed_bytes":4294967296,"path":"kdd.dat"},"seed":"9941345542212637076","type":"ingest","version":3}"#)
+        XCTAssertEqual(material, #"{"anomsynth":"0.1.0","blas":"\#(ProductKernel.provenance.identity)","files":{"kdd.dat":"\#(StageCache.sha256(try Data(contentsOf: folder.appendingPathComponent("kdd.dat"))))"},"inputs":{},"params":{"categorical":[],"dates":[],"delimiter":",","has_header":true,"ignore":[],"max_compression_ratio":200,"max_decompressed_bytes":4294967296,"path":"kdd.dat"},"seed":"9941345542212637076","type":"ingest","version":3}"#)
     }
 
     func test_publishedOutputs_areCopies_soEditingOneLeavesTheCacheIntact() throws {

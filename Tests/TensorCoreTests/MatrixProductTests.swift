@@ -41,16 +41,65 @@ final class MatrixProductTests: XCTestCase {
         assertClose(accumulator, naive(try a.transposed(), b).shifted(by: 1))
     }
 
-    func test_largeProduct_splitOverTwoThreads_matchesSingleThread() throws {
+    func test_largeProduct_splitOverTwoThreads_givesTheSameBits() throws {
         var rng = SeededRNG(seed: 3)
-        let a = Tensor.normal([256, 200], using: &rng), b = Tensor.normal([200, 128], using: &rng)
-        Parallelism.threads = 1
-        let single = try a.matmul(b)
-        let singleT = try b.matmul(a, transposeSelf: true, transposeOther: true)
-        Parallelism.threads = 2
-        defer { Parallelism.threads = 1 }
-        assertClose(try a.matmul(b), single, tolerance: 1e-5)
-        assertClose(try b.matmul(a, transposeSelf: true, transposeOther: true), singleT, tolerance: 1e-5)
+        // Taller than wide (split by rows) and wider than tall (split by columns).
+        for (m, k, n) in [(300, 200, 128), (128, 200, 300)] {
+            let a = Tensor.normal([m, k], using: &rng), b = Tensor.normal([k, n], using: &rng)
+            Parallelism.threads = 1
+            let single = try a.matmul(b)
+            let singleT = try b.matmul(a, transposeSelf: true, transposeOther: true)
+            Parallelism.threads = 2
+            defer { Parallelism.threads = 1 }
+            XCTAssertEqual(try a.matmul(b).scalars, single.scalars)
+            XCTAssertEqual(try b.matmul(a, transposeSelf: true, transposeOther: true).scalars, singleT.scalars)
+        }
+    }
+
+    /// Every element is `fma` chained over the inner index in order: the definition, exactly.
+    private func fusedChain(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, start: Tensor?) -> [Float] {
+        let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        var out = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n {
+            var c = start?.scalars[i * n + j] ?? 0
+            for p in 0..<k {
+                let x = transposeA ? a.scalars[p * m + i] : a.scalars[i * k + p]
+                let y = transposeB ? b.scalars[j * k + p] : b.scalars[p * n + j]
+                c = c.addingProduct(x, y)  // one rounding: fma
+            }
+            out[i * n + j] = c
+        } }
+        return out
+    }
+
+    /// The reproducibility guarantee of `ProductKernel`: every kernel the CPU can run gives
+    /// exactly the definition's bits, for edge tiles, narrow results (computed transposed),
+    /// inner dimensions across the packing blocks, every transpose and accumulation.
+    func test_everyKernel_givesTheFusedChainsBits() throws {
+        let original = ProductKernel.instructionSet
+        defer { ProductKernel.use(original) }
+        var rng = SeededRNG(seed: 4)
+        let shapes = [(1, 1, 1), (7, 300, 13), (33, 513, 70), (100, 5, 9), (64, 1, 200), (17, 260, 2050), (130, 20, 40), (3, 40, 1)]
+        let kernels = ProductKernel.InstructionSet.allCases.filter(\.isSupported)
+        XCTAssertTrue(kernels.contains(.portable))
+        for (m, k, n) in shapes {
+            for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = Tensor.normal(transposeA ? [k, m] : [m, k], using: &rng)
+                let b = Tensor.normal(transposeB ? [n, k] : [k, n], using: &rng)
+                let start = Tensor.normal([m, n], using: &rng)
+                let expected = fusedChain(a, b, transposeA: transposeA, transposeB: transposeB, start: nil)
+                let expectedSum = fusedChain(a, b, transposeA: transposeA, transposeB: transposeB, start: start)
+                for kernel in kernels {
+                    XCTAssertTrue(ProductKernel.use(kernel))
+                    let label = "\(kernel) [\(m), \(k)] x [\(k), \(n)] transposes \(transposeA) \(transposeB)"
+                    XCTAssertEqual(try a.matmul(b, transposeSelf: transposeA, transposeOther: transposeB).scalars, expected, label)
+                    var sum = start
+                    try sum.addMatmul(a, b, transposeA: transposeA, transposeB: transposeB)
+                    XCTAssertEqual(sum.scalars, expectedSum, label)
+                }
+            }
+        }
     }
 
     func test_matmul_withMismatchedInnerDimensions_namesBothShapes() {

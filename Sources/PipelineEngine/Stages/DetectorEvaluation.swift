@@ -141,7 +141,7 @@ struct DetectorEvaluation {
         }
         // Gates are checked when the result is published (`EvaluateStage.completePublished`).
         return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(), warnings: warnings,
-                               provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: BLASRuntime.provenance))
+                               provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: ProductKernel.provenance))
     }
 
     /// Each variant against the baseline, per detector: paired by fold.
