@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
-DEB_PACKAGES := libopenblas-dev libarchive-dev zlib1g-dev libxgboost-dev libzstd-dev liblzma-dev pkg-config zstd gzip
+DEB_PACKAGES := libarchive-dev zlib1g-dev libxgboost-dev libzstd-dev liblzma-dev pkg-config zstd gzip
 PYTHON_TEST_PACKAGES := numpy safetensors jsonschema
 VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
