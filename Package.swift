@@ -30,7 +30,7 @@ let package = Package(
     targets: [
         // The fixed-order matrix product (see ProductKernel): optimized in every build,
         // no contraction of C's own arithmetic, kernels chosen per CPU at run time.
-        .target(name: "CGemm", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
         .systemLibrary(
             name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]),
@@ -39,7 +39,7 @@ let package = Package(
             name: "CXGBoost", path: "Sources/CXGBoost", pkgConfig: "xgboost",
             providers: [.apt(["libxgboost-dev"])]),
         .target(
-            name: "TensorCore", dependencies: ["CGemm"],
+            name: "TensorCore", dependencies: ["CKernels"],
             // Swift 5 mode: the parallel kernels hand closures over raw buffers (disjoint
             // writes per part) straight to Dispatch, so the optimizer can inline them.
             swiftSettings: uncheckedInRelease + [.swiftLanguageMode(.v5)]),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The geometry of a 2-D convolution over NCHW images: a `kernel` window moved by
 /// `stride` over an image padded with `padding` zeros on every side.
 ///
@@ -55,49 +57,35 @@ extension Tensor {
     /// - Throws: `ShapeError` unless the tensor is `[batch, channels, height, width]` of the geometry.
     public func im2col(_ geometry: ConvolutionGeometry) throws -> Tensor {
         let batch = try checkImages(geometry, operation: "im2col")
-        let columns = batch * geometry.positions
         return withUnsafeBufferPointer { images in
-            Tensor.build(shape: [geometry.windowSize, columns]) { cols in
+            Tensor.build(shape: [geometry.windowSize, batch * geometry.positions]) { cols in
                 guard let source = images.baseAddress, let target = cols.baseAddress else { return }
-                let (stride, outW) = (geometry.stride, geometry.outputWidth)
-                geometry.forEachChannel(work: cols.count) { channel in
-                    geometry.visitLines(channel: channel, batch: batch) { row, column, line, valid in
-                        let out = target + row * columns + column
-                        guard let line else { return out.initialize(repeating: 0, count: outW) }
-                        if valid.lowerBound > 0 { out.initialize(repeating: 0, count: valid.lowerBound) }
-                        if valid.upperBound < outW { (out + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound) }
-                        let from = source + line
-                        if stride == 1 {
-                            (out + valid.lowerBound).initialize(from: from + valid.lowerBound, count: valid.count)
-                        } else {
-                            for x in valid { out[x] = from[x * stride] }
-                        }
-                    }
+                var lowering = geometry.lowering
+                geometry.forEachChannelRange(work: cols.count) { channels in
+                    anomsynth_im2col(&lowering, batch, source, target, channels.lowerBound, channels.upperBound)
                 }
             }
         }
     }
 
     /// The adjoint of `im2col`: adds every column value back into the pixel it came from,
-    /// giving `[batch, channels, height, width]` (padding positions are dropped).
+    /// giving `[batch, channels, height, width]` (padding positions are dropped). Each pixel
+    /// receives its values in window-offset order, whatever the thread count.
     /// - Throws: `ShapeError` unless the tensor is `[windowSize, batch * positions]`.
     public func col2im(_ geometry: ConvolutionGeometry, batch: Int) throws -> Tensor {
         guard shape == [geometry.windowSize, batch * geometry.positions] else {
             throw ShapeError("col2im", "expected \(describe([geometry.windowSize, batch * geometry.positions])) for \(batch) images of \(geometry), got \(describe(shape))")
         }
-        let columns = batch * geometry.positions
         return withUnsafeBufferPointer { cols in
             Tensor.build(shape: [batch, geometry.channels, geometry.height, geometry.width]) { images in
-                images.initialize(repeating: 0)
-                guard let source = cols.baseAddress, let target = images.baseAddress else { return }
-                // One channel's pixels are written by one thread, in a fixed order: the sums repeat.
-                let stride = geometry.stride
-                geometry.forEachChannel(work: cols.count) { channel in
-                    geometry.visitLines(channel: channel, batch: batch) { row, column, line, valid in
-                        guard let line else { return }
-                        let from = source + row * columns + column, to = target + line
-                        for x in valid { to[x * stride] += from[x] }
-                    }
+                guard let source = cols.baseAddress, let target = images.baseAddress else {
+                    images.initialize(repeating: 0)
+                    return
+                }
+                var lowering = geometry.lowering
+                // One channel's pixels are written by one thread (it zeroes them first).
+                geometry.forEachChannelRange(work: cols.count) { channels in
+                    anomsynth_col2im(&lowering, batch, source, target, channels.lowerBound, channels.upperBound)
                 }
             }
         }
@@ -131,46 +119,21 @@ extension Tensor {
 }
 
 extension ConvolutionGeometry {
-    /// Runs `body` for every channel, the channels split over `Parallelism.threads` when the work is large.
-    @inlinable
-    func forEachChannel(work: Int, _ body: (Int) -> Void) {
-        let parts = Swift.min(Parallelism.threads, channels, work / Parallelism.elementwiseGrain)
-        if parts <= 1 {
-            for channel in 0..<channels { body(channel) }
-            return
-        }
-        let chunk = (channels + parts - 1) / parts
-        Parallelism.run(parts: parts) { part in
-            for channel in (part * chunk)..<Swift.min(channels, (part + 1) * chunk) { body(channel) }
-        }
+    /// The geometry as the C kernels take it.
+    var lowering: anomsynth_convolution {
+        anomsynth_convolution(channels: channels, height: height, width: width, kernel_height: kernelHeight,
+                              kernel_width: kernelWidth, stride: stride, padding: padding)
     }
 
-    /// Calls `body(row, column, line, valid)` for every output line of every window offset of
-    /// one channel, in a fixed order (image, then offset, then line): `row` of the column
-    /// matrix, the line's first `column` (image-major), and where its pixels are: output `x`
-    /// of the line reads input pixel `line + x * stride` for `x` in `valid`, and padding
-    /// elsewhere; `line` is nil when the whole line lies in padding. Each pixel receives its
-    /// offsets' values in offset order.
-    @inlinable
-    func visitLines(channel: Int, batch: Int, _ body: (Int, Int, Int?, Range<Int>) -> Void) {
-        let (outH, outW) = (outputHeight, outputWidth)
-        // Image by image, so that one image's plane stays in L1 while every offset visits it.
-        for n in 0..<batch {
-            let plane = (n * channels + channel) * height * width
-            for i in 0..<kernelHeight {
-                for j in 0..<kernelWidth {
-                    let row = (channel * kernelHeight + i) * kernelWidth + j
-                    // Output columns x whose input column x * stride - padding + j lies inside the image.
-                    let first = Swift.max(0, (padding - j + stride - 1) / stride)
-                    let end = Swift.min(outW, (width - 1 + padding - j) / stride + 1)
-                    let valid = first < end && width - 1 + padding - j >= 0 ? first..<end : 0..<0
-                    for y in 0..<outH {
-                        let sourceY = y * stride - padding + i
-                        let inside = sourceY >= 0 && sourceY < height && !valid.isEmpty
-                        body(row, (n * outH + y) * outW, inside ? plane + sourceY * width - padding + j : nil, valid)
-                    }
-                }
-            }
+    /// Runs `body` on ranges of channels that cover them all: one range, or one per part of
+    /// `Parallelism.threads` when the work is large.
+    func forEachChannelRange(work: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.min(Parallelism.threads, channels, work / Parallelism.elementwiseGrain)
+        if parts <= 1 { return body(0..<channels) }
+        let chunk = (channels + parts - 1) / parts
+        Parallelism.run(parts: parts) { part in
+            let range = (part * chunk)..<Swift.min(channels, (part + 1) * chunk)
+            if !range.isEmpty { body(range) }
         }
     }
 }

@@ -1,4 +1,4 @@
-import CGemm
+import CKernels
 
 /// Matrix products through AnomSynth's fixed-order GEMM (`ProductKernel`): the only file
 /// that calls it.

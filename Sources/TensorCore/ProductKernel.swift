@@ -1,8 +1,8 @@
-import CGemm
+import CKernels
 
 /// Which kernel runs matrix products, and what a run records of it.
 ///
-/// Products run on AnomSynth's own fixed-order GEMM (`Sources/CGemm`): every element of a
+/// Products run on AnomSynth's own fixed-order GEMM (`Sources/CKernels`): every element of a
 /// product is one chain of fused multiply-adds in the order of the inner index, and vector
 /// units only ever hold different elements side by side. So the AVX-512, AVX2 and portable
 /// kernels, and any split of a product over threads, give the same bits: a seed gives the

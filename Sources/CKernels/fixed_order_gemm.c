@@ -59,11 +59,25 @@ static void pack_transposing(const float *from, long ld, long count, long steps,
 }
 
 /// Copies `steps` rows of `count` (at most `tile`) values, `ld` apart, into groups of
-/// `tile`, zero past `count` (a tile row is short: inline vector copies, not `memcpy` calls).
+/// `tile`, zero past `count`. A full tile row is a copy of a constant size, which the
+/// compiler inlines (a loop or a `memcpy` of a variable size becomes a call per row).
 static void pack_copying(const float *from, long ld, long count, long steps, int tile, float *out) {
+#define COPY_ROWS(width) \
+    for (long p = 0; p < steps; p++) memcpy(out + p * (width), from + p * ld, (width) * sizeof(float)); \
+    return
+    if (count == tile) {
+        switch (tile) {
+        case 32: COPY_ROWS(32);
+        case 16: COPY_ROWS(16);
+        case 8: COPY_ROWS(8);
+        case 6: COPY_ROWS(6);
+        case 4: COPY_ROWS(4);
+        default: break;
+        }
+    }
+#undef COPY_ROWS
     for (long p = 0; p < steps; p++, from += ld, out += tile) {
         long j = 0;
-        for (; j + 4 <= count; j += 4) store4(out + j, load4(from + j));
         for (; j < count; j++) out[j] = from[j];
         for (; j < tile; j++) out[j] = 0;
     }
