@@ -84,15 +84,17 @@ static void pack_copying(const float *from, long ld, long count, long steps, int
 }
 
 /// Packs rows `[row, row + rows)` and steps `[step, step + steps)` of A into tiles of
-/// `tile` rows, each stored step by step (`tile` values per step), zero past the last row.
+/// `tile` rows, each stored step by step (`tile` values per step), zero past the last row;
+/// of a non-transposed A only a partial last tile (the kernel reads full ones in place).
 static void pack_a(const float *a, long lda, int transposed, long row, long rows, long step, long steps,
                    int tile, float *out) {
     for (long first = 0; first < rows; first += tile, out += steps * tile) {
         const long count = min_long(tile, rows - first);
         if (transposed)
             pack_copying(a + step * lda + row + first, lda, count, steps, tile, out);
-        else
+        else if (count < tile)
             pack_transposing(a + (row + first) * lda + step, lda, count, steps, tile, out);
+        // A full tile of a non-transposed A is read in place by the kernel (see `multiply`).
     }
 }
 
@@ -110,13 +112,13 @@ static void pack_b(const float *b, long ldb, int transposed, long step, long ste
 }
 
 /// Runs the kernel on a tile that sticks out of C: through a full-size copy of its corner.
-static void run_partial_tile(const struct micro_kernel *kernel, long steps, const float *a, const float *b,
-                             float *c, long ldc, long rows, long columns, int load_c) {
+static void run_partial_tile(const struct micro_kernel *kernel, long steps, const float *a, long a_row, long a_step,
+                             const float *b, float *c, long ldc, long rows, long columns, int load_c) {
     float tile[MAX_TILE] = {0};
     const long width = kernel->columns;
     if (load_c)
         for (long i = 0; i < rows; i++) memcpy(tile + i * width, c + i * ldc, (size_t)columns * sizeof(float));
-    kernel->run(steps, a, b, tile, width, load_c);
+    kernel->run(steps, a, a_row, a_step, b, tile, width, load_c);
     for (long i = 0; i < rows; i++) memcpy(c + i * ldc, tile + i * width, (size_t)columns * sizeof(float));
 }
 
@@ -143,12 +145,16 @@ static void multiply(const struct micro_kernel *kernel, long m, long n, long k,
                     const float *panel_b = packed_b + j * steps;
                     for (long i = 0; i < rows; i += tile_rows) {
                         float *corner = c + (row + i) * ldc + column + j;
-                        const float *panel_a = packed_a + i * steps;
                         const long tile_m = min_long(tile_rows, rows - i), tile_n = min_long(tile_columns, columns - j);
+                        // A's panel: A itself (a non-transposed, full tile) or its packed copy.
+                        const int in_place = !transpose_a && tile_m == tile_rows;
+                        const float *panel_a = in_place ? a + (row + i) * lda + step : packed_a + i * steps;
+                        const long a_row = in_place ? lda : 1, a_step = in_place ? 1 : tile_rows;
                         if (tile_m == tile_rows && tile_n == tile_columns)
-                            kernel->run(steps, panel_a, panel_b, corner, ldc, load_c);
+                            kernel->run(steps, panel_a, a_row, a_step, panel_b, corner, ldc, load_c);
                         else
-                            run_partial_tile(kernel, steps, panel_a, panel_b, corner, ldc, tile_m, tile_n, load_c);
+                            run_partial_tile(kernel, steps, panel_a, a_row, a_step, panel_b, corner, ldc, tile_m, tile_n,
+                                             load_c);
                     }
                 }
             }
@@ -158,9 +164,9 @@ static void multiply(const struct micro_kernel *kernel, long m, long n, long k,
     free(packed_b);
 }
 
-/// A product with fewer columns than a tile, as its transpose `Cᵀ = Bᵀ Aᵀ` (which fills
-/// the tiles) through a scratch copy of `Cᵀ`. `fma(a, b, c) == fma(b, a, c)`, so every
-/// element's chain, and its bits, are the same.
+/// A product with at most half a tile's columns (most of each tile would be padding), as
+/// its transpose `Cᵀ = Bᵀ Aᵀ` (which fills the tiles) through a scratch copy of `Cᵀ`.
+/// `fma(a, b, c) == fma(b, a, c)`, so every element's chain, and its bits, are the same.
 static void multiply_transposed(const struct micro_kernel *kernel, long m, long n, long k,
                                 const float *a, long lda, int transpose_a, const float *b, long ldb,
                                 int transpose_b, float *c, long ldc, int accumulate) {
@@ -222,7 +228,7 @@ void anomsynth_gemm(long m, long n, long k, const float *a, long lda, int transp
     default: break;
     }
 #endif
-    if (n < kernel->columns && n < m) {
+    if (2 * n <= kernel->columns && n < m) {
         multiply_transposed(kernel, m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, accumulate);
     } else {
         multiply(kernel, m, n, k, a, lda, transpose_a, b, ldb, transpose_b, c, ldc, accumulate);

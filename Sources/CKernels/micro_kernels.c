@@ -8,16 +8,16 @@
 #include <immintrin.h>
 
 __attribute__((target("avx512f")))
-static void run_avx512(long kc, const float *a, const float *b, float *c, long ldc, int load_c) {
+static void run_avx512(long kc, const float *a, long a_row, long a_step, const float *b, float *c, long ldc, int load_c) {
     __m512 acc[8][2];
     for (int i = 0; i < 8; i++) {
         acc[i][0] = load_c ? _mm512_loadu_ps(c + i * ldc) : _mm512_setzero_ps();
         acc[i][1] = load_c ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
     }
-    for (long p = 0; p < kc; p++, a += 8, b += 32) {
+    for (long p = 0; p < kc; p++, a += a_step, b += 32) {
         const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
         for (int i = 0; i < 8; i++) {
-            const __m512 ai = _mm512_set1_ps(a[i]);
+            const __m512 ai = _mm512_set1_ps(a[i * a_row]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
@@ -29,16 +29,16 @@ static void run_avx512(long kc, const float *a, const float *b, float *c, long l
 }
 
 __attribute__((target("avx2,fma")))
-static void run_avx2(long kc, const float *a, const float *b, float *c, long ldc, int load_c) {
+static void run_avx2(long kc, const float *a, long a_row, long a_step, const float *b, float *c, long ldc, int load_c) {
     __m256 acc[6][2];
     for (int i = 0; i < 6; i++) {
         acc[i][0] = load_c ? _mm256_loadu_ps(c + i * ldc) : _mm256_setzero_ps();
         acc[i][1] = load_c ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_setzero_ps();
     }
-    for (long p = 0; p < kc; p++, a += 6, b += 16) {
+    for (long p = 0; p < kc; p++, a += a_step, b += 16) {
         const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
         for (int i = 0; i < 6; i++) {
-            const __m256 ai = _mm256_broadcast_ss(a + i);
+            const __m256 ai = _mm256_broadcast_ss(a + i * a_row);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
@@ -53,13 +53,13 @@ const struct micro_kernel micro_kernel_avx512 = {8, 32, run_avx512};
 const struct micro_kernel micro_kernel_avx2 = {6, 16, run_avx2};
 #endif
 
-static void run_portable(long kc, const float *a, const float *b, float *c, long ldc, int load_c) {
+static void run_portable(long kc, const float *a, long a_row, long a_step, const float *b, float *c, long ldc, int load_c) {
     float acc[4][8];
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 8; j++) acc[i][j] = load_c ? c[i * ldc + j] : 0.0f;
-    for (long p = 0; p < kc; p++, a += 4, b += 8)
+    for (long p = 0; p < kc; p++, a += a_step, b += 8)
         for (int i = 0; i < 4; i++)
-            for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+            for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i * a_row], b[j], acc[i][j]);
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 8; j++) c[i * ldc + j] = acc[i][j];
 }

@@ -1,10 +1,12 @@
 #ifndef ANOMSYNTH_MICRO_KERNELS_H
 #define ANOMSYNTH_MICRO_KERNELS_H
 
-/// Multiplies a packed `rows x kc` panel of A (k-major: `rows` values per step) by a packed
+/// Multiplies a `rows x kc` panel of A (row `r`'s value of step `p` at `a[r * a_row + p * a_step]`:
+/// packed, `a_row = 1, a_step = rows`; or A itself, `a_row = lda, a_step = 1`) by a packed
 /// `kc x columns` panel of B (`columns` values per step) into a full `rows x columns` tile of
 /// C (row stride `ldc`), starting each element from C's value when `load_c`, else from 0.
-typedef void (*micro_kernel_fn)(long kc, const float *a, const float *b, float *c, long ldc, int load_c);
+typedef void (*micro_kernel_fn)(long kc, const float *a, long a_row, long a_step, const float *b, float *c, long ldc,
+                                int load_c);
 
 /// A micro-kernel and its tile.
 struct micro_kernel {
