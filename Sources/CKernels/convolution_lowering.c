@@ -20,35 +20,34 @@ static long output_size(long size, long kernel, long stride, long padding) {
     return (size + 2 * padding - kernel) / stride + 1;
 }
 
-void anomsynth_im2col(const struct anomsynth_convolution *g, long batch, const float *images,
-                      float *columns, long first_channel, long end_channel) {
+/// Handles one output line: `column` is its `out_width` values in the column matrix,
+/// `pixels` the image line it reads (nil when the line lies wholly in padding), output `x`
+/// in `[first, end)` at `pixels[x * stride + offset]`, padding elsewhere.
+typedef void (*line_handler)(float *column, float *pixels, long first, long end, long stride, long offset, long out_width);
+
+/// Calls `handle` for every output line of every window offset of channels
+/// `[first_channel, end_channel)`, image by image (one image's plane stays in L1 while every
+/// offset visits it), offsets in order; zeroes each plane first when `zero_planes`. Inlined
+/// with a constant handler, so the lines' loops are the handler's own.
+__attribute__((always_inline))
+static inline void for_each_line(const struct anomsynth_convolution *g, long batch, float *columns, float *images,
+                                 long first_channel, long end_channel, int zero_planes, line_handler handle) {
     const long out_h = output_size(g->height, g->kernel_height, g->stride, g->padding);
     const long out_w = output_size(g->width, g->kernel_width, g->stride, g->padding);
-    const long total = batch * out_h * out_w, stride = g->stride;
+    const long total = batch * out_h * out_w, plane_size = g->height * g->width;
     for (long c = first_channel; c < end_channel; c++) {
         for (long n = 0; n < batch; n++) {
-            const float *plane = images + (n * g->channels + c) * g->height * g->width;
+            float *plane = images + (n * g->channels + c) * plane_size;
+            if (zero_planes) memset(plane, 0, (size_t)plane_size * sizeof(float));
             for (long i = 0; i < g->kernel_height; i++) {
                 for (long j = 0; j < g->kernel_width; j++) {
-                    float *out = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * total + n * out_h * out_w;
+                    float *column = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * total + n * out_h * out_w;
                     long first, end;
                     valid_columns(g, out_w, j, &first, &end);
-                    for (long y = 0; y < out_h; y++, out += out_w) {
-                        const long source_y = y * stride - g->padding + i;
-                        if (source_y < 0 || source_y >= g->height || first == end) {
-                            memset(out, 0, (size_t)out_w * sizeof(float));
-                            continue;
-                        }
-                        for (long x = 0; x < first; x++) out[x] = 0;
-                        for (long x = end; x < out_w; x++) out[x] = 0;
-                        const float *line = plane + source_y * g->width;
-                        const long offset = j - g->padding;
-                        if (stride == 1)
-                            for (long x = first; x < end; x++) out[x] = line[x + offset];
-                        else if (stride == 2)
-                            for (long x = first; x < end; x++) out[x] = line[2 * x + offset];
-                        else
-                            for (long x = first; x < end; x++) out[x] = line[x * stride + offset];
+                    for (long y = 0; y < out_h; y++, column += out_w) {
+                        const long source_y = y * g->stride - g->padding + i;
+                        const int inside = source_y >= 0 && source_y < g->height && first < end;
+                        handle(column, inside ? plane + source_y * g->width : NULL, first, end, g->stride, j - g->padding, out_w);
                     }
                 }
             }
@@ -56,34 +55,42 @@ void anomsynth_im2col(const struct anomsynth_convolution *g, long batch, const f
     }
 }
 
+/// im2col's line: the pixels with the common strides as constant-stride loops, zeros for padding.
+static inline void copy_line(float *out, float *line, long first, long end, long stride, long offset, long out_w) {
+    if (!line) {
+        memset(out, 0, (size_t)out_w * sizeof(float));
+        return;
+    }
+    for (long x = 0; x < first; x++) out[x] = 0;
+    for (long x = end; x < out_w; x++) out[x] = 0;
+    if (stride == 1)
+        for (long x = first; x < end; x++) out[x] = line[x + offset];
+    else if (stride == 2)
+        for (long x = first; x < end; x++) out[x] = line[2 * x + offset];
+    else
+        for (long x = first; x < end; x++) out[x] = line[x * stride + offset];
+}
+
+/// col2im's line: adds the column values back into the pixels they came from.
+static inline void add_line(float *in, float *line, long first, long end, long stride, long offset, long out_w) {
+    (void)out_w;
+    if (!line) return;
+    if (stride == 1)
+        for (long x = first; x < end; x++) line[x + offset] += in[x];
+    else if (stride == 2)
+        for (long x = first; x < end; x++) line[2 * x + offset] += in[x];
+    else
+        for (long x = first; x < end; x++) line[x * stride + offset] += in[x];
+}
+
+void anomsynth_im2col(const struct anomsynth_convolution *g, long batch, const float *images,
+                      float *columns, long first_channel, long end_channel) {
+    // The images are only read (copy_line never writes `line`).
+    for_each_line(g, batch, columns, (float *)images, first_channel, end_channel, 0, copy_line);
+}
+
 void anomsynth_col2im(const struct anomsynth_convolution *g, long batch, const float *columns,
                       float *images, long first_channel, long end_channel) {
-    const long out_h = output_size(g->height, g->kernel_height, g->stride, g->padding);
-    const long out_w = output_size(g->width, g->kernel_width, g->stride, g->padding);
-    const long total = batch * out_h * out_w, stride = g->stride;
-    for (long c = first_channel; c < end_channel; c++) {
-        for (long n = 0; n < batch; n++) {
-            float *plane = images + (n * g->channels + c) * g->height * g->width;
-            memset(plane, 0, (size_t)(g->height * g->width) * sizeof(float));
-            for (long i = 0; i < g->kernel_height; i++) {
-                for (long j = 0; j < g->kernel_width; j++) {
-                    const float *in = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * total + n * out_h * out_w;
-                    long first, end;
-                    valid_columns(g, out_w, j, &first, &end);
-                    for (long y = 0; y < out_h; y++, in += out_w) {
-                        const long source_y = y * stride - g->padding + i;
-                        if (source_y < 0 || source_y >= g->height || first == end) continue;
-                        float *line = plane + source_y * g->width;
-                        const long offset = j - g->padding;
-                        if (stride == 1)
-                            for (long x = first; x < end; x++) line[x + offset] += in[x];
-                        else if (stride == 2)
-                            for (long x = first; x < end; x++) line[2 * x + offset] += in[x];
-                        else
-                            for (long x = first; x < end; x++) line[x * stride + offset] += in[x];
-                    }
-                }
-            }
-        }
-    }
+    // The columns are only read (add_line never writes `in`).
+    for_each_line(g, batch, (float *)columns, images, first_channel, end_channel, 1, add_line);
 }
