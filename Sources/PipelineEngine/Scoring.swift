@@ -95,7 +95,7 @@ public enum Scoring {
         guard rows.columns.map(\.name) == saved.columns.map(\.name) else {
             throw StageError("\(source): the preprocessed columns \(rows.columns.map(\.name)) differ from the detector's \(saved.columns.map(\.name))")
         }
-        let scores = try saved.detector.score(rows)
+        let scores = try saved.detector.scoreInChunks(rows)
         let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: detectorPath)
         return Result(idColumns: idColumns, ids: (0..<rows.rowCount).map { row in ids.map { $0[row] } }, scores: scores,
                       decisions: scores.map { $0 >= threshold ? 1 : 0 }, labels: request.labelColumn == nil && request.labelsPath == nil ? nil : rows.labels,

@@ -34,6 +34,24 @@ final class DetectorTests: XCTestCase {
         XCTAssertLessThan(rocAUC(scores: random, labels: test.labels)!, 0.9)
     }
 
+    /// Scoring in chunks (as the stages do, to bound memory) gives every kind's scores to the bit:
+    /// each row is scored independently of the others, whatever the rows of one call.
+    func test_everyDetectorKind_scoresInChunks_toTheBitsOfOneCall() throws {
+        var rng = SeededRNG(seed: 52)
+        let (train, test) = try planted(using: &rng)
+        var labelled = train
+        labelled.labels = (0..<train.rowCount).map { $0 % 25 == 0 ? 1 : 0 }
+        for kind in ModelRegistry.detectors {
+            var settings = DetectorSettings()
+            (settings.model, settings.epochs) = (kind.name, 3)
+            let detector = try kind.make(settings)
+            try detector.fit(detector.isSupervised ? labelled : train, using: &rng)
+            let whole = try detector.score(test)
+            XCTAssertEqual(try detector.scoreInChunks(test, chunk: 7), whole, kind.name)
+            XCTAssertEqual(try detector.scoreInChunks(test), whole, kind.name)
+        }
+    }
+
     /// HBOS by hand: nine training rows at 0 and one at 9 make ten bins of width 0.9, the
     /// first of density 9 / (10 x 0.9) = 1, the last 1 / 9, the others 0.
     func test_hbos_scoresAreSumsOfNegativeLogDensities() throws {

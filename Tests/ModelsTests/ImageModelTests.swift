@@ -67,6 +67,18 @@ final class ImageModelTests: XCTestCase {
         }
     }
 
+    /// The convolutional detectors score in chunks (the stages' bounded memory) to the bits of one call.
+    func test_convolutionalDetectors_scoreInChunks_toTheBitsOfOneCall() throws {
+        let all = try digits([0, 1, 7], anomalous: [7])
+        let train = try all.rows(Array(0..<200)), test = try all.rows(Array(200..<all.rowCount))
+        var rng = SeededRNG(seed: 6)
+        for model in ["autoencoder", "vae", "gan", "mlp"] {
+            let detector = try ModelRegistry.detector(model).make(settings(model, epochs: 1).1)
+            try detector.fit(train, using: &rng)
+            XCTAssertEqual(try detector.scoreInChunks(test, chunk: 13), try detector.score(test), model)
+        }
+    }
+
     func test_convolutionalDetectors_tellOnesFromOtherDigits() throws {
         // One-class: learn the ones; every other digit is an anomaly. Supervised: also see other digits.
         let all = try digits(Set(0...9), anomalous: Set(0...9).subtracting([1]))

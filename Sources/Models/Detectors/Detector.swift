@@ -33,6 +33,25 @@ extension Detector {
     public func fit(_ data: Dataset, using rng: inout SeededRNG) throws -> TrainingHistory {
         try fit(data, validation: nil, using: &rng)
     }
+
+    /// `score(data)`, computed `chunk` rows at a time, so that memory stays bounded however
+    /// many rows are scored (a network's activations, and a convolutional network's lowered
+    /// matrices, grow with the rows of one call). Every detector scores a row independently
+    /// of the others (networks in evaluation mode; each element of a matrix product is one
+    /// fixed chain, whatever the number of rows), so the scores are the bits of one call.
+    public func scoreInChunks(_ data: Dataset, chunk: Int = Self.scoringChunk) throws -> [Float] {
+        guard data.rowCount > chunk else { return try score(data) }
+        var scores: [Float] = []
+        scores.reserveCapacity(data.rowCount)
+        for start in stride(from: 0, to: data.rowCount, by: chunk) {
+            scores += try score(try data.rows(Array(start..<min(data.rowCount, start + chunk))))
+        }
+        return scores
+    }
+
+    /// Rows per `score` call in `scoreInChunks`: 1,024 MNIST images through a convolutional
+    /// detector hold about 300 MB of activations at once.
+    public static var scoringChunk: Int { 1024 }
 }
 
 extension Dataset {

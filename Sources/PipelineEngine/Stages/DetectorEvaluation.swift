@@ -100,7 +100,7 @@ struct DetectorEvaluation {
             guard test.columns.map(\.name) == saved.columns.map(\.name) else {
                 throw StageError("detector \(origin.stage) was trained on columns \(saved.columns.map(\.name)), the test rows have \(test.columns.map(\.name)); both must come from the same preprocess stage")
             }
-            let scores = try saved.detector.score(test)
+            let scores = try saved.detector.scoreInChunks(test)
             guard scores.allSatisfy(\.isFinite) else {
                 throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
             }

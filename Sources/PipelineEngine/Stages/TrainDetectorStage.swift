@@ -91,7 +91,7 @@ public enum TrainDetectorStage: StageImplementation {
         }
         var extras: [String: Tensor] = [:]
         if let validation {
-            extras["validation_scores"] = try Tensor(shape: [validation.rowCount], scalars: try detector.score(validation))
+            extras["validation_scores"] = try Tensor(shape: [validation.rowCount], scalars: try detector.scoreInChunks(validation))
             extras["validation_labels"] = try Tensor(shape: [validation.rowCount], scalars: validation.labels.map(Float.init))
         }
         let synthetic = Set(training.provenance.filter { $0 != 0 }).sorted().map { training.sources[Int($0)] }
@@ -143,7 +143,7 @@ public enum TrainDetectorStage: StageImplementation {
             }
             let detector = try makeDetector(p["model"]?.stringValue ?? "", params: p)
             try detector.fit(part, validation: nil, using: &rng)
-            for (row, score) in zip(scored, try detector.score(try data.rows(scored))) { outOfFold[row] = score }
+            for (row, score) in zip(scored, try detector.scoreInChunks(try data.rows(scored))) { outOfFold[row] = score }
         }
         let candidates = (0..<data.rowCount).filter { data.labels[$0] == 0 && data.provenance[$0] == 0 }
             .sorted { outOfFold[$0] > outOfFold[$1] || (outOfFold[$0] == outOfFold[$1] && $0 < $1) }
