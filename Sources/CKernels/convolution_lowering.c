@@ -1,5 +1,5 @@
-// im2col and col2im, the lowering of a convolution to one matrix product, image by image
-// (one image's plane stays in L1 while every window offset visits it), with the common
+// im2col and col2im, the lowering of a convolution to one matrix product, plane by plane
+// (one image channel stays in L1 while every window offset visits it), with the common
 // strides (1 and 2) as loops of a constant stride the compiler unrolls and vectorizes.
 #include "convolution_lowering.h"
 
@@ -25,30 +25,30 @@ static long output_size(long size, long kernel, long stride, long padding) {
 /// in `[first, end)` at `pixels[x * stride + offset]`, padding elsewhere.
 typedef void (*line_handler)(float *column, float *pixels, long first, long end, long stride, long offset, long out_width);
 
-/// Calls `handle` for every output line of every window offset of channels
-/// `[first_channel, end_channel)`, image by image (one image's plane stays in L1 while every
-/// offset visits it), offsets in order; zeroes each plane first when `zero_planes`. Inlined
-/// with a constant handler, so the lines' loops are the handler's own.
+/// Calls `handle` for every output line of every window offset of planes
+/// `[first_plane, end_plane)` (plane `c * batch + n`: channel `c` of image `n`), plane by plane
+/// (one plane stays in L1 while every offset visits it), offsets in order; zeroes each plane
+/// first when `zero_planes`. Inlined with a constant handler, so the lines' loops are the
+/// handler's own.
 __attribute__((always_inline))
 static inline void for_each_line(const struct anomsynth_convolution *g, long batch, float *columns, float *images,
-                                 long first_channel, long end_channel, int zero_planes, line_handler handle) {
+                                 long first_plane, long end_plane, int zero_planes, line_handler handle) {
     const long out_h = output_size(g->height, g->kernel_height, g->stride, g->padding);
     const long out_w = output_size(g->width, g->kernel_width, g->stride, g->padding);
     const long total = batch * out_h * out_w, plane_size = g->height * g->width;
-    for (long c = first_channel; c < end_channel; c++) {
-        for (long n = 0; n < batch; n++) {
-            float *plane = images + (n * g->channels + c) * plane_size;
-            if (zero_planes) memset(plane, 0, (size_t)plane_size * sizeof(float));
-            for (long i = 0; i < g->kernel_height; i++) {
-                for (long j = 0; j < g->kernel_width; j++) {
-                    float *column = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * total + n * out_h * out_w;
-                    long first, end;
-                    valid_columns(g, out_w, j, &first, &end);
-                    for (long y = 0; y < out_h; y++, column += out_w) {
-                        const long source_y = y * g->stride - g->padding + i;
-                        const int inside = source_y >= 0 && source_y < g->height && first < end;
-                        handle(column, inside ? plane + source_y * g->width : NULL, first, end, g->stride, j - g->padding, out_w);
-                    }
+    for (long q = first_plane; q < end_plane; q++) {
+        const long c = q / batch, n = q % batch;
+        float *plane = images + (n * g->channels + c) * plane_size;
+        if (zero_planes) memset(plane, 0, (size_t)plane_size * sizeof(float));
+        for (long i = 0; i < g->kernel_height; i++) {
+            for (long j = 0; j < g->kernel_width; j++) {
+                float *column = columns + ((c * g->kernel_height + i) * g->kernel_width + j) * total + n * out_h * out_w;
+                long first, end;
+                valid_columns(g, out_w, j, &first, &end);
+                for (long y = 0; y < out_h; y++, column += out_w) {
+                    const long source_y = y * g->stride - g->padding + i;
+                    const int inside = source_y >= 0 && source_y < g->height && first < end;
+                    handle(column, inside ? plane + source_y * g->width : NULL, first, end, g->stride, j - g->padding, out_w);
                 }
             }
         }
@@ -84,13 +84,13 @@ static inline void add_line(float *in, float *line, long first, long end, long s
 }
 
 void anomsynth_im2col(const struct anomsynth_convolution *g, long batch, const float *images,
-                      float *columns, long first_channel, long end_channel) {
+                      float *columns, long first_plane, long end_plane) {
     // The images are only read (copy_line never writes `line`).
-    for_each_line(g, batch, columns, (float *)images, first_channel, end_channel, 0, copy_line);
+    for_each_line(g, batch, columns, (float *)images, first_plane, end_plane, 0, copy_line);
 }
 
 void anomsynth_col2im(const struct anomsynth_convolution *g, long batch, const float *columns,
-                      float *images, long first_channel, long end_channel) {
+                      float *images, long first_plane, long end_plane) {
     // The columns are only read (add_line never writes `in`).
-    for_each_line(g, batch, (float *)columns, images, first_channel, end_channel, 1, add_line);
+    for_each_line(g, batch, (float *)columns, images, first_plane, end_plane, 1, add_line);
 }

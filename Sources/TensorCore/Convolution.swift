@@ -61,8 +61,8 @@ extension Tensor {
             Tensor.build(shape: [geometry.windowSize, batch * geometry.positions]) { cols in
                 guard let source = images.baseAddress, let target = cols.baseAddress else { return }
                 var lowering = geometry.lowering
-                geometry.forEachChannelRange(work: cols.count) { channels in
-                    anomsynth_im2col(&lowering, batch, source, target, channels.lowerBound, channels.upperBound)
+                geometry.forEachPlaneRange(batch: batch, work: cols.count) { planes in
+                    anomsynth_im2col(&lowering, batch, source, target, planes.lowerBound, planes.upperBound)
                 }
             }
         }
@@ -83,9 +83,9 @@ extension Tensor {
                     return
                 }
                 var lowering = geometry.lowering
-                // One channel's pixels are written by one thread (it zeroes them first).
-                geometry.forEachChannelRange(work: cols.count) { channels in
-                    anomsynth_col2im(&lowering, batch, source, target, channels.lowerBound, channels.upperBound)
+                // One plane's pixels are written by one thread (it zeroes them first).
+                geometry.forEachPlaneRange(batch: batch, work: cols.count) { planes in
+                    anomsynth_col2im(&lowering, batch, source, target, planes.lowerBound, planes.upperBound)
                 }
             }
         }
@@ -125,14 +125,16 @@ extension ConvolutionGeometry {
                               kernel_width: kernelWidth, stride: stride, padding: padding)
     }
 
-    /// Runs `body` on ranges of channels that cover them all: one range, or one per part of
-    /// `Parallelism.threads` when the work is large.
-    func forEachChannelRange(work: Int, _ body: (Range<Int>) -> Void) {
-        let parts = Swift.min(Parallelism.threads, channels, work / Parallelism.elementwiseGrain)
-        if parts <= 1 { return body(0..<channels) }
-        let chunk = (channels + parts - 1) / parts
+    /// Runs `body` on ranges of planes (plane `c * batch + n`: channel `c` of image `n`) that
+    /// cover them all: one range, or one per part of `Parallelism.threads` when the work is
+    /// large (planes, not channels, so that one-channel images split too).
+    func forEachPlaneRange(batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
+        let planes = channels * batch
+        let parts = Swift.min(Parallelism.threads, planes, work / Parallelism.elementwiseGrain)
+        if parts <= 1 { return body(0..<planes) }
+        let chunk = (planes + parts - 1) / parts
         Parallelism.run(parts: parts) { part in
-            let range = (part * chunk)..<Swift.min(channels, (part + 1) * chunk)
+            let range = (part * chunk)..<Swift.min(planes, (part + 1) * chunk)
             if !range.isEmpty { body(range) }
         }
     }

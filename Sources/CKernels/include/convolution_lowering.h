@@ -8,16 +8,17 @@ struct anomsynth_convolution {
     long kernel_height, kernel_width, stride, padding;
 };
 
-/// Writes the windows of channels `[first_channel, end_channel)` of `batch` images as
+/// Writes the windows of planes `[first_plane, end_plane)` (plane `c * batch + n`: channel `c`
+/// of image `n`) of `batch` images as
 /// columns: row `(c * kh + i) * kw + j` of the `[channels * kh * kw, batch * positions]`
 /// matrix holds pixel `(c, y * stride - padding + i, x * stride - padding + j)` of every
 /// output position `(y, x)` of every image (zero where that is padding).
 void anomsynth_im2col(const struct anomsynth_convolution *geometry, long batch, const float *images,
-                      float *columns, long first_channel, long end_channel);
+                      float *columns, long first_plane, long end_plane);
 
-/// The adjoint: sets channels `[first_channel, end_channel)` of `batch` images to the sum
+/// The adjoint: sets planes `[first_plane, end_plane)` of `batch` images to the sum
 /// of the column values that came from each pixel, added in window-offset order.
 void anomsynth_col2im(const struct anomsynth_convolution *geometry, long batch, const float *columns,
-                      float *images, long first_channel, long end_channel);
+                      float *images, long first_plane, long end_plane);
 
 #endif
