@@ -1,6 +1,6 @@
-// The product's blocking (after Goto and van de Geijn): panels of B and blocks of A are
-// packed into contiguous, zero-padded buffers sized for the caches, and a micro-kernel
-// runs over them tile by tile. Blocking only cuts each element's chain into pieces that
+// The product's blocking (after Goto and van de Geijn): panels of B and blocks of a
+// transposed A are packed into contiguous, zero-padded buffers sized for the caches (a
+// non-transposed A is read in place), and a micro-kernel runs over them tile by tile. Blocking only cuts each element's chain into pieces that
 // resume from the stored partial sum, so it never changes a result.
 #include "fixed_order_gemm.h"
 #include "micro_kernels.h"
@@ -11,7 +11,7 @@
 enum {
     /// Steps of the inner index per packed panel (a kernel's B panel stays in L1).
     STEP_BLOCK = 256,
-    /// Rows of A per packed block (kept in L2); a multiple of every kernel's tile rows.
+    /// Rows of A per block (kept in L2); a multiple of every kernel's tile rows.
     ROW_BLOCK = 96,
     /// Columns of B per packed panel (kept in L3); a multiple of every kernel's tile columns.
     COLUMN_BLOCK = 2048,
