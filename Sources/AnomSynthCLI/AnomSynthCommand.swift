@@ -23,7 +23,7 @@ public struct AnomSynthCommand: ParsableCommand {
     /// code for a usage error, 64, becomes 2), 3 a missed quality gate.
     /// Products run on the kernel `ANOMSYNTH_GEMM` names, if any (see ``ProductKernel``).
     public static func runAndExit() -> Never {
-        if let warning = ProductKernel.applySelection(from: ProcessInfo.processInfo.environment) {
+        if let warning = ProductKernel.environmentSelection {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         do {

@@ -126,15 +126,11 @@ extension ConvolutionGeometry {
     }
 
     /// Runs `body` on ranges of planes (plane `c * batch + n`: channel `c` of image `n`) that
-    /// cover them all: one range, or one per part of `Parallelism.threads` when the work is
-    /// large (planes, not channels, so that one-channel images split too).
+    /// cover them all, split over `Parallelism.threads` when the `work` (elements) is large:
+    /// planes, not channels, so that one-channel images split too.
     func forEachPlaneRange(batch: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let planes = channels * batch
-        let parts = Swift.min(Parallelism.threads, planes, work / Parallelism.elementwiseGrain)
-        if parts <= 1 { return body(0..<planes) }
-        let chunk = (planes + parts - 1) / parts
-        Parallelism.run(parts: parts) { part in
-            let range = (part * chunk)..<Swift.min(planes, (part + 1) * chunk)
+        let planes = channels * batch, perPlane = Swift.max(1, work / Swift.max(1, planes))
+        Parallelism.forEachChunk(count: planes, grain: Swift.max(1, Parallelism.elementwiseGrain / perPlane)) { range in
             if !range.isEmpty { body(range) }
         }
     }

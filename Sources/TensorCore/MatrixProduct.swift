@@ -25,6 +25,7 @@ public enum MatrixProduct {
         accumulate: Bool = false
     ) {
         guard m > 0, n > 0 else { return }
+        _ = ProductKernel.environmentSelection
         let lda = transposeA ? m : k
         let ldb = transposeB ? k : n
         let byColumns = n >= m

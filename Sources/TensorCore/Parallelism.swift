@@ -27,7 +27,8 @@ public enum Parallelism {
         }
         let chunk = (count + parts - 1) / parts
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let start = part * chunk
+            // With more parts than chunks of `chunk` (e.g. 5 items, 4 parts), the last are empty.
+            let start = min(count, part * chunk)
             body(start..<min(count, start + chunk))
         }
     }

@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 /// Which kernel runs matrix products, and what a run records of it.
 ///
@@ -38,7 +39,15 @@ public enum ProductKernel {
     /// Makes products run on `set`; false (and no change) when the CPU cannot run it.
     /// Call before any product runs.
     @discardableResult
-    public static func use(_ set: InstructionSet) -> Bool { anomsynth_gemm_use(set.code) != 0 }
+    public static func use(_ set: InstructionSet) -> Bool {
+        _ = environmentSelection  // applied first, so that it never overrides this choice later
+        return anomsynth_gemm_use(set.code) != 0
+    }
+
+    /// `ANOMSYNTH_GEMM` of this process, applied once, before its first product (so it holds
+    /// in every process: the CLI, tests, a library user): nil, or the warning of
+    /// `applySelection` (the CLI prints it).
+    public static let environmentSelection: String? = applySelection(from: ProcessInfo.processInfo.environment)
 
     /// Applies `ANOMSYNTH_GEMM` when it is set; returns a warning when it names no kernel
     /// or one this CPU cannot run (products then use the fastest kernel: same results).
@@ -48,7 +57,7 @@ public enum ProductKernel {
             let names = InstructionSet.allCases.map(\.rawValue).joined(separator: ", ")
             return "\(selectionVariable)=\(name) names no kernel (expected one of \(names)); using \(instructionSet.rawValue)"
         }
-        guard use(set) else { return "this CPU cannot run the \(set.rawValue) kernel (\(selectionVariable)); using \(instructionSet.rawValue)" }
+        guard anomsynth_gemm_use(set.code) != 0 else { return "this CPU cannot run the \(set.rawValue) kernel (\(selectionVariable)); using \(instructionSet.rawValue)" }
         return nil
     }
 
