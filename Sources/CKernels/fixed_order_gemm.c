@@ -12,9 +12,9 @@ enum {
     /// Steps of the inner index per packed panel (a kernel's B panel stays in L1).
     STEP_BLOCK = 256,
     /// Rows of A per block (kept in L2); a multiple of every kernel's tile rows.
-    ROW_BLOCK = 96,
+    ROW_BLOCK = 48,
     /// Columns of B per packed panel (kept in L3); a multiple of every kernel's tile columns.
-    COLUMN_BLOCK = 2048,
+    COLUMN_BLOCK = 1024,
     /// The largest tile of any kernel, for partial tiles at the edges.
     MAX_TILE = 8 * 32,
 };
