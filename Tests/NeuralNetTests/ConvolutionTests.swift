@@ -99,36 +99,44 @@ final class ConvolutionTests: XCTestCase {
         XCTAssertEqual(left, right, accuracy: 1e-3 * max(1, abs(left)))
     }
 
-    /// im2col by its definition, and col2im as its exact adjoint (integer-valued data: sums are exact),
-    /// for strides 1, 2 and 3, padding wider than the kernel (lines wholly in padding) and two threads.
+    /// im2col by its definition, and col2im as its adjoint with each pixel's values added in
+    /// window-offset order (random values: the bits show the order), on every kernel the CPU
+    /// runs (the AVX-512 lowering of narrow lines and the portable one); strides 1, 2 and 3,
+    /// padding wider than the kernel (lines wholly in padding), lines of one register and of
+    /// two, and two threads.
     func test_im2colAndCol2im_matchTheirDefinitions() throws {
-        for (stride, padding, kernel) in [(1, 0, (3, 2)), (2, 1, (4, 4)), (3, 2, (2, 3)), (1, 3, (2, 2)), (2, 0, (5, 5))] {
-            let geometry = try ConvolutionGeometry(channels: 3, height: 28, width: 26, kernelHeight: kernel.0, kernelWidth: kernel.1,
-                                                   stride: stride, padding: padding)
+        let original = ProductKernel.instructionSet
+        defer { ProductKernel.use(original) }
+        let cases = [(28, 26, 1, 0, (3, 2)), (28, 26, 2, 1, (4, 4)), (28, 26, 3, 2, (2, 3)), (28, 26, 1, 3, (2, 2)),
+                     (28, 26, 2, 0, (5, 5)), (14, 14, 2, 2, (5, 5)), (9, 12, 1, 1, (3, 3)), (7, 7, 2, 4, (3, 2))]
+        for (height, width, stride, padding, kernel) in cases {
+            let geometry = try ConvolutionGeometry(channels: 3, height: height, width: width, kernelHeight: kernel.0,
+                                                   kernelWidth: kernel.1, stride: stride, padding: padding)
             let batch = 16, columns = batch * geometry.positions
-            let pixels: [Float] = (0..<(batch * 3 * 28 * 26)).map { (index: Int) -> Float in Float(index % 13) - 6 }
-            let images = try Tensor(shape: [batch, 3, 28, 26], scalars: pixels)
+            let images = Tensor.normal([batch, 3, height, width], using: &rng)
+            let cols = Tensor.normal([geometry.windowSize, columns], using: &rng)
             var expected = [Float](repeating: 0, count: geometry.windowSize * columns)
             var adjoint = [Float](repeating: 0, count: images.count)
-            let values: [Float] = (0..<expected.count).map { (index: Int) -> Float in Float(index % 7) - 3 }
-            let cols = try Tensor(shape: [geometry.windowSize, columns], scalars: values)
             for c in 0..<3 { for i in 0..<kernel.0 { for j in 0..<kernel.1 {
                 let row = (c * kernel.0 + i) * kernel.1 + j
                 for n in 0..<batch { for y in 0..<geometry.outputHeight { for x in 0..<geometry.outputWidth {
                     let (sy, sx) = (y * stride - padding + i, x * stride - padding + j)
                     let column = (n * geometry.outputHeight + y) * geometry.outputWidth + x
-                    guard sy >= 0, sy < 28, sx >= 0, sx < 26 else { continue }
-                    let pixel = ((n * 3 + c) * 28 + sy) * 26 + sx
+                    guard sy >= 0, sy < height, sx >= 0, sx < width else { continue }
+                    let pixel = ((n * 3 + c) * height + sy) * width + sx
                     expected[row * columns + column] = images.scalars[pixel]
                     adjoint[pixel] += cols.scalars[row * columns + column]
                 } } }
             } } }
-            for threads in [1, 2] {
-                Parallelism.threads = threads
-                defer { Parallelism.threads = 1 }
-                let label = "stride \(stride), padding \(padding), kernel \(kernel), \(threads) threads"
-                XCTAssertEqual(try images.im2col(geometry).scalars, expected, label)
-                XCTAssertEqual(try cols.col2im(geometry, batch: batch).scalars, adjoint, label)
+            for kernelSet in ProductKernel.InstructionSet.allCases.filter(\.isSupported) {
+                XCTAssertTrue(ProductKernel.use(kernelSet))
+                for threads in [1, 2] {
+                    Parallelism.threads = threads
+                    defer { Parallelism.threads = 1 }
+                    let label = "\(height)x\(width), stride \(stride), padding \(padding), kernel \(kernel), \(kernelSet), \(threads) threads"
+                    XCTAssertEqual(try images.im2col(geometry).scalars, expected, label)
+                    XCTAssertEqual(try cols.col2im(geometry, batch: batch).scalars, adjoint, label)
+                }
             }
         }
     }
