@@ -36,8 +36,7 @@ static inline void for_each_line(const struct anomsynth_convolution *g, long bat
     const long out_h = output_size(g->height, g->kernel_height, g->stride, g->padding);
     const long out_w = output_size(g->width, g->kernel_width, g->stride, g->padding);
     const long total = batch * out_h * out_w, plane_size = g->height * g->width;
-    const long padded_width = g->width + 2 * g->padding;
-    float *padded = calloc((size_t)(padded_width > VECTOR_LINE ? padded_width : VECTOR_LINE), sizeof(float));
+    float *padded = calloc((size_t)(g->width + 2 * g->padding), sizeof(float));
     if (!padded) abort();
     for (long q = first_plane; q < end_plane; q++) {
         const long c = q / batch, n = q % batch;

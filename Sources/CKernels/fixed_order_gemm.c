@@ -1,7 +1,8 @@
 // The product's blocking (after Goto and van de Geijn): panels of B and blocks of a
 // transposed A are packed into contiguous, zero-padded buffers sized for the caches (a
-// non-transposed A is read in place), and a micro-kernel runs over them tile by tile. Blocking only cuts each element's chain into pieces that
-// resume from the stored partial sum, so it never changes a result.
+// non-transposed A is read in place), and a micro-kernel runs over them tile by tile.
+// Blocking only cuts each element's chain into pieces that resume from the stored partial
+// sum, so it never changes a result.
 #include "fixed_order_gemm.h"
 #include "micro_kernels.h"
 

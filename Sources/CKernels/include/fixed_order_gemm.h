@@ -25,8 +25,9 @@ enum anomsynth_gemm_isa anomsynth_gemm_current_isa(void);
 /// Whether this CPU can run `isa`.
 int anomsynth_gemm_supports(enum anomsynth_gemm_isa isa);
 
-/// Makes `anomsynth_gemm` use `isa` (for tests that compare the kernels); returns 0 and
-/// changes nothing when the CPU cannot run it. Not thread-safe: call before any product.
+/// Makes `anomsynth_gemm`, and the convolution lowering's vector path (AVX-512 only), use
+/// `isa` (for tests that compare the kernels); returns 0 and changes nothing when the CPU
+/// cannot run it. Not thread-safe: call before any product.
 int anomsynth_gemm_use(enum anomsynth_gemm_isa isa);
 
 #endif
