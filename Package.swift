@@ -44,7 +44,9 @@ let package = Package(
             // writes per part) straight to Dispatch, so the optimizer can inline them.
             swiftSettings: uncheckedInRelease + [.swiftLanguageMode(.v5)]),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
-        .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets", "CXGBoost"], swiftSettings: uncheckedInRelease),
+        .target(
+            name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets", "CXGBoost", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: uncheckedInRelease),
         .target(name: "Evaluation", dependencies: ["TensorCore", "Datasets"]),
         .target(name: "Reporting", dependencies: ["TensorCore", "Datasets", "Evaluation", "CZlib"]),
         .target(name: "Benchmarks", dependencies: ["TensorCore", "NeuralNet", "Models"]),

@@ -22,6 +22,9 @@ struct ExecStageCommand: ParsableCommand {
     @Flag(help: "With --pipeline: recompute the stage even when the cache holds it.")
     var force = false
 
+    @Option(help: ArgumentHelp("With a job file: write 'ran' or 'waited' (computed by another run) to this file.", visibility: .hidden))
+    var outcomeFile: String?
+
     @OptionGroup var options: PipelineOptions
 
     func validate() throws {
@@ -32,11 +35,14 @@ struct ExecStageCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
+        ParentWatch.endWithParent(named: ProcessExecutor.dieWithParentVariable)
         if let job {
             try reportingErrors {
                 let job = try StageJob.read(job)
-                let record = try job.run()
-                print("\(job.stageID): \(record.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+                let outcome = try job.run()
+                let status = outcome.computed ? "ran" : "waited"
+                if let outcomeFile { try Data(status.utf8).write(to: URL(fileURLWithPath: outcomeFile)) }
+                print("\(job.stageID): \(status) \(outcome.record.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
             }
             return
         }
@@ -51,7 +57,7 @@ struct ExecStageCommand: ParsableCommand {
         for outcome in summary.stages where outcome.status == .failed {
             FileHandle.standardError.write(Data("error: stage \(outcome.id): \(outcome.error ?? "failed")\n".utf8))
         }
-        guard let outcome = summary.stages.first(where: { $0.id == stage }), outcome.status == .ran || outcome.status == .cached else {
+        guard let outcome = summary.stages.first(where: { $0.id == stage }), [.ran, .cached, .waited].contains(outcome.status) else {
             throw ExitCode(1)
         }
         print("\(stage): \(outcome.status.rawValue) \(outcome.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")

@@ -125,6 +125,11 @@ public enum Ingest {
     /// An `.npz` file: the rows from its `X` array (or `member`), labels from `y` when it has one.
     private static func readNPZ(_ request: IngestRequest) throws -> Dataset {
         let members = try ArchiveByteSource.memberNames(request.path, maximumBytes: request.decompression.maximumBytes)
+        var seen = Set<String>()
+        if let twice = members.first(where: { !seen.insert($0).inserted }) {
+            // numpy keeps the last of two members of one name, a streaming reader the first: the same file would give two datasets.
+            throw DatasetError(request.path, "holds the array '\(twice)' twice; an .npz must name each array once")
+        }
         let rowsMember = request.member ?? "X.npy"
         guard members.contains(rowsMember) else {
             throw DatasetError(request.path, "no array '\(rowsMember)' (ADBench's rows are X; it holds \(members.prefix(10).joined(separator: ", "))); name the rows' array as the member")

@@ -32,6 +32,9 @@ extension Dataset {
             throw DatasetError(source, "column '\(both)' is both ignored and a date column")
         }
         guard !roles.isEmpty else { return self }
+        if columns.allSatisfy({ roles.ignore.contains($0.name) }) {
+            throw DatasetError(source, "no feature column is left: the ignored columns (--ignore or --id; an ingest stage's 'ignore') are all of \(columns.map(\.name).joined(separator: ", ")); keep at least one")
+        }
         var outputColumns: [Column] = []
         var values: [[Float]] = []  // per output column
         let width = columns.count, scalars = features.scalars

@@ -5,14 +5,7 @@ import TensorCore
 public enum ShapeArithmetic {
     /// The product of `dimensions` times `width`, or nil when it does not fit in an `Int`.
     public static func product(_ dimensions: [Int], width: Int = 1) -> Int? {
-        var total = width
-        for extent in dimensions {
-            guard extent >= 0 else { return nil }
-            let (next, overflow) = total.multipliedReportingOverflow(by: extent)
-            if overflow { return nil }
-            total = next
-        }
-        return total
+        Tensor.checkedCount(of: dimensions, width: width)
     }
 
     /// The element count and byte size of an array of `shape` with elements of `width` bytes.

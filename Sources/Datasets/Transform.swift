@@ -155,6 +155,35 @@ public struct Transform: Codable, Equatable, Sendable {
         return Transform(options: options, inputColumns: data.columns, steps: steps)
     }
 
+    /// Checks a transform read from a file before it is applied: one step per input column,
+    /// finite centres, fills and constants, non-zero finite scales, and one-hot groups over
+    /// categories the column has (each once, an "other" group non-empty and disjoint).
+    /// - Throws: `DatasetError` naming `source`, the step and its column.
+    public func check(source: String) throws {
+        guard steps.count == inputColumns.count else {
+            throw DatasetError(source, "the transform has \(steps.count) steps for \(inputColumns.count) columns; it needs one step per column")
+        }
+        for (j, step) in steps.enumerated() {
+            let column = inputColumns[j]
+            func fail(_ message: String) -> DatasetError { DatasetError(source, "transform step \(j) (column '\(column.name)'): \(message)") }
+            switch step {
+            case .scale(let center, let scale, let fill):
+                guard center.isFinite, fill.isFinite else { throw fail("centre \(center) and fill \(fill) must be finite") }
+                guard scale.isFinite, scale != 0 else { throw fail("scale \(scale) must be finite and not 0") }
+            case .constant(let value):
+                guard value.isFinite else { throw fail("constant \(value) must be finite") }
+            case .oneHot(let categories, _, let other):
+                guard let names = column.categories else { throw fail("a one-hot step needs a categorical column") }
+                let all = categories + (other ?? [])
+                guard all.allSatisfy({ $0 >= 0 && $0 < names.count }) else {
+                    throw fail("categories \(all) must be indices below the column's \(names.count) categories")
+                }
+                guard Set(all).count == all.count else { throw fail("a category appears twice among \(all)") }
+                if let other, other.isEmpty { throw fail("an \"other\" group must hold at least one category") }
+            }
+        }
+    }
+
     /// The model-space schema: numeric columns keep their names, one-hot columns are
     /// `name=category` with the input name as `originalName`; constant columns are gone.
     public var outputColumns: [Column] {

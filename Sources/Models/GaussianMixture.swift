@@ -125,8 +125,12 @@ public final class GaussianMixture: Generator {
 
     /// Restores parameters saved by `exportState`.
     public func importState(_ state: [String: Tensor], columns: [Column]) throws {
-        guard let w = state["weights"], let m = state["means"], let v = state["variances"], w.count == components else {
-            throw ModelError("gmm: the saved state lacks weights, means or variances for \(components) components")
+        guard components >= 1, let w = state["weights"], let m = state["means"], let v = state["variances"], w.count == components,
+              m.shape == [components, columns.count], v.shape == [components, columns.count] else {
+            throw ModelError("gmm: the saved state lacks weights, means or variances for \(components) components of \(columns.count) columns")
+        }
+        guard w.scalars.allSatisfy({ $0 >= 0 }), w.scalars.contains(where: { $0 > 0 }), v.scalars.allSatisfy({ $0 > 0 }) else {
+            throw ModelError("gmm: the saved weights must be non-negative (not all 0) and the variances positive")
         }
         weights = w.scalars.map(Double.init)
         means = (0..<m.rows).map { r in (0..<m.columns).map { Double(m[r, $0]) } }
@@ -144,8 +148,8 @@ private extension Array where Element == Double {
 }
 
 extension GaussianMixture {
-    static let generatorKind = GeneratorKind(name: "gmm", make: { GaussianMixture(components: $0.components) }, restore: { file, _ in
-        let settings = try ModelFile.decode([String: String].self, file.config)
+    static let generatorKind = GeneratorKind(name: "gmm", make: { GaussianMixture(components: $0.components) }, restore: { file, source in
+        let settings = try ModelFile.decodeEntry([String: String].self, "config", file.config, source)
         let gmm = GaussianMixture(components: Int(settings["components"] ?? "") ?? 5, iterations: Int(settings["iterations"] ?? "") ?? 100)
         try gmm.importState(file.tensors, columns: file.schema.columns)
         return gmm

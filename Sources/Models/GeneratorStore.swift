@@ -39,7 +39,10 @@ public enum GeneratorStore {
         guard let kind = ModelRegistry.generators.first(where: { $0.name == file.kind }) else {
             throw ModelError("\(path): unknown generator kind '\(file.kind)'")
         }
-        let generator = try kind.restore(file, path)
+        let generator: any Generator
+        do { generator = try kind.restore(file, path) } catch let error as ModelError where !error.description.hasPrefix(path) {
+            throw ModelError("\(path): \(error.description)")
+        }
         return (generator, Description(kind: file.kind, schema: file.schema, history: file.history))
     }
 }

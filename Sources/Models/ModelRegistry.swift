@@ -72,7 +72,7 @@ extension ConfiguredModel where Self: NeuralGenerator {
 
     /// A saved model: built for the saved schema, then given the saved weights.
     static func restored(_ file: ModelFile.Contents, source: String) throws -> Self {
-        let model = Self(config: try ModelFile.decode(Config.self, file.config))
+        let model = Self(config: try ModelFile.decodeEntry(Config.self, "config", file.config, source))
         var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
         try model.build(schema: file.schema, using: &rng)
         try model.loadState(file.tensors, source: source)
@@ -94,7 +94,7 @@ public protocol InputSizedDetector: Detector, ConfiguredModel, Module {
 extension InputSizedDetector {
     /// A saved detector: built for the saved schema's width, then given the saved weights.
     static func restored(_ file: ModelFile.Contents, source: String) throws -> Self {
-        let detector = Self(config: try ModelFile.decode(Config.self, file.config))
+        let detector = Self(config: try ModelFile.decodeEntry(Config.self, "config", file.config, source))
         var rng = SeededRNG(seed: 0)  // initial weights are replaced by the saved ones
         try detector.build(schema: file.schema, using: &rng)
         try detector.loadState(file.tensors, source: source)

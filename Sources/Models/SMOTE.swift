@@ -100,10 +100,15 @@ public final class SMOTE: Generator {
         guard let minority = state["minority"], let neighbours = state["neighbours"], let seeds = state["seeds"] else {
             throw ModelError("smote: the saved state lacks minority, neighbours or seeds")
         }
-        self.minority = minority
+        guard minority.rank == 2, minority.columns == columns.count, minority.rows >= 1, neighbours.rank == 2,
+              neighbours.rows == minority.rows, neighbours.columns >= 1, seeds.rank == 1, seeds.count >= 1 else {
+            throw ModelError("smote: the saved state's shapes disagree (minority [rows, \(columns.count)], neighbours [rows, k >= 1], seeds [n >= 1])")
+        }
         let k = neighbours.columns
-        neighbourLists = (0..<neighbours.rows).map { r in (0..<k).map { Int(neighbours[r, $0]) } }
-        self.seeds = seeds.scalars.map { Int($0) }
+        let lists = try ModelFile.integers(neighbours.scalars, in: 0...(minority.rows - 1), "smote neighbours")
+        self.seeds = try ModelFile.integers(seeds.scalars, in: 0...(minority.rows - 1), "smote seeds")
+        self.minority = minority
+        neighbourLists = (0..<neighbours.rows).map { r in Array(lists[(r * k)..<((r + 1) * k)]) }
         groups = ColumnGroups(columns)
     }
 
@@ -160,8 +165,8 @@ public struct ModelError: Error, CustomStringConvertible, Equatable {
 
 extension SMOTE {
     static let generatorKind = GeneratorKind(name: "smote", make: { SMOTE(neighbours: $0.neighbours, variant: $0.smoteVariant) },
-                                             restore: { file, _ in
-        let settings = try ModelFile.decode([String: String].self, file.config)
+                                             restore: { file, source in
+        let settings = try ModelFile.decodeEntry([String: String].self, "config", file.config, source)
         let smote = SMOTE(neighbours: Int(settings["neighbours"] ?? "") ?? 5, variant: Variant(rawValue: settings["variant"] ?? "") ?? .standard,
                           dangerNeighbours: Int(settings["danger_neighbours"] ?? "") ?? 10)
         try smote.importState(file.tensors, columns: file.schema.columns)

@@ -64,9 +64,12 @@ public enum SafeTensors {
             throw fail("header length \(headerLength) does not fit in a file of \(bytes.count) bytes")
         }
         let dataStart = 8 + Int(headerLength)
+        let dataBytes = bytes.count - dataStart
+        let headerBytes = bytes[8..<dataStart]
+        guard !JSONNesting.exceeds(headerBytes) else { throw fail("header nests deeper than \(JSONNesting.limit) levels") }
         let header: [String: Any]
         do {
-            guard let object = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
+            guard let object = try JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else {
                 throw fail("header is not a JSON object")
             }
             header = object
@@ -75,8 +78,14 @@ public enum SafeTensors {
         } catch {
             throw fail("header is not valid JSON: \(error.localizedDescription)")
         }
-        let metadata = (header["__metadata__"] as? [String: String]) ?? [:]
-        var tensors: [String: Tensor] = [:]
+        var metadata: [String: String] = [:]
+        if let entry = header["__metadata__"] {
+            guard let pairs = entry as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
+            metadata = pairs
+        }
+        // Each tensor's place, checked without overflow (release builds do not trap on it):
+        // the tensors must tile the data bytes exactly, as the reference implementation requires.
+        var places: [(name: String, begin: Int, end: Int, count: Int, width: Int, shape: [Int])] = []
         for (name, entry) in header where name != "__metadata__" {
             guard let entry = entry as? [String: Any], let dtype = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
@@ -90,24 +99,40 @@ public enum SafeTensors {
             default: throw fail("tensor '\(name)': dtype \(dtype) is not supported (F32 or F64)")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)': negative extent in \(describe(shape))") }
-            let count = Tensor.count(of: shape)
-            let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, begin <= end, dataStart + end <= bytes.count else {
-                throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] lie outside the \(bytes.count - dataStart) data bytes")
+            guard let count = Tensor.checkedCount(of: shape), let byteCount = Tensor.checkedCount(of: shape, width: width) else {
+                throw fail("tensor '\(name)': shape \(describe(shape)) is too large")
             }
-            guard end - begin == count * width else {
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, begin <= end, end <= dataBytes else {
+                throw fail("tensor '\(name)': data_offsets [\(begin), \(end)] lie outside the \(dataBytes) data bytes")
+            }
+            guard end - begin == byteCount else {
                 throw fail("tensor '\(name)': \(end - begin) bytes do not hold shape \(describe(shape)) of \(dtype)")
             }
+            places.append((name, begin, end, count, width, shape))
+        }
+        places.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+        var covered = 0
+        for place in places {
+            guard place.begin == covered else {
+                throw fail("tensor '\(place.name)': data_offsets [\(place.begin), \(place.end)] "
+                           + (place.begin < covered ? "overlap another tensor's" : "leave bytes \(covered)..<\(place.begin) unused"))
+            }
+            covered = place.end
+        }
+        guard covered == dataBytes else { throw fail("the tensors hold \(covered) of the \(dataBytes) data bytes") }
+        var tensors: [String: Tensor] = [:]
+        for place in places {
             let scalars = bytes.withUnsafeBytes { raw -> [Float] in
-                let base = dataStart + begin
-                return (0..<count).map { i in
-                    if width == 4 {
+                let base = dataStart + place.begin
+                return (0..<place.count).map { i in
+                    if place.width == 4 {
                         return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)))
                     }
                     return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self))))
                 }
             }
-            tensors[name] = try Tensor(shape: shape, scalars: scalars)
+            tensors[place.name] = try Tensor(shape: place.shape, scalars: scalars)
         }
         return (tensors, metadata)
     }

@@ -36,20 +36,59 @@ public struct StageCache {
 
     public init(root: URL) { self.root = root }
 
-    /// The folder of an entry.
-    public func entry(_ key: String) -> URL { root.appendingPathComponent("entries/\(key)") }
+    /// The file that marks a folder as an AnomSynth cache (the Cache Directory Tagging
+    /// Specification's name and signature, so backup tools skip it too).
+    public static let tagFile = "CACHEDIR.TAG"
+    static let tagText = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is an AnomSynth stage cache; its entries are rebuilt on demand.\n"
+    /// The file that marks a folder under `entries/` as made by this cache: only such a folder
+    /// (or one whose record names its key) is ever removed as a corrupt entry.
+    static let entryMark = ".anomsynth-entry"
+
+    /// The folder of an entry. `key` must be well formed (`CacheKey.isWellFormed`): every
+    /// caller passes a computed key or one checked on the way in.
+    public func entry(_ key: String) -> URL {
+        precondition(CacheKey.isWellFormed(key), "cache key '\(key)' is not 64 hexadecimal digits")
+        return root.appendingPathComponent("entries/\(key)")
+    }
+
+    /// Creates the cache's folder and its tag when they are missing (before the first entry).
+    public func prepare() throws {
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let tag = root.appendingPathComponent(Self.tagFile)
+        if !FileManager.default.fileExists(atPath: tag.path) { try Data(Self.tagText.utf8).write(to: tag, options: .atomic) }
+    }
+
+    /// Whether `root` is a cache this tool made (it holds the tag `prepare` writes).
+    public var isTagged: Bool {
+        (try? String(contentsOf: root.appendingPathComponent(Self.tagFile), encoding: .utf8))?.hasPrefix("Signature: 8a477f597d28d172789f06886806bc55") ?? false
+    }
 
     /// The record of a valid entry, or nil when there is none. A corrupt entry (missing
-    /// record, changed or missing file) is reported through `corrupt`, removed, and treated as absent.
+    /// record, changed or missing file) is reported through `corrupt`, removed when this cache
+    /// made it (else left alone, and reported as such), and treated as absent.
     public func lookup(_ key: String, corrupt: (String) -> Void = { _ in }) -> Record? {
         let folder = entry(key)
         guard FileManager.default.fileExists(atPath: folder.path) else { return nil }
         if let problem = verify(key) {
             corrupt(problem)
-            try? FileManager.default.removeItem(at: folder)
+            removeOwnEntry(key)
             return nil
         }
         return try? readRecord(folder)
+    }
+
+    /// Removes the folder of `key` if this cache made it: it carries the entry mark, or its
+    /// record names this key. Anything else there is left as it is.
+    /// - Returns: whether the folder is gone.
+    @discardableResult
+    func removeOwnEntry(_ key: String) -> Bool {
+        let folder = entry(key)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else { return true }
+        let madeHere = isFolder.boolValue && (FileManager.default.fileExists(atPath: folder.appendingPathComponent(Self.entryMark).path)
+            || (try? readRecord(folder))?.key == key)
+        guard madeHere, (try? FileManager.default.removeItem(at: folder)) != nil else { return false }
+        return true
     }
 
     private func readRecord(_ folder: URL) throws -> Record {
@@ -71,13 +110,16 @@ public struct StageCache {
         return nil
     }
 
-    /// Every entry's key.
+    /// Every entry's key (names under `entries/` that are not keys are not entries).
     public func keys() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("entries").path)) ?? []).sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("entries").path)) ?? [])
+            .filter(CacheKey.isWellFormed).sorted()
     }
 
     /// Runs `body` holding the lock of `key`, so that only one run computes an entry at a time.
     public func withLock<T>(_ key: String, _ body: () throws -> T) throws -> T {
+        precondition(CacheKey.isWellFormed(key), "cache key '\(key)' is not 64 hexadecimal digits")
+        try prepare()
         let locks = root.appendingPathComponent("locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
         let descriptor = open(locks.appendingPathComponent("\(key).lock").path, O_CREAT | O_RDWR, 0o644)
@@ -94,6 +136,7 @@ public struct StageCache {
     public func temporaryFolder() throws -> URL {
         let folder = root.appendingPathComponent("tmp/\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder.appendingPathComponent(Self.entryMark).path, contents: Data())
         return folder
     }
 
@@ -121,7 +164,9 @@ public struct StageCache {
         if rename(folder.path, destination.path) != 0 {
             // Another run sealed the same key first (same content by construction), or an old corrupt entry is in the way.
             if lookup(key) == nil {
-                try? FileManager.default.removeItem(at: destination)
+                guard removeOwnEntry(key) else {
+                    throw StageError("\(destination.path) is in the way of the cache entry and was not made by this cache; remove it by hand")
+                }
                 guard rename(folder.path, destination.path) == 0 else {
                     throw StageError("cannot move the cache entry into place: \(String(cString: strerror(errno)))")
                 }

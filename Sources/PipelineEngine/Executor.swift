@@ -1,24 +1,26 @@
 import Foundation
 
 /// Where planned stages run. The runner plans a `StageJob` once its inputs are in the
-/// cache and hands it over; the executor returns the cache record once the entry exists.
+/// cache and hands it over; the executor returns the cache record once the entry exists,
+/// and whether it computed it (or found it computed by another run).
 public protocol StageExecutor: Sendable {
     /// Runs `job` to completion (its entry sealed in the cache).
     /// - Throws: the stage's error, with enough to find out what happened (e.g. a log path).
-    func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageCache.Record
+    func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageJob.Outcome
 }
 
 /// Runs jobs in this process (the default).
 public struct InProcessExecutor: StageExecutor {
     public init() {}
 
-    public func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageCache.Record {
+    public func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageJob.Outcome {
         try job.run(progress: progress)
     }
 }
 
 /// Runs each job in a fresh `anomsynth exec-stage JOB.json` process: what a scheduler does
 /// on a cluster node, here on this machine (and the check that a job holds everything).
+/// The child stops when this process dies, however it dies (`ANOMSYNTH_DIE_WITH_PARENT`).
 public struct ProcessExecutor: StageExecutor {
     /// The `anomsynth` executable.
     public let executable: URL
@@ -30,15 +32,21 @@ public struct ProcessExecutor: StageExecutor {
         self.folder = folder
     }
 
-    public func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageCache.Record {
+    /// The environment variable that tells `exec-stage` to end when its parent process ends.
+    public static let dieWithParentVariable = "ANOMSYNTH_DIE_WITH_PARENT"
+
+    public func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageJob.Outcome {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let base = folder.appendingPathComponent(job.key)
         let jobFile = base.appendingPathExtension("job.json"), log = base.appendingPathExtension("log")
+        let outcomeFile = base.appendingPathExtension("outcome")
         try job.encoded().write(to: jobFile)
+        try? FileManager.default.removeItem(at: outcomeFile)
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["exec-stage", jobFile.path]
+        process.arguments = ["exec-stage", jobFile.path, "--outcome-file", outcomeFile.path]
+        process.environment = ProcessInfo.processInfo.environment.merging([Self.dieWithParentVariable: "\(getpid())"]) { _, new in new }
         let output = try FileHandle(forWritingTo: log)
         defer { try? output.close() }
         process.standardOutput = output
@@ -53,6 +61,7 @@ public struct ProcessExecutor: StageExecutor {
         guard let record = StageCache(root: URL(fileURLWithPath: job.cacheRoot)).lookup(job.key) else {
             throw StageError("exec-stage exited 0 but the cache holds no valid entry \(job.key.prefix(12)); log \(log.path)")
         }
-        return record
+        let said = (try? String(contentsOf: outcomeFile, encoding: .utf8)) ?? ""
+        return StageJob.Outcome(record: record, computed: said != RunSummary.StageOutcome.Status.waited.rawValue)
     }
 }

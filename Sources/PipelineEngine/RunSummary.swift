@@ -2,7 +2,8 @@
 public struct RunSummary: Codable, Sendable {
     /// One stage's outcome.
     public struct StageOutcome: Codable, Sendable {
-        public enum Status: String, Codable, Sendable { case ran, cached, failed, skipped }
+        /// `waited`: another run computed the stage while this one waited for its lock.
+        public enum Status: String, Codable, Sendable { case ran, cached, waited, failed, skipped }
         public var id: String
         public var status: Status
         /// The cache key (empty when the stage never got one: skipped).

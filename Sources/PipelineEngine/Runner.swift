@@ -50,6 +50,7 @@ public final class Runner: @unchecked Sendable {
 
     /// Runs every stage; a failed stage's dependents are skipped.
     public func run() -> RunSummary {
+        try? cache.prepare()  // tagged before any job is handed out (a job fills tagged caches only); a failure shows per stage
         let forced = forcedStages()
         let included = options.stages.map { pipeline.closure(of: $0) }
         var pending = pipeline.order.filter { included?.contains($0) ?? true }
@@ -126,19 +127,19 @@ public final class Runner: @unchecked Sendable {
             let material = try keyMaterial(stage)
             let key = StageCache.sha256(material)
             outcome.key = key
-            let record: StageCache.Record, ran: Bool
+            let record: StageCache.Record, status: RunSummary.StageOutcome.Status
             if !force, let cached = cache.lookup(key, corrupt: { options.reporter.warning("\($0); recomputing") }) {
-                (record, ran) = (cached, false)
+                (record, status) = (cached, .cached)
             } else {
                 options.reporter.stageStarted(stage.id)
                 let job = job(stage, key: key, material: material, force: force)
-                record = try options.executor.execute(job) { [reporter = options.reporter, id = stage.id] in reporter.progress(id, $0) }
-                ran = true
+                let done = try options.executor.execute(job) { [reporter = options.reporter, id = stage.id] in reporter.progress(id, $0) }
+                (record, status) = (done.record, done.computed ? .ran : .waited)
             }
             lock.withLock { records[stage.id] = record }
             outcome.outputs = options.publishes ? try publish(stage, record: record)
                 : record.outputs.mapValues { cache.entry(record.key).appendingPathComponent($0).path }
-            outcome.status = ran ? .ran : .cached
+            outcome.status = status
         } catch {
             outcome.status = .failed
             outcome.error = "\(error)"

@@ -65,7 +65,14 @@ public enum Scoring {
         guard let text = saved.metadata[DetectorStore.transformKey] else {
             throw StageError("\(detectorPath): no preprocessing transform inside (trained on rows that were not preprocessed, or by AnomSynth before scoring existed); retrain it")
         }
-        let transform = try JSONDecoder().decode(Transform.self, from: Data(text.utf8))
+        let transform: Transform
+        do { transform = try JSONDecoder().decode(Transform.self, from: Data(text.utf8)) } catch {
+            throw StageError("\(detectorPath): metadata \(DetectorStore.transformKey) is not a preprocessing transform: \(describeDecodingProblem(error))")
+        }
+        try transform.check(source: "\(detectorPath): metadata \(DetectorStore.transformKey)")
+        guard transform.outputColumns.map(\.name) == saved.columns.map(\.name) else {
+            throw StageError("\(detectorPath): metadata \(DetectorStore.transformKey) makes the columns \(transform.outputColumns.map(\.name)), the detector reads \(saved.columns.map(\.name))")
+        }
         var read = request
         read.roles = ColumnRoles()  // applied below, once the ids are taken
         let raw = try Ingest.read(read)

@@ -225,7 +225,7 @@ public struct ClusterResultsExecutor: StageExecutor {
 
     public init(failures: [String: String]) { self.failures = failures }
 
-    public func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageCache.Record {
+    public func execute(_ job: StageJob, progress: @escaping @Sendable (Double) -> Void) throws -> StageJob.Outcome {
         throw StageError(failures[job.stageID] ?? "did not run on the cluster (its job did not finish)")
     }
 }

@@ -41,14 +41,29 @@ public struct StageJob: Codable, Sendable {
         case keyMaterial = "key_material", cacheRoot = "cache_root", archiveCompression = "archive_compression"
     }
 
-    /// Reads a job file.
-    /// - Throws: `StageError` naming the file and what is wrong.
+    /// Reads a job file and checks it (`checked(source:)`): a job file is input like any other.
+    /// - Throws: `StageError` naming the file and the field, or `PipelineInvalid` for parameters.
     public static func read(_ path: String) throws -> StageJob {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
+              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw StageError("\(path): not a readable job file (a regular file is expected)")
+        }
+        guard let size = attributes[.size] as? Int, size <= maximumJobBytes else {
+            throw StageError("\(path): a job file of more than \(maximumJobBytes) bytes is not one anomsynth wrote")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw StageError("cannot read the job file \(path)") }
-        do { return try JSONDecoder().decode(StageJob.self, from: data) } catch {
+        let job: StageJob
+        do { job = try JSONDecoder().decode(StageJob.self, from: data) } catch {
             throw StageError("\(path): not a stage job: \(describeDecodingProblem(error))")
         }
+        try job.check(source: path)
+        return job
     }
+
+    /// The largest job file read: jobs hold parameters and input digests, a few kilobytes.
+    public static let maximumJobBytes = 16 << 20
 
     /// The job as JSON (sorted keys).
     public func encoded() throws -> Data {
@@ -57,19 +72,23 @@ public struct StageJob: Codable, Sendable {
         return try encoder.encode(self)
     }
 
+    /// What running a job did.
+    public struct Outcome {
+        public var record: StageCache.Record
+        /// False when the entry was there once the lock was held: another run computed it.
+        public var computed: Bool
+    }
+
     /// Runs the stage and seals its outputs as the cache entry `key`, unless a valid entry is
     /// there already (another process won the race: the same key gives the same bytes).
     /// Holds the entry's lock while it works.
     /// - Parameter progress: the stage's progress in [0, 1].
     /// - Throws: `StageError` (unknown type or version, a changed input) or the stage's own error.
-    public func run(progress: @escaping @Sendable (Double) -> Void = { _ in }) throws -> StageCache.Record {
-        guard let implementation = StageRegistry.implemented[type] else { throw StageError("unknown stage type '\(type)'") }
-        guard implementation.version == version else {
-            throw StageError("the job is for \(type) version \(version), this anomsynth has version \(implementation.version)")
-        }
+    public func run(progress: @escaping @Sendable (Double) -> Void = { _ in }) throws -> Outcome {
+        let implementation = try self.implementation()
         let cache = StageCache(root: URL(fileURLWithPath: cacheRoot))
         return try cache.withLock(key) {
-            if !force, let record = cache.lookup(key) { return record }
+            if !force, let record = cache.lookup(key) { return Outcome(record: record, computed: false) }
             for input in inputs.values.joined() {
                 guard let data = FileManager.default.contents(atPath: input.path), StageCache.sha256(data) == input.sha256 else {
                     throw StageError("input \(input.stage).\(input.output) (\(input.path)) is missing or changed since the job was planned")
@@ -90,9 +109,19 @@ public struct StageJob: Codable, Sendable {
                                         assignments: $0.assignments.map { MatrixAssignment(key: $0[0], value: $0[1]) }) }
             }
             try implementation.run(context)
-            if force { try? FileManager.default.removeItem(at: cache.entry(key)) }
-            return try cache.commit(folder, key: key, stageID: stageID, implementation: implementation, keyMaterial: keyMaterial,
-                                    archives: context.archiveCompression)
+            if force { cache.removeOwnEntry(key) }
+            let record = try cache.commit(folder, key: key, stageID: stageID, implementation: implementation, keyMaterial: keyMaterial,
+                                          archives: context.archiveCompression)
+            return Outcome(record: record, computed: true)
         }
+    }
+
+    /// The implementation of the job's stage type and version.
+    func implementation() throws -> any StageImplementation.Type {
+        guard let implementation = StageRegistry.implemented[type] else { throw StageError("unknown stage type '\(type)'") }
+        guard implementation.version == version else {
+            throw StageError("the job is for \(type) version \(version), this anomsynth has version \(implementation.version)")
+        }
+        return implementation
     }
 }

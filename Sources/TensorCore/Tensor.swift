@@ -79,6 +79,20 @@ public struct Tensor: Sendable, Equatable {
     @inlinable
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// The product of `shape`'s extents times `width`, or nil when an extent is negative or
+    /// the product does not fit in an `Int`: sizes a file states are checked with it before
+    /// anything is allocated (release builds do not trap on overflow).
+    public static func checkedCount(of shape: [Int], width: Int = 1) -> Int? {
+        var total = width
+        for extent in shape {
+            guard extent >= 0 else { return nil }
+            let (next, overflow) = total.multipliedReportingOverflow(by: extent)
+            if overflow { return nil }
+            total = next
+        }
+        return total
+    }
+
     /// Element at a row and column of a matrix.
     @inlinable
     public subscript(row: Int, column: Int) -> Float {

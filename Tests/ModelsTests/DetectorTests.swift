@@ -381,7 +381,7 @@ final class NeuralDetectorTests: XCTestCase {
         var left = tensors["left"]!.scalars
         left[0] = 0  // a node pointing at itself would loop forever
         tensors["left"] = try Tensor(shape: [left.count], scalars: left)
-        XCTAssertEqual(errorMessage { try IsolationForest().importState(tensors, usedSampleSize: 16, columns: 2) },
-                       "iforest: the saved forest has an invalid node 0")
+        XCTAssertEqual(errorMessage { try IsolationForest(trees: 3, sampleSize: 16).importState(tensors, usedSampleSize: 16, columns: 2) },
+                       "iforest: node 0 splits into nodes 0 and \(Int(tensors["right"]!.scalars[0])); children come after their parent")
     }
 }

@@ -52,7 +52,10 @@ public enum DetectorStore {
         }
         var contents = file
         contents.tensors = state
-        let detector = try kind.restore(contents, path)
+        let detector: any Detector
+        do { detector = try kind.restore(contents, path) } catch let error as ModelError where !error.description.hasPrefix(path) {
+            throw ModelError("\(path): \(error.description)")
+        }
         return Saved(detector: detector, schema: file.schema, history: file.history, metadata: file.metadata, extras: extras)
     }
 }

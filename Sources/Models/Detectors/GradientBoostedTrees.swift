@@ -125,8 +125,9 @@ public final class GradientBoostedTrees: Detector {
         config.syntheticShare = settings.syntheticShare.map(Float.init)
         return GradientBoostedTrees(config: config)
     }, restore: { file, source in
-        let detector = GradientBoostedTrees(config: try ModelFile.decode(Config.self, file.config))
+        let detector = GradientBoostedTrees(config: try ModelFile.decodeEntry(Config.self, "config", file.config, source))
         guard let json = file.metadata[modelKey] else { throw ModelError("\(source): the xgboost detector lacks its model (metadata \(modelKey))") }
+        try XGBoostModelCheck.check(json, columns: file.schema.columns.count)
         detector.booster = try XGBoost.Booster(json: json, parameters: [("nthread", "1")])
         return detector
     })

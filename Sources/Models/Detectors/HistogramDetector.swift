@@ -78,6 +78,7 @@ public final class HistogramDetector: Detector {
               let edges = tensors["edges"], edges.shape == [2, columns] else {
             throw ModelError("hbos: the saved histograms are missing or not [\(columns), \(Self.bins)] with [2, \(columns)] edges")
         }
+        guard (0..<columns).allSatisfy({ edges[1, $0] > 0 }) else { throw ModelError("hbos: every bin width (edges row 1) must be positive") }
         self.density = density
         low = (0..<columns).map { edges[0, $0] }
         width = (0..<columns).map { edges[1, $0] }

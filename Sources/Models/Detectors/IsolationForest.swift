@@ -102,31 +102,43 @@ public final class IsolationForest: Detector {
                  "right": try tensor(right), "size": try tensor(size), "roots": try tensor(roots)])
     }
 
-    /// Restores a forest saved with `exportState`, checking that every link stays inside it.
+    /// Restores a forest saved with `exportState`, checking every value before it is used:
+    /// split columns below the width (or -1 for a leaf), children after their parent (so
+    /// every path ends) and inside the forest, whole node sizes up to the subsample, one root
+    /// per tree.
     public func importState(_ tensors: [String: Tensor], usedSampleSize: Int, columns: Int) throws {
         guard let c = tensors["column"]?.scalars, let v = tensors["value"]?.scalars, let l = tensors["left"]?.scalars,
               let r = tensors["right"]?.scalars, let s = tensors["size"]?.scalars, let roots = tensors["roots"]?.scalars,
-              [v.count, l.count, r.count, s.count].allSatisfy({ $0 == c.count }), !roots.isEmpty else {
-            throw ModelError("iforest: the saved forest is incomplete (column, value, left, right, size, roots)")
+              [v.count, l.count, r.count, s.count].allSatisfy({ $0 == c.count }), !c.isEmpty, roots.count == trees else {
+            throw ModelError("iforest: the saved forest is incomplete (column, value, left, right, size of one length; \(trees) roots)")
         }
-        let nodes = Float(c.count)
-        for i in c.indices where c[i] >= 0 {
-            guard c[i] < Float(columns), l[i] > Float(i), l[i] < nodes, r[i] > Float(i), r[i] < nodes else {
-                throw ModelError("iforest: the saved forest has an invalid node \(i)")
+        guard (2...sampleSize).contains(usedSampleSize) else {
+            throw ModelError("iforest: used_sample_size \(usedSampleSize) must be in 2...\(sampleSize) (sample_size)")
+        }
+        guard c.count <= Int(Int32.max) else { throw ModelError("iforest: the saved forest has more nodes than an index holds") }
+        let nodes = c.count
+        let splitColumns = try ModelFile.integers(c, in: -1...(columns - 1), "iforest column")
+        let lefts = try ModelFile.integers(l, in: -1...(nodes - 1), "iforest left"), rights = try ModelFile.integers(r, in: -1...(nodes - 1), "iforest right")
+        let sizes = try ModelFile.integers(s, in: 0...usedSampleSize, "iforest size")
+        for i in 0..<nodes where splitColumns[i] >= 0 {
+            guard lefts[i] > i, rights[i] > i else {
+                throw ModelError("iforest: node \(i) splits into nodes \(lefts[i]) and \(rights[i]); children come after their parent")
             }
         }
-        guard roots.allSatisfy({ $0 >= 0 && $0 < nodes }) else { throw ModelError("iforest: the saved forest has an invalid root") }
-        (column, value, left, right, size) = (c.map { Int32($0) }, v, l.map { Int32($0) }, r.map { Int32($0) }, s.map { Int32($0) })
-        self.roots = roots.map { Int32($0) }
+        let rootIndices = try ModelFile.integers(roots, in: 0...(nodes - 1), "iforest roots")
+        (column, value, left, right, size) = (splitColumns.map(Int32.init), v, lefts.map(Int32.init), rights.map(Int32.init), sizes.map(Int32.init))
+        self.roots = rootIndices.map(Int32.init)
         self.usedSampleSize = usedSampleSize
     }
 }
 
 extension IsolationForest {
     static let detectorKind = DetectorKind(name: "iforest", make: { IsolationForest(trees: $0.trees, sampleSize: $0.sampleSize) },
-                                           restore: { file, _ in
-        let settings = try ModelFile.decode([String: Int].self, file.config)
-        let forest = IsolationForest(trees: settings["trees"] ?? 100, sampleSize: settings["sample_size"] ?? 256)
+                                           restore: { file, source in
+        let settings = try ModelFile.decodeEntry([String: Int].self, "config", file.config, source)
+        let trees = settings["trees"] ?? 100, sampleSize = settings["sample_size"] ?? 256
+        guard trees >= 1, sampleSize >= 2 else { throw ModelError("iforest: config trees \(trees) and sample_size \(sampleSize) must be at least 1 and 2") }
+        let forest = IsolationForest(trees: trees, sampleSize: sampleSize)
         try forest.importState(file.tensors, usedSampleSize: settings["used_sample_size"] ?? forest.sampleSize, columns: file.schema.columns.count)
         return forest
     })

@@ -36,16 +36,17 @@ public final class KNearestNeighbourDetector: Detector {
 
     /// Restores a detector saved with `exportState`.
     public func importState(_ tensors: [String: Tensor], columns: Int) throws {
+        guard k >= 1 else { throw ModelError("knn: config k \(k) must be at least 1") }
         guard let reference = tensors["reference"], reference.rank == 2, reference.columns == columns, reference.rows >= k else {
-            throw ModelError("knn: the saved reference rows are missing or do not have \(columns) columns")
+            throw ModelError("knn: the saved reference rows are missing, do not have \(columns) columns, or are fewer than k = \(k)")
         }
         self.reference = reference
     }
 }
 
 extension KNearestNeighbourDetector {
-    static let detectorKind = DetectorKind(name: "knn", make: { KNearestNeighbourDetector(k: $0.neighbours) }, restore: { file, _ in
-        let knn = KNearestNeighbourDetector(k: try ModelFile.decode([String: Int].self, file.config)["k"] ?? 5)
+    static let detectorKind = DetectorKind(name: "knn", make: { KNearestNeighbourDetector(k: $0.neighbours) }, restore: { file, source in
+        let knn = KNearestNeighbourDetector(k: try ModelFile.decodeEntry([String: Int].self, "config", file.config, source)["k"] ?? 5)
         try knn.importState(file.tensors, columns: file.schema.columns.count)
         return knn
     })

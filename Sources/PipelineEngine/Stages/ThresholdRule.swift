@@ -16,6 +16,10 @@ public enum ThresholdRule {
               !scores.isEmpty else {
             throw StageError("\(name) has no validation rows to choose a threshold on; give it validation_fraction > 0")
         }
+        guard labels.count == scores.count, labels.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+            throw StageError("\(name): its validation_labels must be one 0 or 1 per validation score (\(scores.count) scores, \(labels.count) labels)")
+        }
+        guard scores.allSatisfy(\.isFinite) else { throw StageError("\(name): its validation_scores must be finite") }
         let flags = labels.map { UInt8($0) }
         let anomalies = flags.filter { $0 == 1 }.count
         let why = rule == "decision" ? " (no boundary of its own)" : ""
