@@ -19,8 +19,8 @@ let package = Package(
         .executable(name: "anomsynth", targets: ["anomsynth"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
-        // The readers and the pipeline loader, for the fuzz targets in Fuzz/.
-        .library(name: "AnomSynthInputs", targets: ["Datasets", "ArchiveIO", "PipelineEngine"]),
+        // The readers, model and job files and the pipeline loader, for the fuzz targets in Fuzz/.
+        .library(name: "AnomSynthInputs", targets: ["Datasets", "ArchiveIO", "NeuralNet", "Models", "PipelineEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv arff npy idx pipeline archive)
+[ ${#targets[@]} -gt 0 ] || targets=(csv arff npy idx pipeline archive detector xgboost job)
 scratch="$PWD/.build-fuzz"
 
 (cd Fuzz && swift build --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -v "Cannot export local symbol" | tail -3)

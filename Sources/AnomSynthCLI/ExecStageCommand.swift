@@ -27,6 +27,8 @@ struct ExecStageCommand: ParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
+    @OptionGroup var compute: ThreadOptions
+
     func validate() throws {
         guard (job == nil) != (pipeline == nil), (pipeline == nil) == (stage == nil) else {
             throw ValidationError("give a job file, or --pipeline and --stage")
@@ -36,6 +38,7 @@ struct ExecStageCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         ParentWatch.endWithParent(named: ProcessExecutor.dieWithParentVariable)
+        compute.apply()
         if let job {
             try reportingErrors {
                 let job = try StageJob.read(job)

@@ -15,6 +15,8 @@ struct IngestCommand: ParsableCommand {
 
     @OptionGroup var input: IngestOptions
 
+    @OptionGroup var compute: ThreadOptions
+
     @Option(help: "Archive compression: \(ArchiveCompression.allCases.map(\.rawValue).joined(separator: ", ")).")
     var compression: ArchiveCompression = .zstd
 
@@ -26,6 +28,7 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
+        compute.apply()
         try reportingErrors {
             let request = input.request(file: file)
             _ = try OutputPath.prepare(out, inputs: [file] + (input.labels.map { [$0] } ?? []))  // before the read: fail fast

@@ -15,6 +15,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
+    @OptionGroup var compute: ThreadOptions
+
     @Option(name: .customLong("force"), help: "Rerun a stage (and what depends on it) even when cached (repeatable).")
     var forced: [String] = []
 
@@ -54,6 +56,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        compute.apply(sharedBy: jobs)
         let loaded = try options.load(pipeline)
         if let unknown = forced.first(where: { loaded.stage($0) == nil }) {
             throw ValidationError("--force \(unknown): no such stage; the stages are \(loaded.stages.map(\.id).joined(separator: ", "))")

@@ -17,6 +17,8 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var input: IngestOptions
 
+    @OptionGroup var compute: ThreadOptions
+
     @Option(name: .customLong("detector"), help: "In a run folder with several detectors: the stage folder of the one to use (e.g. mlp_none).")
     var stage: String?
 
@@ -41,6 +43,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
+        compute.apply()
         try reportingErrors {
             let path = try Scoring.detectorFile(detector, detector: stage)
             let target = try OutputPath.prepare(out, inputs: [file, path], allowingStreams: true)  // before the work: fail fast

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Options for reading delimited text.
 public struct CSVOptions: Equatable, Sendable {
@@ -13,7 +14,7 @@ public struct CSVOptions: Equatable, Sendable {
     /// Whether the first row names the columns; without a header they are `c0, c1, ...`.
     public var hasHeader = true
     /// Cores used to parse large files without quotes (the result does not depend on it).
-    public var threads = min(4, ProcessInfo.processInfo.activeProcessorCount)
+    public var threads = min(4, Parallelism.threads)
     /// Bytes of text per block: a block without quotes is parsed in `threads` x 8 pieces at once.
     public var blockBytes = 1 << 23
 

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Where planned stages run. The runner plans a `StageJob` once its inputs are in the
 /// cache and hands it over; the executor returns the cache record once the entry exists,
@@ -46,7 +47,9 @@ public struct ProcessExecutor: StageExecutor {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["exec-stage", jobFile.path, "--outcome-file", outcomeFile.path]
-        process.environment = ProcessInfo.processInfo.environment.merging([Self.dieWithParentVariable: "\(getpid())"]) { _, new in new }
+        // The child computes on this run's share of the cores (`--threads`, `--jobs`) and ends with it.
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            [Self.dieWithParentVariable: "\(getpid())", Parallelism.threadsVariable: "\(Parallelism.threads)"]) { _, new in new }
         let output = try FileHandle(forWritingTo: log)
         defer { try? output.close() }
         process.standardOutput = output

@@ -96,6 +96,15 @@ public final class GradientBoostedTrees: Detector {
         return history
     }
 
+    /// A detector from XGBoost's JSON model of `columns` features, checked first
+    /// (`XGBoostModelCheck`): what restoring a saved detector does with its model entry.
+    public static func restoring(model json: String, columns: Int) throws -> GradientBoostedTrees {
+        try XGBoostModelCheck.check(json, columns: columns)
+        let detector = GradientBoostedTrees(config: Config())
+        detector.booster = try XGBoost.Booster(json: json, parameters: [("nthread", "1")])
+        return detector
+    }
+
     public func score(_ data: Dataset) throws -> [Float] {
         guard let booster else { throw ModelError("xgboost: score before fit") }
         return try booster.predict(Self.matrix(data))
@@ -125,10 +134,10 @@ public final class GradientBoostedTrees: Detector {
         config.syntheticShare = settings.syntheticShare.map(Float.init)
         return GradientBoostedTrees(config: config)
     }, restore: { file, source in
-        let detector = GradientBoostedTrees(config: try ModelFile.decodeEntry(Config.self, "config", file.config, source))
+        let config = try ModelFile.decodeEntry(Config.self, "config", file.config, source)
         guard let json = file.metadata[modelKey] else { throw ModelError("\(source): the xgboost detector lacks its model (metadata \(modelKey))") }
-        try XGBoostModelCheck.check(json, columns: file.schema.columns.count)
-        detector.booster = try XGBoost.Booster(json: json, parameters: [("nthread", "1")])
+        let detector = try restoring(model: json, columns: file.schema.columns.count)
+        detector.config = config
         return detector
     })
 }

@@ -7,7 +7,7 @@ import NeuralNet
 /// out-of-range categories crash or hang it. So every field XGBoost indexes with is checked
 /// here against the detector's width, in the shape XGBoost 1.7 writes (`binary:logistic`
 /// gradient-boosted trees, numerical splits only: what the `xgboost` detector trains).
-enum XGBoostModelCheck {
+public enum XGBoostModelCheck {
     /// The most trees accepted (the detector's `trees` parameter allows at most 10,000 rounds).
     static let maximumTrees = 100_000
 
@@ -15,7 +15,7 @@ enum XGBoostModelCheck {
     ///   - json: the model text (the detector file's `xgboost_model` entry).
     ///   - columns: the detector's model-space width.
     /// - Throws: `ModelError` naming the JSON path and what was expected.
-    static func check(_ json: String, columns: Int) throws {
+    public static func check(_ json: String, columns: Int) throws {
         func fail(_ path: String, _ message: String) -> ModelError { ModelError("metadata xgboost_model: \(path): \(message)") }
         guard !JSONNesting.exceeds(json.utf8) else { throw fail("$", "nests deeper than \(JSONNesting.limit) levels") }
         guard let document = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {

@@ -1,0 +1,23 @@
+import ArgumentParser
+import Foundation
+import TensorCore
+
+/// `--threads`: how many cores the command computes on.
+struct ThreadOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Threads to compute on (default: \(Parallelism.threadsVariable), else Slurm's SLURM_CPUS_PER_TASK, else the cores this process may use, \(Parallelism.availableCores) here). Results are the same bytes at any count.",
+                               valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// The threads chosen, or the default.
+    var total: Int { threads ?? Parallelism.defaultThreads(ProcessInfo.processInfo.environment) }
+
+    /// Sets the kernels' thread count; with `jobs` stages running at once, each gets an equal
+    /// share of the threads (at least one), so that stages never oversubscribe the cores.
+    func apply(sharedBy jobs: Int = 1) {
+        Parallelism.threads = max(1, total / max(1, jobs))
+    }
+}
