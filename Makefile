@@ -27,7 +27,7 @@ setup:
 
 ## build: release build of the anomsynth executable
 build: setup
-	swift build -c release --product anomsynth
+	swift build -c release
 
 ## test: the whole test suite (debug build; the executable too, for the tests that run it) beside a
 ## single-node Slurm cluster started for it and stopped after, then the default pipeline from a
@@ -38,7 +38,7 @@ test: setup
 	scripts/slurm-cluster.sh start $(SLURM_DIR)
 	SLURM_CONF=$(SLURM_DIR)/slurm.conf ANOMSYNTH_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --disable-swift-testing; \
 		status=$$?; scripts/slurm-cluster.sh stop $(SLURM_DIR); exit $$status
-	swift build -c release --product anomsynth
+	swift build -c release
 	rm -rf .build/release-smoke
 	$(RELEASE_BIN) run pipelines/default.json --out .build/release-smoke/runs --cache-dir .build/release-smoke/cache --quiet
 	$(RELEASE_BIN) run Tests/Fixtures/golden/pipeline.json --out .build/release-smoke/runs --cache-dir .build/release-smoke/cache --quiet

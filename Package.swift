@@ -67,7 +67,7 @@ let package = Package(
             ]),
         .target(name: "CMallocTuning"),
         .executableTarget(name: "anomsynth", dependencies: ["AnomSynthCLI", "CMallocTuning"]),
-        .target(name: "TestSupport", dependencies: ["TensorCore", "NeuralNet"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "NeuralNet", "Datasets"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNet", "Evaluation", "ArchiveIO", "TestSupport"]),

@@ -37,7 +37,7 @@ public enum Parallelism {
     /// The CPUs of a list such as `0-3,8,10-11`.
     static func cpuCount(list: Substring) -> Int? {
         var count = 0
-        for part in list.trimmingCharacters(in: .whitespaces).split(separator: ",") {
+        for part in list.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",") {
             let ends = part.split(separator: "-").compactMap { Int($0) }
             switch ends.count {
             case 1: count += 1

@@ -45,6 +45,24 @@ final class GoldenBytesTests: XCTestCase {
         }
     }
 
+    func test_goldenPipeline_givesTheSameBytes_atOneTwoAndThreeThreads() throws {
+        #if !arch(x86_64)
+        throw XCTSkip("the golden bytes are x86-64's")
+        #endif
+        let expected = try golden()
+        var outputs: [[String: Data]] = []
+        for threads in ["1", "2", "3"] {
+            let runs = try run([Parallelism.threadsVariable: threads])
+            let actual = try expected.map { "\(try sha256(runs.appendingPathComponent($0.file)))  \($0.file)" }
+            XCTAssertEqual(actual, expected.map { "\($0.hash)  \($0.file)" }, "at \(threads) threads")
+            // Every model, archive and metrics file, not only the pinned ones (reports hold the run's seconds).
+            outputs.append(try regularFiles(under: runs).filter { !$0.key.hasSuffix("report.md") && !$0.key.hasSuffix("report.html") })
+        }
+        XCTAssertGreaterThan(outputs[0].count, 30)
+        XCTAssertEqual(outputs[1], outputs[0], "2 threads")
+        XCTAssertEqual(outputs[2], outputs[0], "3 threads")
+    }
+
     func test_productKernel_isRecordedAndChosenByTheEnvironment() throws {
         let runs = try run([ProductKernel.selectionVariable: nil])
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: runs.appendingPathComponent("eval/metrics.json"))) as? [String: Any]
