@@ -121,7 +121,7 @@ extension RunCommand {
         settings.time = time
         settings.maxJobs = maxJobs
         let slurm = SlurmRun(pipeline: pipeline, settings: settings, reporter: reporter)
-        let previous = slurm.submitted()
+        let previous = try slurm.submitted()
         let inFlight = try slurm.states(previous).values.contains { if case .queued = $0 { return true }; return false }
         let jobs = inFlight ? previous : try slurm.submit(force: Set(forced))
         if inFlight { reporter.note("slurm: waiting for the \(jobs.count) jobs submitted before") }

@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
         try reportingErrors {
             let settings = SlurmRun.Settings(executable: "", pipelineFile: pipeline, cacheRoot: options.cacheRoot, outputRoot: options.outputRoot)
             let slurm = SlurmRun(pipeline: loaded, settings: settings, reporter: ProgressReporter(quiet: true))
-            let jobs = slurm.submitted()
+            let jobs = try slurm.submitted()
             guard !jobs.isEmpty else {
                 print("\(loaded.name): no Slurm jobs recorded in \(slurm.folder.path)")
                 return

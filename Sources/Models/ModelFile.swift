@@ -64,9 +64,10 @@ enum ModelFile {
     }
 
     /// The bytes of a model file: a regular file (not a folder, FIFO or device) of at most
-    /// `maximumBytes`.
+    /// `maximumBytes` (a link is followed to what it names).
     private static func readBounded(_ path: String, what: String) throws -> Data {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else {
             throw ModelError("\(path): no such \(what) file")
         }
         guard attributes[.type] as? FileAttributeType == .typeRegular else {

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// A pipeline run as Slurm jobs over a shared cache (`run --executor slurm`).
@@ -69,10 +70,38 @@ public final class SlurmRun {
         folder = settings.outputRoot.appendingPathComponent("\(pipeline.name)/.slurm")
     }
 
-    /// The job list of the last submission, if any.
-    public func submitted() -> [Job] {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("run.json").path) else { return [] }
-        return (try? JSONDecoder().decode([Job].self, from: data)) ?? []
+    /// The job list of the last submission, if any. The list sits in the output folder,
+    /// perhaps on a shared file system, and its ids go to `squeue` and `scancel`: each job
+    /// must name a stage of this pipeline, a numeric Slurm id (an array task's `N_M`), and
+    /// the log and status files this run gives that stage.
+    /// - Throws: `StageError` naming the file, the job and the field.
+    public func submitted() throws -> [Job] {
+        let file = folder.appendingPathComponent("run.json").path
+        guard let data = FileManager.default.contents(atPath: file) else { return [] }
+        let jobs: [Job]
+        do { jobs = try JSONDecoder().decode([Job].self, from: data) } catch {
+            throw StageError("\(file): not a Slurm job list: \(describeDecodingProblem(error))")
+        }
+        for (index, job) in jobs.enumerated() {
+            func fail(_ field: String, _ message: String) -> StageError { StageError("\(file): [\(index)].\(field): \(message)") }
+            guard pipeline.stage(job.stage) != nil else { throw fail("stage", "'\(job.stage)' is not a stage of \(pipeline.name)") }
+            let parts = job.id.split(separator: "_", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 20 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+                throw fail("id", "expected a Slurm job id (digits), got '\(job.id)'")
+            }
+            let expected = files(of: job.stage)
+            guard job.log == expected.log, job.statusFile == expected.status else {
+                throw fail("log", "expected this run's files for \(job.stage) (\(expected.log), \(expected.status))")
+            }
+        }
+        return jobs
+    }
+
+    /// The log and status files of a stage's job.
+    private func files(of stage: String) -> (base: URL, log: String, status: String) {
+        let name = String(stage.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let base = folder.appendingPathComponent(name)
+        return (base, base.appendingPathExtension("log").path, base.appendingPathExtension("status").path)
     }
 
     /// Submits a job for every stage the cache lacks (nothing when all are cached).
@@ -96,9 +125,8 @@ public final class SlurmRun {
     }
 
     private func submit(_ stage: Pipeline.Stage, after dependencies: [String], force: Bool) throws -> Job {
-        let name = stage.id.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
-        let base = folder.appendingPathComponent(String(name))
-        let log = base.appendingPathExtension("log").path, status = base.appendingPathExtension("status").path
+        let (base, log, status) = files(of: stage.id)
+        let name = base.lastPathComponent
         var command = [settings.executable, "exec-stage", "--pipeline", settings.pipelineFile, "--stage", stage.id,
                        "--cache-dir", settings.cacheRoot.path, "--out", settings.outputRoot.path]
         for override in settings.overrides { command += ["--set", override] }

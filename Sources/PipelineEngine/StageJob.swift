@@ -45,8 +45,9 @@ public struct StageJob: Codable, Sendable {
     /// - Throws: `StageError` naming the file and the field, or `PipelineInvalid` for parameters.
     public static func read(_ path: String) throws -> StageJob {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue,
-              let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isFolder), !isFolder.boolValue,
+              let attributes = try? FileManager.default.attributesOfItem(atPath: target),
               attributes[.type] as? FileAttributeType == .typeRegular else {
             throw StageError("\(path): not a readable job file (a regular file is expected)")
         }

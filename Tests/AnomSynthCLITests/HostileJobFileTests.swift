@@ -103,6 +103,26 @@ final class HostileJobFileTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: "\(entry)/notes.txt", encoding: .utf8), "mine")
     }
 
+    func test_aForgedSlurmJobList_isRefused_beforeAnyIdReachesSlurm() throws {
+        try "a,b\n1,2\n3,4\n".write(toFile: path("d.csv"), atomically: true, encoding: .utf8)
+        try #"{"name": "small", "seed": 1, "stages": [{"id": "raw", "type": "ingest", "params": {"path": "d.csv"}}]}"#
+            .write(toFile: path("p.json"), atomically: true, encoding: .utf8)
+        let slurm = path("runs/small/.slurm")
+        try FileManager.default.createDirectory(atPath: slurm, withIntermediateDirectories: true)
+        let cases: [(String, String)] = [
+            (#"[{"stage": "raw", "id": "--user=root", "log": "\#(slurm)/raw.log", "status_file": "\#(slurm)/raw.status"}]"#, "[0].id: expected a Slurm job id (digits), got '--user=root'"),
+            (#"[{"stage": "../x", "id": "12", "log": "\#(slurm)/raw.log", "status_file": "\#(slurm)/raw.status"}]"#, "[0].stage: '../x' is not a stage of small"),
+            (#"[{"stage": "raw", "id": "12", "log": "/etc/passwd", "status_file": "/etc/shadow"}]"#, "[0].log: expected this run's files for raw"),
+            (#"{"jobs": 1}"#, "not a Slurm job list"),
+        ]
+        for (text, expected) in cases {
+            try text.write(toFile: "\(slurm)/run.json", atomically: true, encoding: .utf8)
+            let result = try anomsynth(["status", path("p.json"), "--out", path("runs"), "--cache-dir", path("cache")])
+            XCTAssertEqual(result.status, 1, result.output)
+            XCTAssertTrue(result.output.contains("\(slurm)/run.json: ") && result.output.contains(expected), "expected '\(expected)' in \(result.output)")
+        }
+    }
+
     func test_aKilledRun_takesItsStageProcessesWithIt() throws {
         try ("a,b,label\n" + (0..<200).map { "\(Double($0 % 13) / 3),\($0 % 7),\($0 % 10 == 0 ? 1 : 0)" }.joined(separator: "\n") + "\n")
             .write(toFile: path("d.csv"), atomically: true, encoding: .utf8)

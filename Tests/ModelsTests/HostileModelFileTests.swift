@@ -106,6 +106,11 @@ final class HostileModelFileTests: XCTestCase {
         let fifo = folder.appendingPathComponent("fifo.safetensors").path
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         assertRefused(fifo, "not a regular file")
+        let linkToFIFO = folder.appendingPathComponent("link-fifo.safetensors").path, link = folder.appendingPathComponent("link.safetensors").path
+        try FileManager.default.createSymbolicLink(atPath: linkToFIFO, withDestinationPath: fifo)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        assertRefused(linkToFIFO, "not a regular file")
+        XCTAssertNoThrow(try DetectorStore.load(link), "a link to a detector file is read")
         assertRefused(folder.path, "not a regular file")
     }
 
