@@ -12,30 +12,47 @@ public struct SyntheticQuality: Codable, Equatable, Sendable {
         public var value: Double
     }
 
+    // Each metric is nil (null in JSON) when it cannot be computed on these rows, with the
+    // reason in `unavailable`: no NaN ever reaches a file.
     public var columns: [ColumnScore]
     /// Squared maximum mean discrepancy, RBF kernel with the median-distance bandwidth.
-    public var mmd: Double
+    public var mmd: Double?
     /// Classifier two-sample test: AUC of a logistic regression telling real from synthetic
     /// rows on held-out halves (0.5: indistinguishable).
-    public var classifierAUC: Double
+    public var classifierAUC: Double?
     /// Median distance from a synthetic row to its closest real row.
-    public var distanceToClosestRecord: Double
+    public var distanceToClosestRecord: Double?
     /// Share of synthetic rows identical to a real row.
-    public var exactCopyRate: Double
+    public var exactCopyRate: Double?
     /// Share of synthetic rows inside the real rows' k-NN balls (fidelity).
-    public var precision: Double
+    public var precision: Double?
     /// Share of real rows inside the synthetic rows' k-NN balls (diversity).
-    public var recall: Double
+    public var recall: Double?
     public var realRows: Int
     public var syntheticRows: Int
+    /// Metric name → why it is null (absent when every metric was computed).
+    public var unavailable: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case columns, mmd, precision, recall
+        case columns, mmd, precision, recall, unavailable
         case classifierAUC = "classifier_auc"
         case distanceToClosestRecord = "distance_to_closest_record"
         case exactCopyRate = "exact_copy_rate"
         case realRows = "real_rows"
         case syntheticRows = "synthetic_rows"
+    }
+
+    /// Writes a metric that could not be computed as `null` (not left out), beside its reason.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(columns, forKey: .columns)
+        for (key, value) in [(CodingKeys.mmd, mmd), (.classifierAUC, classifierAUC), (.distanceToClosestRecord, distanceToClosestRecord),
+                             (.exactCopyRate, exactCopyRate), (.precision, precision), (.recall, recall)] {
+            try container.encode(value, forKey: key)
+        }
+        try container.encode(realRows, forKey: .realRows)
+        try container.encode(syntheticRows, forKey: .syntheticRows)
+        try container.encodeIfPresent(unavailable, forKey: .unavailable)
     }
 }
 
@@ -59,12 +76,30 @@ public enum QualityMetrics {
                                                           (0..<synthetic.rows).map { category(synthetic, $0) }, categories: range.count)))
             }
         }
-        let (median, copies) = try distanceToClosestRecord(synthetic, real)
-        let (precision, recall) = try manifoldPrecisionRecall(real: real, synthetic: synthetic, k: neighbours)
-        return SyntheticQuality(columns: scores, mmd: meanDiscrepancy(real, synthetic),
-                                classifierAUC: try classifierTwoSampleAUC(real, synthetic, classifier: classifier, using: &rng),
-                                distanceToClosestRecord: median, exactCopyRate: copies, precision: precision, recall: recall,
-                                realRows: real.rows, syntheticRows: synthetic.rows)
+        var unavailable: [String: String] = [:]
+        let rows = "\(real.rows) real and \(synthetic.rows) synthetic rows"
+        /// The value when it is finite, else nil with the reason recorded.
+        func finite(_ name: String, _ value: Double?, needs: String? = nil) -> Double? {
+            if let value, value.isFinite { return value }
+            unavailable[name] = needs ?? "not defined on \(rows)"
+            return nil
+        }
+        let enough = real.rows >= 2 && synthetic.rows >= 2
+        let (median, copies) = real.rows >= 1 && synthetic.rows >= 1 ? try distanceToClosestRecord(synthetic, real) : (.nan, .nan)
+        let (precision, recall) = real.rows > neighbours && synthetic.rows > neighbours
+            ? try manifoldPrecisionRecall(real: real, synthetic: synthetic, k: neighbours) : (.nan, .nan)
+        let neighbourNeed = "needs more than \(neighbours) real and synthetic rows (k-NN balls), got \(rows)"
+        var quality = SyntheticQuality(
+            columns: scores,
+            mmd: finite("mmd", enough ? meanDiscrepancy(real, synthetic) : nil, needs: enough ? nil : "needs at least 2 real and 2 synthetic rows, got \(rows)"),
+            classifierAUC: finite("classifier_auc", enough ? try classifierTwoSampleAUC(real, synthetic, classifier: classifier, using: &rng) : nil,
+                                  needs: enough ? nil : "needs at least 2 real and 2 synthetic rows (held-out halves), got \(rows)"),
+            distanceToClosestRecord: finite("distance_to_closest_record", median), exactCopyRate: finite("exact_copy_rate", copies),
+            precision: finite("precision", precision, needs: precision.isNaN ? neighbourNeed : nil),
+            recall: finite("recall", recall, needs: recall.isNaN ? neighbourNeed : nil),
+            realRows: real.rows, syntheticRows: synthetic.rows)
+        quality.unavailable = unavailable.isEmpty ? nil : unavailable
+        return quality
     }
 
     /// The largest gap between the two empirical distribution functions.

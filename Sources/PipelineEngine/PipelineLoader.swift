@@ -72,7 +72,9 @@ struct Validator {
         issues.append(PipelineIssue(file: file, path: path, line: place?.line, column: place?.column, message: message))
     }
 
-    /// Applies `--set STAGE.params.KEY=VALUE` and `--set seed=N` overrides.
+    /// Applies `--set STAGE.params.KEY=VALUE` and `--set seed=N` overrides. On a matrix axis
+    /// the override replaces the axis: a value makes it that one value, an array that list
+    /// (`--set gen.params.model='["smote","vae"]'` narrows the matrix to two models).
     mutating func applyOverrides(_ overrides: [String], to document: JSONValue) -> JSONValue {
         var document = document
         for override in overrides {
@@ -82,6 +84,11 @@ struct Validator {
             }
             let keys = override[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let value = JSONValue.fromCommandLine(String(override[override.index(after: equals)...]))
+            let axis = String(override[..<equals])
+            if document["matrix"]?[axis] != nil {
+                document = document.setting(["matrix", axis], to: value.arrayValue.map(JSONValue.array) ?? .array([value]))
+                continue
+            }
             if keys == ["seed"] {
                 document = document.setting(["seed"], to: value)
                 continue

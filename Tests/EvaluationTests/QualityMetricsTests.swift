@@ -20,12 +20,13 @@ final class QualityMetricsTests: XCTestCase {
         let quality = try QualityMetrics.evaluate(real: real, synthetic: real, columns: columns, classifier: TwoSampleClassifier.logistic, using: &rng)
         XCTAssertEqual(quality.columns.map(\.value), [0, 0, 0])
         XCTAssertEqual(quality.columns.map(\.statistic), ["ks", "ks", "tv"])
-        XCTAssertEqual(quality.mmd, 0, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(quality.mmd), 0, accuracy: 1e-9)
         XCTAssertEqual(quality.distanceToClosestRecord, 0)
         XCTAssertEqual(quality.exactCopyRate, 1)
         XCTAssertEqual(quality.precision, 1)
         XCTAssertEqual(quality.recall, 1)
-        XCTAssertEqual(quality.classifierAUC, 0.5, accuracy: 0.1)
+        XCTAssertEqual(try XCTUnwrap(quality.classifierAUC), 0.5, accuracy: 0.1)
+        XCTAssertNil(quality.unavailable)
     }
 
     func test_disjointSets_scoreAsCompletelyDifferent() throws {
@@ -34,12 +35,29 @@ final class QualityMetricsTests: XCTestCase {
         let synthetic = try sample(200, shift: 50, category: 1, using: &rng)
         let quality = try QualityMetrics.evaluate(real: real, synthetic: synthetic, columns: columns, classifier: TwoSampleClassifier.logistic, using: &rng)
         XCTAssertEqual(quality.columns.map(\.value), [1, 1, 1])
-        XCTAssertGreaterThan(quality.mmd, 0.5)
-        XCTAssertGreaterThan(quality.classifierAUC, 0.99)
+        XCTAssertGreaterThan(try XCTUnwrap(quality.mmd), 0.5)
+        XCTAssertGreaterThan(try XCTUnwrap(quality.classifierAUC), 0.99)
         XCTAssertEqual(quality.precision, 0)
         XCTAssertEqual(quality.recall, 0)
         XCTAssertEqual(quality.exactCopyRate, 0)
-        XCTAssertGreaterThan(quality.distanceToClosestRecord, 50)
+        XCTAssertGreaterThan(try XCTUnwrap(quality.distanceToClosestRecord), 50)
+    }
+
+    func test_tooFewRows_giveNullMetricsWithReasons_neverNaN() throws {
+        var rng = SeededRNG(seed: 3)
+        let real = try sample(40, shift: 0, category: 0, using: &rng)
+        let one = try sample(1, shift: 1, category: 1, using: &rng)
+        let quality = try QualityMetrics.evaluate(real: real, synthetic: one, columns: columns, classifier: TwoSampleClassifier.logistic, using: &rng)
+        XCTAssertNil(quality.classifierAUC)
+        XCTAssertNil(quality.mmd)
+        XCTAssertNil(quality.precision)
+        XCTAssertNotNil(quality.distanceToClosestRecord, "defined for one row")
+        XCTAssertEqual(quality.unavailable?["classifier_auc"], "needs at least 2 real and 2 synthetic rows (held-out halves), got 40 real and 1 synthetic rows")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(quality), as: UTF8.self)
+        XCTAssertTrue(json.contains(#""classifier_auc":null"#) && json.contains(#""unavailable":{"#), json)
+        XCTAssertEqual(try JSONDecoder().decode(SyntheticQuality.self, from: Data(json.utf8)), quality)
     }
 
     func test_rocAUC_handlesTies_likeScikitLearn() {

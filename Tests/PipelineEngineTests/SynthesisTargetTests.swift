@@ -85,7 +85,7 @@ final class SynthesisTargetTests: XCTestCase {
         let metrics = try MetricsDocument.read(try XCTUnwrap(summary.metrics.first))
         XCTAssertEqual(metrics.results.map { "\($0.variant)/\($0.detector)" }, ["none/xgboost", "smote/minority/xgboost"],
                        "the empty variant keeps its name, not 'none'")
-        let warning = "smote/minority / xgboost: its synthetic inputs (smote/minority) held no rows (every synthetic row was filtered out; see their quality.json), so trees learned from the real rows alone"
+        let warning = "smote/minority / xgboost: its synthetic inputs (smote/minority) held no rows (the training rows already met the anomaly ratio, or the filters dropped every row: their quality.json says which), so trees learned from the real rows alone"
         XCTAssertEqual(metrics.warnings, [warning])
         XCTAssertEqual(summary.warnings, [warning])
         let report = try String(contentsOfFile: try XCTUnwrap(summary.reports.first), encoding: .utf8)

@@ -142,6 +142,18 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(try issues(json, overrides: ["p.scale=minmax"]), ["--set p.scale=minmax: expected STAGE.params.KEY=VALUE (dotted keys for nested parameters) or seed=N"])
     }
 
+    func test_setOnAMatrixAxis_replacesTheAxis() throws {
+        let file = repositoryRoot.appendingPathComponent("pipelines/compare-generators.json").path
+        let all = try PipelineLoader.load(file)
+        XCTAssertEqual(all.stages.filter { $0.id.hasPrefix("gen@") }.count, 20, "4 models x 5 folds")
+        let one = try PipelineLoader.load(file, overrides: ["gen.params.model=gan"])
+        XCTAssertEqual(one.stages.filter { $0.id.hasPrefix("gen@") }.map(\.id), (0..<5).map { "gen@fold=\($0)" }, "an axis of one value names no variant")
+        XCTAssertEqual(Set(one.stages.compactMap { $0.id.hasPrefix("gen@") ? $0.params["model"]?.stringValue : nil }), ["gan"])
+        let two = try PipelineLoader.load(file, overrides: [#"gen.params.model=["smote","vae"]"#, "prep.params.split.fold=0"])
+        XCTAssertEqual(two.stages.filter { $0.id.hasPrefix("gen@") }.map(\.id), ["gen@model=smote", "gen@model=vae"])
+        XCTAssertTrue(errorMessage { try PipelineLoader.load(file, overrides: ["gen.params.model=nope"]) }.contains("$.stages[2].params.model: expected one of"))
+    }
+
     func test_setSeed_replacesThePipelineSeed_andIsValidated() throws {
         let json = #"{"name": "x", "seed": 1, "stages": [\#(ingest)]}"#
         XCTAssertEqual(try issues(json, overrides: ["seed=7"]), [])

@@ -94,7 +94,7 @@ struct DetectorEvaluation {
             let named = sources.isEmpty ? inputs : sources
             let variant = variantName(origin.assignments) ?? (named.isEmpty ? "none" : named.joined(separator: "+"))
             if !inputs.isEmpty {
-                warnings.append("\(variant) / \(name): its synthetic inputs (\(inputs.joined(separator: ", "))) held no rows (every synthetic row was filtered out; see their quality.json), so \(origin.stage) learned from the real rows alone")
+                warnings.append("\(variant) / \(name): its synthetic inputs (\(inputs.joined(separator: ", "))) held no rows (the training rows already met the anomaly ratio, or the filters dropped every row: their quality.json says which), so \(origin.stage) learned from the real rows alone")
             }
             let test = try self.test(for: origin.assignments, detector: origin.stage)
             guard test.columns.map(\.name) == saved.columns.map(\.name) else {

@@ -99,7 +99,7 @@ public enum SynthesizeStage: StageImplementation {
         // Draw, clip and filter; with a target after filtering, draw again for what the filters dropped.
         var sources = ["real", "\(generator.kind)/\(strategy)"]
         var drawn: [Tensor] = [], provenance: [Int32] = [], keep: [Int] = []
-        for round in 0..<(target.afterFilters ? SynthesisTarget.rounds : 1) where round == 0 || keep.count < target.count {
+        for round in 0..<(target.afterFilters ? SynthesisTarget.rounds : 1) where target.count > 0 && (round == 0 || keep.count < target.count) {
             let count = target.drawCount(round: round, drawn: provenance.count, kept: keep.count)
             let rows: Tensor
             if strategy == "typed" {
@@ -114,7 +114,7 @@ public enum SynthesizeStage: StageImplementation {
             keep = try filters.keep(clipped: drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn), reference: reference)
         }
         if target.afterFilters { keep = Array(keep.prefix(target.count)) }
-        let rows = try (drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn)).gatherRows(keep)
+        let rows = drawn.isEmpty ? try reference.features.gatherRows([]) : try (drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn)).gatherRows(keep)
         let synthetic = try Dataset(features: rows, columns: reference.columns, labels: [UInt8](repeating: 1, count: rows.rows),
                                     provenance: keep.map { provenance[$0] }, sources: sources, rowShape: reference.rowShape, source: context.stageID)
         try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path, compression: context.archiveCompression)
@@ -125,7 +125,9 @@ public enum SynthesizeStage: StageImplementation {
         guard rows.rows > 0 else {
             // Not a failure: the variant goes on without synthetic rows, and evaluate says so.
             report["synthetic_rows"] = 0
-            report["warning"] = "every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy"
+            report["warning"] = target.count == 0
+                ? "no synthetic rows are needed: the reference rows already hold \(reference.anomalyCount) anomalies of \(reference.rowCount) (\(String(format: "%.1f", 100 * Double(reference.anomalyCount) / Double(max(1, reference.rowCount))))%), at or above anomaly_ratio \(p["anomaly_ratio"]?.numberValue ?? 0)"
+                : "every synthetic row was filtered out (duplicates, copies of normal rows, unseen categorical combinations, or rejected as normal); loosen the filters or change the strategy"
             try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]).write(to: context.output("quality", of: self))
             return
         }
@@ -351,13 +353,14 @@ struct Filters {
 struct SynthesisTarget {
     /// Most rounds of drawing for a target after filters.
     static let rounds = 8
+    /// 0 when the reference rows already meet `anomaly_ratio`: nothing is drawn.
     let count: Int
     /// The count is of rows that pass the filters (drawn again while they drop rows).
     let afterFilters: Bool
 
     init(_ p: JSONValue, reference: Dataset) {
         if let ratio = p["anomaly_ratio"]?.numberValue {
-            count = max(1, AugmentStage.rowsNeeded(ratio: ratio, rows: reference.rowCount, anomalies: reference.anomalyCount))
+            count = AugmentStage.rowsNeeded(ratio: ratio, rows: reference.rowCount, anomalies: reference.anomalyCount)
             afterFilters = true
         } else {
             count = p["count"]?.integerValue ?? 200
