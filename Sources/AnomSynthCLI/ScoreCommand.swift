@@ -19,8 +19,11 @@ struct ScoreCommand: ParsableCommand {
 
     @OptionGroup var compute: ThreadOptions
 
-    @Option(name: .customLong("detector"), help: "In a run folder with several detectors: the stage folder of the one to use (e.g. mlp_none).")
+    @Option(name: .customLong("detector"), help: "In a run folder with several detectors: a detector of the results table (mlp, with --variant) or a stage folder (mlp_none@fold=2). A result over several folds is served by its fold with the median validation PR-AUC.")
     var stage: String?
+
+    @Option(help: "With --detector NAME: the variant of the results table (none, vae, ...), when several have that detector.")
+    var variant: String?
 
     @Option(name: .customLong("id"), help: "A column copied to the output beside each score and left out of the features (repeatable).")
     var idColumns: [String] = []
@@ -45,7 +48,12 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         compute.apply()
         try reportingErrors {
-            let path = try Scoring.detectorFile(detector, detector: stage)
+            let choice: DetectorChoice
+            do { choice = try DetectorChoice.resolve(detector, detector: stage, variant: variant) } catch let error as DetectorChoice.NotFound {
+                throw ValidationError(error.description)
+            }
+            let path = choice.path
+            if let note = choice.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             let target = try OutputPath.prepare(out, inputs: [file, path], allowingStreams: true)  // before the work: fail fast
             let result = try Scoring.score(detectorPath: path, request: input.request(file: file), idColumns: idColumns,
                                            rule: threshold, contamination: contamination)

@@ -31,28 +31,6 @@ public enum Scoring {
         }
     }
 
-    /// The detector file of `path`: the file itself, or in a run folder the one detector
-    /// (or the one whose stage folder is `detector`).
-    /// - Throws: `StageError` listing the detectors of the run when the choice is not clear.
-    public static func detectorFile(_ path: String, detector: String?) throws -> String {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw StageError("\(path): no such file or folder") }
-        guard isFolder.boolValue else { return path }
-        let stages = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-            .filter { FileManager.default.fileExists(atPath: "\(path)/\($0)/\(TrainDetectorStage.outputs[0].file)") }
-        if let detector {
-            guard stages.contains(detector) else {
-                throw StageError("\(path): no detector '\(detector)'; the run's detectors are \(stages.joined(separator: ", "))")
-            }
-            return "\(path)/\(detector)/\(TrainDetectorStage.outputs[0].file)"
-        }
-        guard stages.count == 1 else {
-            throw StageError(stages.isEmpty ? "\(path): no trained detector in this run folder"
-                             : "\(path): the run has \(stages.count) detectors (\(stages.joined(separator: ", "))); name one with --detector")
-        }
-        return "\(path)/\(stages[0])/\(TrainDetectorStage.outputs[0].file)"
-    }
-
     /// Scores the rows `request` reads with the detector at `detectorPath`.
     /// - Parameters:
     ///   - idColumns: columns copied to the result and left out of the features.

@@ -3,6 +3,7 @@ import ArchiveIO
 import ArgumentParser
 import Evaluation
 import Foundation
+import Models
 import PipelineEngine
 import Reporting
 import TestSupport
@@ -53,16 +54,52 @@ final class ScoreCommandTests: XCTestCase {
         XCTAssertEqual(rows.map { $0[0] }, (0..<rows.count).map { "r\($0)" })
         XCTAssertEqual(rows.map { $0[1] }, try table(folder.appendingPathComponent("mlp_none.csv").path).rows.map { $0[0] }, "the same scores")
         // Problems are named.
-        XCTAssertThrowsError(try run(["score", "\(runs)/benchmark", test, "--out", identified])) { XCTAssertEqual($0 as? ExitCode, ExitCode(1)) }
-        XCTAssertThrowsError(try Scoring.detectorFile("\(runs)/benchmark", detector: nil)) {
-            XCTAssertTrue("\($0)".hasSuffix("the run has 12 detectors (autoencoder, iforest, mlp@model=flow, mlp@model=gan, mlp@model=smote, mlp@model=vae, mlp_none, xgboost@model=flow, xgboost@model=gan, xgboost@model=smote, xgboost@model=vae, xgboost_none); name one with --detector"), "\($0)")
+        XCTAssertThrowsError(try run(["score", "\(runs)/benchmark", test, "--out", identified])) { XCTAssertTrue($0 is ValidationError, "an argument error: \($0)") }
+        XCTAssertThrowsError(try DetectorChoice.resolve("\(runs)/benchmark", detector: nil)) {
+            XCTAssertTrue("\($0)".contains("the run has 12 detectors; name one with --detector (and --variant): none / mlp, "), "\($0)")
         }
-        XCTAssertThrowsError(try Scoring.detectorFile("\(runs)/benchmark", detector: "mlp")) {
-            XCTAssertTrue("\($0)".contains("no detector 'mlp'; the run's detectors are autoencoder, iforest,"), "\($0)")
+        // The results table's names: one variant has `iforest`; `mlp` needs its variant.
+        XCTAssertEqual(try DetectorChoice.resolve("\(runs)/benchmark", detector: "iforest").path, "\(runs)/benchmark/iforest/detector.safetensors")
+        XCTAssertEqual(try DetectorChoice.resolve("\(runs)/benchmark", detector: "mlp", variant: "none").path, "\(runs)/benchmark/mlp_none/detector.safetensors")
+        XCTAssertEqual(try DetectorChoice.resolve("\(runs)/benchmark", detector: "mlp", variant: "vae").path, "\(runs)/benchmark/mlp@model=vae/detector.safetensors")
+        XCTAssertThrowsError(try DetectorChoice.resolve("\(runs)/benchmark", detector: "mlp")) {
+            XCTAssertTrue("\($0)".hasSuffix("--detector mlp: several variants have it (none, smote, gan, vae, flow); add --variant"), "\($0)")
         }
+        XCTAssertThrowsError(try DetectorChoice.resolve("\(runs)/benchmark", detector: "mlp", variant: "nope")) {
+            XCTAssertTrue("\($0)".contains("--detector mlp --variant nope: no such detector in the results table (none / mlp, "), "\($0)")
+        }
+        // Through the command: a name that fits nothing is an argument error (exit 2).
+        let misnamed = try runProcess(try anomsynthExecutable(), ["score", "\(runs)/benchmark", test, "--detector", "mlp_nope", "--out", identified])
+        XCTAssertEqual(misnamed.status, 2, misnamed.output)
         XCTAssertThrowsError(try Scoring.score(detectorPath: "\(runs)/benchmark/mlp_none/detector.safetensors",
                                                request: IngestRequest(path: test), idColumns: ["Mcg"], rule: "best_f1")) {
             XCTAssertEqual("\($0)", "\(test): the columns differ from the detector's training rows; missing: Mcg; not in training: label (a label column: give it with --label; others: --id or --ignore)")
         }
+    }
+}
+
+/// `score --detector NAME --variant V` over a run with folds: the fold with the median
+/// validation PR-AUC serves.
+final class ScoreFoldChoiceTests: XCTestCase {
+    func test_aResultOverFolds_isServedByItsMedianFoldOnValidationRows() throws {
+        let folder = try temporaryDirectory()
+        let runs = folder.appendingPathComponent("runs").path
+        try runCommand(["run", repositoryRoot.appendingPathComponent("pipelines/compare-generators.json").path, "--quiet", "--out", runs,
+                        "--cache-dir", folder.appendingPathComponent("cache").path, "--set", "gen.params.model=smote",
+                        "--set", "mlp.params.epochs=3", "--set", "mlp_none.params.epochs=3", "--set", "eval.params.bootstrap=20"])
+        let run = "\(runs)/compare-generators"
+        let choice = try DetectorChoice.resolve(run, detector: "mlp", variant: "none")
+        let precisions = try (0..<5).map { fold -> (String, Double) in
+            let stage = "mlp_none@fold=\(fold)"
+            let saved = try DetectorStore.load("\(run)/\(stage)/detector.safetensors")
+            let scores = try XCTUnwrap(saved.extras["validation_scores"]?.scalars), labels = try XCTUnwrap(saved.extras["validation_labels"]?.scalars)
+            return (stage, try XCTUnwrap(DetectionMetrics.averagePrecision(scores: scores, labels: labels.map { UInt8($0) })))
+        }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        XCTAssertEqual(choice.path, "\(run)/\(precisions[2].0)/detector.safetensors", "the third of five by validation PR-AUC")
+        XCTAssertTrue(choice.note?.contains("the median of 5 folds by validation PR-AUC") == true, choice.note ?? "")
+        let out = folder.appendingPathComponent("scores.csv").path
+        try runCommand(["score", run, repositoryRoot.appendingPathComponent("data/yeast4-test.csv").path, "--detector", "mlp", "--variant", "smote/minority",
+                        "--label", "label", "--out", out])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out))
     }
 }
