@@ -19,7 +19,10 @@ final class RowConverter {
     private let label: LabelSpec?
     private let positive: [[UInt8]]
     private var positiveSeen: [Bool]
-    private var labelValuesSeen: [String] = []
+    /// The first 20 distinct label values that are not anomaly values, with their counts (for hints).
+    private var otherLabelValues: [[UInt8]] = []
+    private var labelValueCounts: [Int] = []
+    private var labelValuesSeen: [String] { otherLabelValues.map { String(decoding: $0, as: UTF8.self) } }
     /// Categorical columns whose categories were declared up front (ARFF/KEEL nominal
     /// attributes) reject other values; the others gain categories as they appear.
     private let declaredCategories: [Bool]
@@ -118,8 +121,13 @@ final class RowConverter {
         labels.append(contentsOf: part.labels)
         part.discardRows()
         for (k, seen) in part.positiveSeen.enumerated() where seen { positiveSeen[k] = true }
-        for value in part.labelValuesSeen where labelValuesSeen.count < 20 && !labelValuesSeen.contains(value) {
-            labelValuesSeen.append(value)
+        for (value, count) in zip(part.otherLabelValues, part.labelValueCounts) {
+            if let known = otherLabelValues.firstIndex(of: value) {
+                labelValueCounts[known] += count
+            } else if otherLabelValues.count < 20 {
+                otherLabelValues.append(value)
+                labelValueCounts.append(count)
+            }
         }
         for j in integral.indices where !part.integral[j] { integral[j] = false }
     }
@@ -275,9 +283,11 @@ final class RowConverter {
             positiveSeen[index] = true
             return 1
         }
-        if labelValuesSeen.count < 20 {
-            let text = String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
-            if !labelValuesSeen.contains(text) { labelValuesSeen.append(text) }
+        if let known = otherLabelValues.firstIndex(matching: start, count: count) {
+            labelValueCounts[known] += 1
+        } else if otherLabelValues.count < 20 {
+            otherLabelValues.append(Array(UnsafeBufferPointer(start: start, count: count)))
+            labelValueCounts.append(1)
         }
         return 0
     }
@@ -317,7 +327,10 @@ final class RowConverter {
         if let labelIndex, label?.mayBeAbsent != true, let missingValue = positiveSeen.firstIndex(of: false) {
             let value = String(decoding: positive[missingValue], as: UTF8.self)
             let seen = positive.indices.filter { positiveSeen[$0] }.map { String(decoding: positive[$0], as: UTF8.self) } + labelValuesSeen
-            throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(seen.joined(separator: ", "))); if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)")
+            // With two or more other values, the rarest is most likely the anomaly class.
+            let rarest = otherLabelValues.count >= 2 ? labelValueCounts.indices.min { (labelValueCounts[$0], $0) < (labelValueCounts[$1], $1) } : nil
+            let hint = rarest.map { "the rarest value is '\(labelValuesSeen[$0])' (\(labelValueCounts[$0]) of \(labels.count) rows): if it marks the anomalies, give --positive \(labelValuesSeen[$0]) (label.positive in a pipeline); " } ?? ""
+            throw DatasetError(source, "anomaly value '\(value)' never occurs in label column '\(names[labelIndex])' (values seen: \(seen.joined(separator: ", "))); \(hint)if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)")
         }
         var columns: [Column] = []
         for j in roles.indices where roles[j] != .label {

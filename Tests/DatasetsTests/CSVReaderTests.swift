@@ -91,6 +91,9 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(errorMessage { try readCSV("a,y\n1,no\n2,yes\n", label: LabelSpec(column: "y", positive: ["yes", "1"])) },
                        "test.csv: anomaly value '1' never occurs in label column 'y' (values seen: yes, no); if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)",
                        "the anomaly values that did occur are among the values seen")
+        // ISLR's Default: Yes/No text, the default anomaly value 1: the rare value is suggested.
+        XCTAssertEqual(errorMessage { try readCSV("a,default\n1,No\n2,Yes\n3,No\n4,No\n", label: LabelSpec(column: "default", positive: ["1"]), chunk: 3) },
+                       "test.csv: anomaly value '1' never occurs in label column 'default' (values seen: No, Yes); the rarest value is 'Yes' (1 of 4 rows): if it marks the anomalies, give --positive Yes (label.positive in a pipeline); if the file has no anomalies, say so (label.may_be_absent: true in a pipeline, --may-be-absent for ingest)")
         let normalOnly = try? readCSV("a,y\n1,no\n2,no\n", label: LabelSpec(column: "y", positive: ["yes"], mayBeAbsent: true))
         XCTAssertEqual(normalOnly?.labels, [0, 0], "a file of normal rows, said so")
         XCTAssertEqual(errorMessage { try readCSV("a,y\n1,\n", label: LabelSpec(column: "y", positive: ["1"])) },
