@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 DEB_PACKAGES := libarchive-dev zlib1g-dev libxgboost-dev libzstd-dev liblzma-dev pkg-config zstd gzip
-PYTHON_TEST_PACKAGES := numpy safetensors jsonschema
+PYTHON_TEST_PACKAGES := numpy safetensors jsonschema zstandard
 VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN := .build/release/anomsynth
@@ -20,7 +20,7 @@ setup:
 		echo "setup: installing$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@if ! $(VENV)/bin/python -c "import numpy, safetensors, jsonschema" 2>/dev/null; then \
+	@if ! $(VENV)/bin/python -c "import numpy, safetensors, jsonschema, zstandard" 2>/dev/null; then \
 		echo "setup: creating $(VENV) with $(PYTHON_TEST_PACKAGES)"; \
 		python3 -m venv $(VENV) && $(VENV)/bin/pip install -q $(PYTHON_TEST_PACKAGES); \
 	fi

@@ -35,14 +35,14 @@ struct InspectCommand: ParsableCommand {
         lines.append("sources: " + manifest.sources.map { "\($0) \(manifest.rowsPerSource[$0] ?? 0)" }.joined(separator: ", "))
         if !manifest.rowShape.isEmpty { lines.append("row shape: \(manifest.rowShape)") }
         lines.append("")
-        let nameWidth = min(32, max(6, manifest.columns.map(\.name.count).max() ?? 6))
+        let nameWidth = max(6, manifest.columns.map(\.name.count).max() ?? 6)  // names whole: one-hot columns differ at their ends
         lines.append("column".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + "  kind         missing        min        max       mean        std")
         for (column, stats) in zip(manifest.columns, manifest.statistics) {
             let kind = column.kind == "categorical" ? "cat(\(column.categories?.count ?? 0))" : (column.integer == true ? "integer" : "numeric")
             func number(_ value: Double?) -> String { value.map { String(format: "%10.4g", $0) } ?? String(repeating: " ", count: 9) + "-" }
             let values = column.kind == "categorical" ? [String](repeating: String(repeating: " ", count: 9) + "-", count: 4)
                 : [number(stats.min), number(stats.max), number(stats.mean), number(stats.std)]
-            lines.append(String(column.name.prefix(nameWidth)).padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+            lines.append(column.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                          + "  " + kind.padding(toLength: 10, withPad: " ", startingAt: 0)
                          + String(format: " %8d ", stats.missing) + values.joined(separator: " "))
         }

@@ -76,8 +76,9 @@ public enum HTMLReport {
     static func gateSummary(_ gates: [GateOutcome]) -> String {
         guard !gates.isEmpty else { return "" }
         let missed = gates.filter { !$0.passed }.count
-        return missed == 0 ? "<p class=\"pass\">All \(gates.count) quality gates passed.</p>"
-            : "<p class=\"fail\">\(missed) of \(gates.count) quality gates missed.</p>"
+        let count = gates.count == 1 ? "1 quality gate" : "\(gates.count) quality gates"
+        guard missed > 0 else { return "<p class=\"pass\">\(gates.count == 1 ? "The quality gate passed" : "All \(count) passed").</p>" }
+        return "<p class=\"fail\">\(missed) of \(count) missed.</p>"
     }
 
     /// The gates' section (empty without gates).

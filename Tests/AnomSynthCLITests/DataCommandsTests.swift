@@ -26,6 +26,15 @@ final class DataCommandsTests: XCTestCase {
         XCTAssertTrue(csv.hasPrefix("Atr-0,Atr-1,"))
     }
 
+    func test_inspect_printsLongColumnNamesWhole() throws {
+        let folder = try temporaryDirectory().path
+        let long = "date_posted_weekday_of_the_project_listing"  // 42 characters: two such one-hot columns differ at the end
+        try "\(long)_a,\(long)_b\n1,2\n3,4\n".write(toFile: "\(folder)/wide.csv", atomically: true, encoding: .utf8)
+        try run(["ingest", "\(folder)/wide.csv", "--out", "\(folder)/wide.tar.zst"])
+        let summary = InspectCommand.summary(try DatasetArchive.manifest("\(folder)/wide.tar.zst"), archive: "wide.tar.zst")
+        XCTAssertTrue(summary.contains("\(long)_a  ") && summary.contains("\(long)_b  "), summary)
+    }
+
     func test_ingest_csvWithLabelAndGzip_thenExportRestoresValues() throws {
         let folder = try temporaryDirectory().path
         try run(["ingest", fixture("digits-small.csv.gz"), "--no-header", "--label", "c64", "--positive", "9",

@@ -23,6 +23,24 @@ final class DatasetArchiveTests: XCTestCase {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The README's Python loader, run as it stands there, on archives AnomSynth wrote.
+    func test_theREADMEsPythonLoader_readsZstdAndGzipArchives() throws {
+        guard let python = TestSupport.python(with: ["numpy", "zstandard"]) else { throw XCTSkip("no Python with numpy and zstandard: run `make setup`") }
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```python\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        let loader = try XCTUnwrap(blocks.first { $0.contains("def read_archive(path):") }, "the README shows read_archive")
+        let folder = try temporaryDirectory()
+        let data = try sample()
+        for name in ["d.tar.zst", "d.tar.gz"] {
+            let path = folder.appendingPathComponent(name).path
+            try DatasetArchive.write(data, to: path, compression: name.hasSuffix("zst") ? .zstd : .gzip)
+            let result = try runProcess(python, ["-c", loader + "\nX, y, m = read_archive('\(path)')\nprint(X.shape, int(y.sum()), m['rows'])"])
+            XCTAssertEqual(result.status, 0, result.output)
+            XCTAssertEqual(result.output.trimmingCharacters(in: .whitespacesAndNewlines),
+                           "(\(data.rowCount), \(data.columns.count)) \(data.anomalyCount) \(data.rowCount)", name)
+        }
+    }
+
     func test_writeThenRead_roundTripsEveryCompression_withTransform() throws {
         let folder = try temporaryDirectory()
         let data = try sample()
