@@ -21,7 +21,8 @@ public enum HTMLReport {
         }
         if !metrics.comparisons.isEmpty {
             body += section("Against the baseline", html(Table.comparisons(metrics))
-                            + (Table.comparisonNote(metrics).map { "<p class=\"hint\">No significance test: \(e($0)).</p>" } ?? ""))
+                            + (Table.comparisonNote(metrics).map { "<p class=\"hint\">No significance test: \(e($0)).</p>" } ?? "")
+                            + (Table.pValueFloorNote(metrics).map { "<p class=\"hint\">Note: \(e($0)).</p>" } ?? ""))
         }
         body += ReportPlaceholders.gates
         if !content.curves.isEmpty {

@@ -11,6 +11,7 @@ public enum MarkdownReport {
         if !content.metrics.comparisons.isEmpty {
             text += "\n## Against the baseline\n\n" + markdown(Table.comparisons(content.metrics))
             if let note = Table.comparisonNote(content.metrics) { text += "\nNo significance test: \(note).\n" }
+            if let note = Table.pValueFloorNote(content.metrics) { text += "\nNote: \(note).\n" }
         }
         text += ReportPlaceholders.gates
         if !content.metrics.warnings.isEmpty { text += "\n## Warnings\n\n" + content.metrics.warnings.map { "- \($0)\n" }.joined() }

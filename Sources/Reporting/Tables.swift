@@ -56,6 +56,20 @@ struct Table {
         metrics.comparisons.contains { $0.wilcoxon != nil } ? nil : metrics.comparisons.first?.note
     }
 
+    /// With few pairs an exact Wilcoxon test cannot reach small p-values (5 folds: at best
+    /// 0.0625, two-sided): said beside the table, so that "not significant" is read rightly.
+    static func pValueFloorNote(_ metrics: MetricsDocument) -> String? {
+        guard let fewest = metrics.comparisons.compactMap({ $0.wilcoxon }).filter(\.exact).map(\.pairs).min(), fewest <= 6 else { return nil }
+        let floor = 2 / Double(1 << fewest)
+        return "with \(fewest) pairs (folds) the exact two-sided Wilcoxon p-value is at least \(String(format: "%.4g", floor)) even when every fold agrees; more folds or seeds (repeat_over) allow smaller ones"
+    }
+
+    /// What a better value of each synthetic-quality metric is.
+    static let qualityDirections = [
+        "mmd": "0 best", "classifier_auc": "0.5 best", "precision": "1 best", "recall": "1 best",
+        "distance_to_closest_record": "higher: more private", "exact_copy_rate": "0 best",
+    ]
+
     static func gates(_ gates: [GateOutcome]) -> Table {
         Table(header: ["gate", "result", "detail"], rows: gates.map { g in
             [g.gate.summary, g.passed ? "passed" : "MISSED",
@@ -64,8 +78,10 @@ struct Table {
     }
 
     static func quality(_ rows: [ReportContent.QualityRow]) -> Table {
-        let names = rows.first?.values.map(\.name) ?? []
-        return Table(header: ["synthetic set"] + names, rows: rows.map { row in
+        var names: [String] = []
+        for name in rows.flatMap({ $0.values.map(\.name) }) where !names.contains(name) { names.append(name) }
+        let header = names.map { name in qualityDirections[name].map { "\(name) (\($0))" } ?? name }
+        return Table(header: ["synthetic set"] + header, rows: rows.map { row in
             [row.label] + names.map { name in
                 row.values.first { $0.name == name }.map { $0.value.rounded() == $0.value && abs($0.value) >= 2 ? String(Int($0.value)) : number($0.value) } ?? "–"
             }

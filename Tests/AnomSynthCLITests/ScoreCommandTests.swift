@@ -78,10 +78,10 @@ final class ScoreCommandTests: XCTestCase {
     }
 }
 
-/// `score --detector NAME --variant V` over a run with folds: the fold with the median
-/// validation PR-AUC serves.
-final class ScoreFoldChoiceTests: XCTestCase {
-    func test_aResultOverFolds_isServedByItsMedianFoldOnValidationRows() throws {
+/// A run over 5 folds: `score --detector NAME --variant V` is served by the fold with the
+/// median validation PR-AUC, and the report says what 5 pairs allow a test to show.
+final class FoldedRunTests: XCTestCase {
+    func test_scoreServesTheMedianFold_andTheReportNotesThePValueFloor() throws {
         let folder = try temporaryDirectory()
         let runs = folder.appendingPathComponent("runs").path
         try runCommand(["run", repositoryRoot.appendingPathComponent("pipelines/compare-generators.json").path, "--quiet", "--out", runs,
@@ -101,5 +101,8 @@ final class ScoreFoldChoiceTests: XCTestCase {
         try runCommand(["score", run, repositoryRoot.appendingPathComponent("data/yeast4-test.csv").path, "--detector", "mlp", "--variant", "smote/minority",
                         "--label", "label", "--out", out])
         XCTAssertTrue(FileManager.default.fileExists(atPath: out))
+        let report = try String(contentsOfFile: "\(run)/eval/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("with 5 pairs (folds) the exact two-sided Wilcoxon p-value is at least 0.0625"), report)
+        XCTAssertTrue(report.contains("classifier_auc (0.5 best)") && report.contains("exact_copy_rate (0 best)"), "the quality table says which way is better")
     }
 }
