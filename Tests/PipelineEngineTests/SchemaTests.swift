@@ -39,6 +39,23 @@ final class SchemaTests: XCTestCase {
     }
 }
 
+final class ExamplePipelineFilesTests: XCTestCase {
+    /// Every example validates from a copy of the repository's own `pipelines/` and `data/`,
+    /// with nothing beside them: no example reads outside the repository.
+    func test_everyExample_validatesFromTheRepositoryAlone() throws {
+        let clone = try temporaryDirectory().appendingPathComponent("repo")
+        try FileManager.default.createDirectory(at: clone, withIntermediateDirectories: true)
+        for folder in ["pipelines", "data"] {
+            try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent(folder), to: clone.appendingPathComponent(folder))
+        }
+        let examples = try FileManager.default.contentsOfDirectory(atPath: clone.appendingPathComponent("pipelines").path).filter { $0.hasSuffix(".json") }
+        XCTAssertGreaterThanOrEqual(examples.count, 9)
+        for name in examples {
+            XCTAssertNoThrow(try PipelineLoader.load(clone.appendingPathComponent("pipelines/\(name)").path), name)
+        }
+    }
+}
+
 final class ReadmeReferenceTests: XCTestCase {
     func test_readmeStageReference_isTheGeneratedOne() throws {
         let readme = try String(contentsOfFile: repositoryRoot.appendingPathComponent("README.md").path, encoding: .utf8)
