@@ -139,9 +139,28 @@ struct DetectorEvaluation {
             results.append(auto)
             warnings += notes
         }
+        warnings += leakWarnings(results)
         // Gates are checked when the result is published (`EvaluateStage.completePublished`).
         return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(), warnings: warnings,
                                provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: ProductKernel.provenance))
+    }
+
+    /// Near-perfect separation: a column that alone separates the test classes, or every
+    /// detector at ROC-AUC >= 0.999. Either usually means the label is a rule of the
+    /// features (a leak), which a user must hear of before trusting the figures.
+    private func leakWarnings(_ results: [MetricsResult]) -> [String] {
+        var warnings: [String] = [], named = Set<String>()
+        for test in tests.compactMap(\.data) {
+            for (name, auc) in SeparationCheck.separatingColumns(test) where named.insert(name).inserted {
+                warnings.append("column '\(name)' alone separates the test classes (ROC-AUC \(String(format: "%.4f", auc))): the label may be a rule of it (a leak); leave it out (ingest's ignore) unless it is truly known before the label")
+            }
+        }
+        let aucs = results.compactMap(\.scorecard.rocAUC)
+        if !aucs.isEmpty, aucs.count == results.count, aucs.allSatisfy({ $0 >= SeparationCheck.nearPerfect }) {
+            warnings.append("every detector separates the test classes almost perfectly (ROC-AUC >= \(SeparationCheck.nearPerfect)"
+                            + (named.isEmpty ? "): check that the label is not a rule of the features (a leak)" : "; see the columns above)"))
+        }
+        return warnings
     }
 
     /// Each variant against the baseline, per detector: paired by fold.
