@@ -54,12 +54,14 @@ extension Dataset {
                 }
                 return date
             }
+            // The parts in `DateParts`' order and names; days are whole without times.
+            let hasTime = parsed.contains(where: \.hasTime)
             var parts: [(suffix: String, integer: Bool, byCategory: [Float])] = [
-                ("days", false, parsed.map { Float($0.daysSinceEpoch) }),
-                ("weekday", true, parsed.map { Float($0.weekday) }),
-                ("month", true, parsed.map { Float($0.month) }),
+                (DateParts.suffixes[0], !hasTime, parsed.map { Float($0.daysSinceEpoch) }),
+                (DateParts.suffixes[1], true, parsed.map { Float($0.weekday) }),
+                (DateParts.suffixes[2], true, parsed.map { Float($0.month) }),
             ]
-            if parsed.contains(where: \.hasTime) { parts.append(("hour", true, parsed.map { Float($0.hour) })) }
+            if hasTime { parts.append((DateParts.suffixes[3], true, parsed.map { Float($0.hour) })) }
             for part in parts {
                 outputColumns.append(Column(name: "\(column.name)_\(part.suffix)", kind: .numeric(integer: part.integer)))
                 values.append(input.map { $0.isNaN ? .nan : part.byCategory[Int($0)] })

@@ -99,6 +99,9 @@ public enum SynthesizeStage: StageImplementation {
         // Draw, clip and filter; with a target after filtering, draw again for what the filters dropped.
         var sources = ["real", "\(generator.kind)/\(strategy)"]
         var drawn: [Tensor] = [], provenance: [Int32] = [], keep: [Int] = []
+        // Made-up rows keep the columns' domains: one category per group, whole numbers, consistent dates.
+        let domains = ColumnDomains(reference: reference, transform: transform)
+        var repairs: [String: Int] = [:]
         for round in 0..<(target.afterFilters ? SynthesisTarget.rounds : 1) where target.count > 0 && (round == 0 || keep.count < target.count) {
             let count = target.drawCount(round: round, drawn: provenance.count, kept: keep.count)
             let rows: Tensor
@@ -110,7 +113,9 @@ public enum SynthesizeStage: StageImplementation {
                 rows = try draw(strategy, count: count, generator: generator, reference: reference, params: p, using: &rng)
                 provenance += [Int32](repeating: 1, count: rows.rows)
             }
-            drawn.append(try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin))
+            let projected = domains.project(try Filters.clip(rows, reference: reference, clipMargin: filters.clipMargin))
+            repairs.merge(projected.repairs, uniquingKeysWith: +)
+            drawn.append(projected.rows)
             keep = try filters.keep(clipped: drawn.count == 1 ? drawn[0] : Tensor.concatRows(drawn), reference: reference)
         }
         if target.afterFilters { keep = Array(keep.prefix(target.count)) }
@@ -119,6 +124,7 @@ public enum SynthesizeStage: StageImplementation {
                                     provenance: keep.map { provenance[$0] }, sources: sources, rowShape: reference.rowShape, source: context.stageID)
         try DatasetArchive.write(synthetic, transform: transform, to: context.output("data", of: self).path, compression: context.archiveCompression)
         var report: [String: Any] = ["sources": Array(sources.dropFirst()), "requested": target.count, "drawn": provenance.count]
+        if !repairs.isEmpty { report["domain_repairs"] = repairs }  // values moved onto their column's domain, per column
         if target.afterFilters, rows.rows < target.count {
             report["warning"] = "\(rows.rows) of the \(target.count) rows asked for passed the filters after \(SynthesisTarget.rounds) rounds of drawing"
         }
