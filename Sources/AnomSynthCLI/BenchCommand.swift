@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure AnomSynth's own speed (compare with the peers through `make bench`).",
-        subcommands: [BenchNeuralNetCommand.self, BenchCSVCommand.self, BenchArchiveCommand.self])
+        subcommands: [BenchNeuralNetCommand.self, BenchCSVCommand.self, BenchArchiveCommand.self, BenchNeighboursCommand.self])
 }
 
 /// `anomsynth bench nn`: training samples per second of the reference networks.

@@ -47,16 +47,20 @@ public final class SMOTE: Generator {
         groups = ColumnGroups(data.columns)
         minority = try data.features.gatherRows(minorityRows)
         let penalty = categoricalPenalty(minority)
-        let mismatch = groups.oneHotGroups.isEmpty ? nil : { (a: Tensor, b: Tensor) -> (Int, Int) -> Float in
-            { i, j in Float(self.groups.oneHotGroups.filter { group in
-                self.argmax(a, row: i, group) != self.argmax(b, row: j, group) }.count) * penalty * penalty }
+        // Each row's category per one-hot group, found once: the pairs' penalty only compares them.
+        func codes(_ x: Tensor) -> [[Int32]] {
+            (0..<x.rows).map { r in groups.oneHotGroups.map { Int32(argmax(x, row: r, $0)) } }
+        }
+        let minorityCodes = codes(minority)
+        let mismatch = groups.oneHotGroups.isEmpty ? nil : { (points: [[Int32]]) in
+            NearestNeighbors.CategoryMismatch(queryCodes: minorityCodes, pointCodes: points, weight: penalty)
         }
         neighbourLists = try NearestNeighbors.search(minority, in: minority, k: neighbours, excludeSelf: true,
-                                                     extraDistance: mismatch?(minority, minority))
+                                                     mismatch: mismatch?(minorityCodes))
         seeds = Array(0..<minorityRows.count)
         if variant == .borderline {
             let all = data.features
-            let near = try NearestNeighbors.search(minority, in: all, k: dangerNeighbours + 1, extraDistance: mismatch?(minority, all))
+            let near = try NearestNeighbors.search(minority, in: all, k: dangerNeighbours + 1, mismatch: mismatch?(codes(all)))
             seeds = seeds.filter { m in
                 let others = near[m].filter { $0 != minorityRows[m] }.prefix(dangerNeighbours)
                 let normal = others.filter { data.labels[$0] == 0 }.count

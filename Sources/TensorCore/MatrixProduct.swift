@@ -10,7 +10,8 @@ public enum MatrixProduct {
     /// Multiply-adds below which a product stays on one core.
     public static let parallelGrain = 1 << 22
 
-    /// `c = op(a) * op(b)`, or `c += op(a) * op(b)` when `accumulate`, on raw row-major buffers.
+    /// `c = op(a) * op(b)`, or `c += op(a) * op(b)` when `accumulate`, on raw row-major buffers,
+    /// split over at most `threads` cores (1 inside work that is itself split over cores).
     /// Each element of `c` is one chain of fused multiply-adds over the inner index, in order,
     /// starting from 0 or from `c`'s value.
     /// - Parameters:
@@ -22,14 +23,15 @@ public enum MatrixProduct {
         a: UnsafePointer<Float>, transposeA: Bool,
         b: UnsafePointer<Float>, transposeB: Bool,
         c: UnsafeMutablePointer<Float>,
-        accumulate: Bool = false
+        accumulate: Bool = false,
+        threads: Int = Parallelism.threads
     ) {
         guard m > 0, n > 0 else { return }
         _ = ProductKernel.environmentSelection
         let lda = transposeA ? m : k
         let ldb = transposeB ? k : n
         let byColumns = n >= m
-        let parts = min(Parallelism.threads, max(m, n) / 64, m * n * k / parallelGrain)
+        let parts = min(threads, max(m, n) / 64, m * n * k / parallelGrain)
         if parts <= 1 {
             anomsynth_gemm(m, n, k, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, n, accumulate ? 1 : 0)
             return

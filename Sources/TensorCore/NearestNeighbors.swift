@@ -2,17 +2,49 @@
 ///
 /// Every distance is `Tensor.squaredDistance`'s: the same float sum in the same order on
 /// every CPU (no BLAS), so the neighbours found do not depend on the machine. Narrow data
-/// is searched through a k-d tree (`KDTree`), wide data by scanning every point; both
-/// give the same neighbours, ties broken by the lower index.
+/// is searched through a k-d tree (`KDTree`), wide data through blocked matrix products
+/// that bound the distances (`BlockedNeighbourSearch`), small or unusual data by scanning
+/// every point; all give the same neighbours, ties broken by the lower index.
 public enum NearestNeighbors {
     /// How the points are searched: the results are the same, only the time differs.
-    public enum Strategy: Sendable {
-        /// A k-d tree when the rows are narrow enough and many enough, otherwise a scan.
+    public enum Strategy: Sendable, CaseIterable {
+        /// A k-d tree when the rows are narrow enough and many enough, blocked products
+        /// when they are wide, otherwise a scan.
         case automatic
         /// A k-d tree over the points.
         case tree
+        /// Blocked matrix products bounding the distances, then exact distances for the
+        /// points that may be among the nearest (a scan where values could overflow).
+        case blocked
         /// Every point for every query.
         case scan
+    }
+
+    /// A penalty added to a pair's squared distance for each category group in which the
+    /// two rows differ (SMOTE-NC's): `Float(differing groups) * weight * weight`.
+    public struct CategoryMismatch: Sendable {
+        /// `[rows, groups]` category codes of the queries and of the points.
+        let queryCodes: [Int32], pointCodes: [Int32]
+        let groups: Int
+        let weight: Float
+
+        /// - Parameters:
+        ///   - queryCodes: per query row, its category in each group.
+        ///   - pointCodes: per point row, its category in each group.
+        public init(queryCodes: [[Int32]], pointCodes: [[Int32]], weight: Float) {
+            groups = queryCodes.first?.count ?? pointCodes.first?.count ?? 0
+            self.queryCodes = queryCodes.flatMap { $0 }
+            self.pointCodes = pointCodes.flatMap { $0 }
+            self.weight = weight
+        }
+
+        /// The penalty of the pair (query `i`, point `j`).
+        @inline(__always)
+        public func extra(_ i: Int, _ j: Int) -> Float {
+            var differing = 0
+            for g in 0..<groups where queryCodes[i * groups + g] != pointCodes[j * groups + g] { differing += 1 }
+            return Float(differing) * weight * weight
+        }
     }
 
     /// The widest rows `automatic` searches by a tree (beyond, most of a tree is visited anyway).
@@ -27,22 +59,25 @@ public enum NearestNeighbors {
     ///   - queries: `[q, d]`.
     ///   - points: `[p, d]`.
     ///   - excludeSelf: skip `points[i]` for `queries[i]`.
-    ///   - extraDistance: a non-negative amount added to the squared distance of a (query, point) pair.
+    ///   - mismatch: a penalty added to the squared distance of a (query, point) pair per differing category.
     /// - Throws: `ShapeError` when the widths differ.
     public static func search(_ queries: Tensor, in points: Tensor, k: Int, excludeSelf: Bool = false,
-                              extraDistance: ((Int, Int) -> Float)? = nil, strategy: Strategy = .automatic) throws -> [[Int]] {
+                              mismatch: CategoryMismatch? = nil, strategy: Strategy = .automatic) throws -> [[Int]] {
         guard queries.rank == 2, points.rank == 2, queries.columns == points.columns else {
             throw ShapeError("nearest neighbours", "queries \(describe(queries.shape)) and points \(describe(points.shape)) must be matrices of the same width")
         }
         let available = points.rows - (excludeSelf ? 1 : 0)
         let neighbours = min(k, max(available, 0))
         guard neighbours > 0 else { return Array(repeating: [], count: queries.rows) }
-        let useTree = switch strategy {
-        case .automatic: points.columns <= treeWidthLimit && points.rows >= treeMinimumPoints
-        case .tree: true
-        case .scan: false
+        let chosen: Strategy = switch strategy {
+        case .automatic where points.rows < treeMinimumPoints: .scan
+        case .automatic: points.columns <= treeWidthLimit ? .tree : .blocked
+        default: strategy
         }
-        let tree = useTree ? KDTree(points) : nil
+        if chosen == .blocked, BlockedNeighbourSearch.applies(queries, points) {
+            return BlockedNeighbourSearch.search(queries, in: points, k: neighbours, excludeSelf: excludeSelf, extra: mismatch)
+        }
+        let tree = chosen == .tree ? KDTree(points) : nil
         let width = points.columns
         return queries.withUnsafeBufferPointer { queryBuffer in
             points.withUnsafeBufferPointer { pointBuffer in
@@ -50,7 +85,7 @@ public enum NearestNeighbors {
                     var best = NeighbourList(capacity: neighbours)
                     let query = queryBuffer.baseAddress! + q * width
                     let skip = excludeSelf ? q : -1
-                    let extra = extraDistance.map { extra in { (j: Int) in extra(q, j) } }
+                    let extra = mismatch.map { mismatch in { (j: Int) in mismatch.extra(q, j) } }
                     if let tree {
                         tree.search(query, skip: skip, extra: extra, into: &best)
                     } else {
