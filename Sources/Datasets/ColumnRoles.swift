@@ -82,29 +82,48 @@ extension Dataset {
     /// Columns that will likely mislead a model as they are, each with what to do: ids (a
     /// different value in every row), many-valued text (one-hot would add a column per
     /// value), dates read as text, and, when no label is given, a two-valued column that
-    /// looks like one.
+    /// looks like one. One pass over each column's values with no set of them, except for
+    /// the rare column that passes the cheap tests first (a category per row, a range as long
+    /// as the rows, a label-like name): ingest stays bound by reading, not by advice.
     public func columnAdvice(labelGiven: Bool) -> [String] {
         guard rowCount >= 20 else { return [] }
         let width = columns.count
         var advice: [String] = []
-        for (j, column) in columns.enumerated() {
-            let values = (0..<rowCount).map { features.scalars[$0 * width + j] }.filter { !$0.isNaN }
-            let distinct = Set(values.map(\.bitPattern)).count
-            if let categories = column.categories {
-                if categories.count > 1, categories.prefix(5).allSatisfy({ CalendarDate($0) != nil }) {
-                    advice.append("column '\(column.name)' holds dates as text (\(categories.count) values): read it with dates: [\"\(column.name)\"] (days, weekday, month, hour)")
-                } else if distinct == values.count {
-                    advice.append("column '\(column.name)' has a different value in every row (an id?): leave it out with ignore: [\"\(column.name)\"]")
-                } else if categories.count > 100 {
-                    advice.append("column '\(column.name)' has \(categories.count) categories: one-hot would add a column for each; leave it out (ignore) unless it matters")
-                } else if !labelGiven, categories.count == 2, Self.looksLikeLabel(column.name) {
-                    advice.append("column '\(column.name)' looks like a label (values \(categories.joined(separator: ", "))); as it is, it is a feature: give it as label.column")
+        features.withUnsafeBufferPointer { scalars in
+            func distinct(_ j: Int, atMost limit: Int) -> Int {
+                var seen = Set<UInt32>()
+                for row in 0..<rowCount where !scalars[row * width + j].isNaN {
+                    seen.insert(scalars[row * width + j].bitPattern)
+                    if seen.count > limit { break }
                 }
-            } else if case .numeric(integer: true) = column.kind, distinct == values.count, values.count == rowCount,
-                      let low = values.min(), let high = values.max(), Int(high - low) + 1 == rowCount {
-                advice.append("column '\(column.name)' numbers the rows (\(Int(low)) to \(Int(high))): leave it out with ignore: [\"\(column.name)\"]")
-            } else if !labelGiven, distinct == 2, Self.looksLikeLabel(column.name) {
-                advice.append("column '\(column.name)' looks like a label (two values); as it is, it is a feature: give it as label.column")
+                return seen.count
+            }
+            for (j, column) in columns.enumerated() {
+                var present = 0, low = Float.infinity, high = -Float.infinity
+                for row in 0..<rowCount {
+                    let value = scalars[row * width + j]
+                    if value.isNaN { continue }
+                    present += 1
+                    low = min(low, value)
+                    high = max(high, value)
+                }
+                let labelLike = !labelGiven && Self.looksLikeLabel(column.name)
+                if let categories = column.categories {
+                    if categories.count > 1, categories.prefix(5).allSatisfy({ CalendarDate($0) != nil }) {
+                        advice.append("column '\(column.name)' holds dates as text (\(categories.count) values): read it with dates: [\"\(column.name)\"] (days, weekday, month, hour)")
+                    } else if categories.count >= present, distinct(j, atMost: present) == present {
+                        advice.append("column '\(column.name)' has a different value in every row (an id?): leave it out with ignore: [\"\(column.name)\"]")
+                    } else if categories.count > 100 {
+                        advice.append("column '\(column.name)' has \(categories.count) categories: one-hot would add a column for each; leave it out (ignore) unless it matters")
+                    } else if labelLike, categories.count == 2 {
+                        advice.append("column '\(column.name)' looks like a label (values \(categories.joined(separator: ", "))); as it is, it is a feature: give it as label.column")
+                    }
+                } else if case .numeric(integer: true) = column.kind, present == rowCount, Double(high) - Double(low) == Double(rowCount - 1),
+                          distinct(j, atMost: rowCount) == rowCount {
+                    advice.append("column '\(column.name)' numbers the rows (\(Int(low)) to \(Int(high))): leave it out with ignore: [\"\(column.name)\"]")
+                } else if labelLike, distinct(j, atMost: 2) == 2 {
+                    advice.append("column '\(column.name)' looks like a label (two values); as it is, it is a feature: give it as label.column")
+                }
             }
         }
         return advice
