@@ -20,8 +20,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("force"), help: "Rerun a stage (and what depends on it) even when cached (repeatable).")
     var forced: [String] = []
 
-    @Option(help: "Independent stages run at once. Default 1: training stages use every core themselves, and on two cores running two at once only adds contention.")
-    var jobs = 1
+    @Option(help: "Independent stages run at once (default: as many as --threads). Stages running at once share the threads equally, so the cores are never oversubscribed; small networks gain more from two stages at once than from two threads each.")
+    var jobs: Int?
 
     @Flag(help: "Print the run summary as one JSON object on standard output, and progress and warnings as JSON lines on standard error.")
     var json = false
@@ -48,7 +48,7 @@ struct RunCommand: ParsableCommand {
     var detach = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1, got \(maxJobs)") }
         if executor != .slurm, partition != nil || account != nil || time != nil || maxJobs != nil || detach {
             throw ValidationError("--partition, --account, --time, --max-jobs and --detach are for --executor slurm")
@@ -56,7 +56,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        compute.apply(sharedBy: jobs)
+        compute.apply()
         let loaded = try options.load(pipeline)
         if let unknown = forced.first(where: { loaded.stage($0) == nil }) {
             throw ValidationError("--force \(unknown): no such stage; the stages are \(loaded.stages.map(\.id).joined(separator: ", "))")
@@ -64,7 +64,8 @@ struct RunCommand: ParsableCommand {
         let reporter = ProgressReporter(style: quiet ? .quiet : json ? .json : .lines)
         var runOptions = RunOptions(outputRoot: options.outputRoot, cacheRoot: options.cacheRoot, reporter: reporter)
         runOptions.force = Set(forced)
-        runOptions.jobs = jobs
+        runOptions.threads = compute.total
+        runOptions.jobs = jobs ?? compute.total
         var ranOnCluster: [String: Bool] = [:]
         switch executor {
         case .local: break

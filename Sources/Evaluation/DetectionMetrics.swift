@@ -7,7 +7,8 @@ public enum DetectionMetrics {
     /// (recall step) x precision, with tied scores taken together.
     /// - Returns: nil without positives.
     public static func averagePrecision(scores: [Float], labels: [UInt8]) -> Double? {
-        RankedScores(scores: scores, labels: labels).averagePrecision(counts: [Int](repeating: 1, count: scores.count))
+        let ranked = RankedScores(scores: scores, labels: labels)
+        return ranked.averagePrecision(counts: ranked.everyRowOnce)
     }
 
     /// Counts of a thresholded prediction (`score >= threshold` means anomaly).
@@ -108,20 +109,10 @@ public enum DetectionMetrics {
         return Double(top.filter { labels[$0] == 1 }.count) / Double(top.count)
     }
 
-    /// A percentile bootstrap 95% interval of a metric over `rows` rows resampled with
-    /// replacement (seeded); the metric gets each resample as a count per row, and
-    /// resamples where it is undefined are skipped.
-    public static func bootstrapInterval(rows: Int, resamples: Int = 1000, using rng: inout SeededRNG,
-                                         _ metric: ([Int]) -> Double?) -> (low: Double, high: Double)? {
-        var values: [Double] = []
-        var counts = [Int](repeating: 0, count: rows)
-        for _ in 0..<resamples {
-            for i in counts.indices { counts[i] = 0 }
-            for _ in 0..<rows { counts[rng.index(below: rows)] += 1 }
-            if let value = metric(counts) { values.append(value) }
-        }
+    /// The 2.5th and 97.5th percentiles of bootstrap values; nil for fewer than 10.
+    public static func percentileInterval(_ values: [Double]) -> (low: Double, high: Double)? {
         guard values.count >= 10 else { return nil }
-        values.sort()
-        return (values[Int(0.025 * Double(values.count - 1))], values[Int((0.975 * Double(values.count - 1)).rounded())])
+        let sorted = values.sorted()
+        return (sorted[Int(0.025 * Double(sorted.count - 1))], sorted[Int((0.975 * Double(sorted.count - 1)).rounded())])
     }
 }

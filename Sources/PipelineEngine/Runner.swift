@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Reporting
+import TensorCore
 
 /// The version of AnomSynth, part of every cache key.
 public enum AnomSynthVersion {
@@ -16,6 +17,9 @@ public struct RunOptions {
     public var force: Set<String> = []
     /// Stages run at once when independent.
     public var jobs = 1
+    /// The threads the running stages share: each computes on an equal part (at least one),
+    /// re-divided as stages start and finish (results do not depend on it).
+    public var threads = Parallelism.threads
     public var reporter: ProgressReporter
     /// Where the stages that are not cached run.
     public var executor: any StageExecutor = InProcessExecutor()
@@ -41,6 +45,8 @@ public final class Runner: @unchecked Sendable {
     private let lock = NSLock()
     private var records: [String: StageCache.Record] = [:]
     private var outcomes: [String: RunSummary.StageOutcome] = [:]
+    /// Stages computing now (their threads' share follows it).
+    private var running = 0
 
     public init(pipeline: Pipeline, options: RunOptions) {
         self.pipeline = pipeline
@@ -63,7 +69,11 @@ public final class Runner: @unchecked Sendable {
             let semaphore = DispatchSemaphore(value: max(1, options.jobs))
             DispatchQueue.concurrentPerform(iterations: ready.count) { index in
                 semaphore.wait()
-                defer { semaphore.signal() }
+                share(starting: true)
+                defer {
+                    share(starting: false)
+                    semaphore.signal()
+                }
                 let outcome = execute(pipeline.stage(ready[index])!, force: forced.contains(ready[index]))
                 lock.withLock { outcomes[outcome.id] = outcome }
             }
@@ -81,6 +91,14 @@ public final class Runner: @unchecked Sendable {
         }
         if options.publishes { writeLastRun() }
         return summary
+    }
+
+    /// Counts a stage in or out and divides the threads among the stages running.
+    private func share(starting: Bool) {
+        lock.withLock {
+            running += starting ? 1 : -1
+            Parallelism.threads = max(1, options.threads / max(running, 1))
+        }
     }
 
     /// Lets each published stage complete its copy (evaluate: gates and the run's stage

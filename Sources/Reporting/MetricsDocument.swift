@@ -117,12 +117,8 @@ public struct Scorecard: Codable, Equatable, Sendable {
         var rocInterval: [Double]?, prInterval: [Double]?
         if resamples > 0 {
             let ranked = RankedScores(scores: scores, labels: labels)
-            rocInterval = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: resamples, using: &rng) {
-                ranked.rocAUC(counts: $0)
-            }.map { [$0.low, $0.high] }
-            prInterval = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: resamples, using: &rng) {
-                ranked.averagePrecision(counts: $0)
-            }.map { [$0.low, $0.high] }
+            rocInterval = ranked.bootstrapInterval(resamples: resamples, using: &rng) { $0.rocAUC(counts: $1) }.map { [$0.low, $0.high] }
+            prInterval = ranked.bootstrapInterval(resamples: resamples, using: &rng) { $0.averagePrecision(counts: $1) }.map { [$0.low, $0.high] }
         }
         return Scorecard(
             rocAUC: Evaluation.rocAUC(scores: scores, labels: labels), prAUC: DetectionMetrics.averagePrecision(scores: scores, labels: labels),

@@ -35,11 +35,11 @@ final class DetectionMetricsTests: XCTestCase {
     func test_bootstrapInterval_containsThePointEstimate_andIsSeeded() {
         let ranked = RankedScores(scores: scores, labels: labels)
         var rng = SeededRNG(seed: 1)
-        let interval = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: 500, using: &rng) { ranked.rocAUC(counts: $0) }!
+        let interval = ranked.bootstrapInterval(resamples: 500, using: &rng) { $0.rocAUC(counts: $1) }!
         XCTAssertLessThan(interval.low, 0.8285714285714285)
         XCTAssertGreaterThan(interval.high, 0.8285714285714285)
         var again = SeededRNG(seed: 1)
-        let repeated = DetectionMetrics.bootstrapInterval(rows: scores.count, resamples: 500, using: &again) { ranked.rocAUC(counts: $0) }!
+        let repeated = ranked.bootstrapInterval(resamples: 500, using: &again) { $0.rocAUC(counts: $1) }!
         XCTAssertEqual(repeated.low, interval.low)
         XCTAssertEqual(repeated.high, interval.high)
     }
@@ -52,13 +52,12 @@ final class DetectionMetricsTests: XCTestCase {
         let ranked = RankedScores(scores: scores, labels: labels)
         for _ in 0..<50 {
             let rows = (0..<scores.count).map { _ in rng.index(below: scores.count) }
-            var counts = [Int](repeating: 0, count: scores.count)
-            for row in rows { counts[row] += 1 }
+            let counts = ranked.counts(ofRows: rows)
             XCTAssertEqual(ranked.rocAUC(counts: counts), rocAUC(scores: rows.map { scores[$0] }, labels: rows.map { labels[$0] }))
             XCTAssertEqual(ranked.averagePrecision(counts: counts),
                            DetectionMetrics.averagePrecision(scores: rows.map { scores[$0] }, labels: rows.map { labels[$0] }))
         }
-        let none = [Int](repeating: 0, count: scores.count)
+        let none = [Int32](repeating: 0, count: scores.count)
         XCTAssertNil(ranked.rocAUC(counts: none))
         XCTAssertNil(ranked.averagePrecision(counts: none))
     }

@@ -78,6 +78,7 @@ struct DetectorEvaluation {
         let files = context.inputs["detectors"] ?? [], origins = context.origins["detectors"] ?? []
         let rule = settings.threshold.rawValue, contamination = settings.contamination, resamples = settings.bootstrap
         var rng = SeededRNG(seed: context.seed)
+        var drafts: [Draft] = []
         for (index, file) in files.enumerated() {
             let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: "detector \(index + 1)", output: "model", assignments: [])
             let saved = try DetectorStore.load(file.path)
@@ -105,16 +106,15 @@ struct DetectorEvaluation {
                 throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
             }
             let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: "detector \(origin.stage)")
-            var own = rng.derive("\(origin.stage)")
-            scored.append(Scored(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
-                                 thresholdRule: description, scores: scores, labels: test.labels, test: test,
-                                 scorecard: Scorecard.measure(scores: scores, labels: test.labels, threshold: threshold,
-                                                                  resamples: resamples, using: &own),
-                                 history: saved.history,
-                                 validation: saved.extras["validation_scores"].flatMap { scores in
-                                     saved.extras["validation_labels"].map { (scores.scalars, $0.scalars.map { UInt8($0) }) }
-                                 }))
+            drafts.append(Draft(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
+                                thresholdRule: description, scores: scores, test: test, history: saved.history,
+                                validation: saved.extras["validation_scores"].flatMap { scores in
+                                    saved.extras["validation_labels"].map { (scores.scalars, $0.scalars.map { UInt8($0) }) }
+                                }, threshold: threshold, rng: rng.derive("\(origin.stage)")))
         }
+        // The scorecards (bootstrap intervals: most of the stage's time) in parallel, each
+        // from its own generator, so the values do not depend on the threads.
+        scored = Self.measured(drafts, resamples: resamples)
         var results: [MetricsResult] = []
         // Grouped by detector (in input order), then variant (in input order).
         let detectors = orderedUnique(scored.map(\.detector)), variants = orderedUnique(scored.map(\.variant))
@@ -143,6 +143,38 @@ struct DetectorEvaluation {
         // Gates are checked when the result is published (`EvaluateStage.completePublished`).
         return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(), warnings: warnings,
                                provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: ProductKernel.provenance))
+    }
+
+    /// A detector scored on its test set, its scorecard still to measure.
+    private struct Draft {
+        var variant: String, detector: String, fold: String, stage: String, thresholdRule: String
+        var scores: [Float]
+        var test: Dataset
+        var history: TrainingHistory
+        var validation: (scores: [Float], labels: [UInt8])?
+        var threshold: Float
+        var rng: SeededRNG
+    }
+
+    /// Each draft with its scorecard, measured over the threads (each writes its own slot).
+    private static func measured(_ drafts: [Draft], resamples: Int) -> [Scored] {
+        var scorecards = [Scorecard?](repeating: nil, count: drafts.count)
+        let parts = min(Parallelism.threads, drafts.count)
+        scorecards.withUnsafeMutableBufferPointer { slots in
+            let output = slots
+            Parallelism.run(parts: parts) { part in
+                for index in stride(from: part, to: drafts.count, by: parts) {
+                    var own = drafts[index].rng
+                    output[index] = Scorecard.measure(scores: drafts[index].scores, labels: drafts[index].test.labels,
+                                                      threshold: drafts[index].threshold, resamples: resamples, using: &own)
+                }
+            }
+        }
+        return zip(drafts, scorecards).map { draft, scorecard in
+            Scored(variant: draft.variant, detector: draft.detector, fold: draft.fold, stage: draft.stage, thresholdRule: draft.thresholdRule,
+                   scores: draft.scores, labels: draft.test.labels, test: draft.test, scorecard: scorecard!, history: draft.history,
+                   validation: draft.validation)
+        }
     }
 
     /// Near-perfect separation: a column that alone separates the test classes, or every
