@@ -26,6 +26,10 @@ public final class ProgressReporter: @unchecked Sendable {
     private var done = 0
     private var skipped: [RunSummary.StageOutcome] = []
     private var order: [String] = []
+    /// Each stage's type, and the seconds of the stages of each type that ran.
+    private var types: [String: String] = [:]
+    private var secondsByType: [String: [Double]] = [:]
+    private var unfinished: Set<String> = []
 
     public init(style: Style) {
         self.style = style
@@ -45,9 +49,29 @@ public final class ProgressReporter: @unchecked Sendable {
         lock.withLock { FileHandle.standardError.write(data + Data("\n".utf8)) }
     }
 
-    /// A run of these stages (in pipeline order) begins.
-    func begin(stages: [String]) {
-        lock.withLock { (started, total, done, skipped, order) = (Date(), stages.count, 0, [], stages) }
+    /// A run of these stages (in pipeline order, with their types) begins.
+    func begin(stages: [(id: String, type: String)]) {
+        lock.withLock {
+            (started, total, done, skipped, order) = (Date(), stages.count, 0, [], stages.map(\.id))
+            types = Dictionary(stages.map { ($0.id, $0.type) }, uniquingKeysWith: { first, _ in first })
+            secondsByType = [:]
+            unfinished = Set(stages.map(\.id))
+        }
+    }
+
+    /// What the unfinished stages should take: for each, the mean time of the stages of its
+    /// type that ran (a generator's training is not a split's), else of every stage that
+    /// ran, shared over the stages that run at once. Steadier than the elapsed time per stage.
+    private func remainingEstimate(elapsed: TimeInterval, done: Int) -> TimeInterval {
+        let all = secondsByType.values.joined()
+        guard !all.isEmpty else { return done > 0 ? elapsed / Double(done) * Double(unfinished.count) : 0 }
+        let overall = all.reduce(0, +) / Double(all.count)
+        let work = unfinished.reduce(0.0) { total, id in
+            total + (secondsByType[types[id] ?? ""].map { $0.reduce(0, +) / Double($0.count) } ?? overall)
+        }
+        // Stage seconds add up to more than the wall clock when stages overlap.
+        let overlap = max(1, all.reduce(0, +) / max(elapsed, 1e-9))
+        return work / overlap
     }
 
     /// The run has ended: the stages skipped because an input failed are named, in pipeline
@@ -92,12 +116,14 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     func stageFinished(_ outcome: RunSummary.StageOutcome) {
-        let (count, of, elapsed) = lock.withLock { () -> (Int, Int, TimeInterval) in
+        let (count, of, elapsed, remaining) = lock.withLock { () -> (Int, Int, TimeInterval, TimeInterval) in
             done += 1
+            unfinished.remove(outcome.id)
             if outcome.status == .skipped { skipped.append(outcome) }
-            return (done, max(total, done), Date().timeIntervalSince(started))
+            if outcome.status == .ran, let type = types[outcome.id] { secondsByType[type, default: []].append(outcome.seconds) }
+            let elapsed = Date().timeIntervalSince(started)
+            return (done, max(total, done), elapsed, remainingEstimate(elapsed: elapsed, done: done))
         }
-        let remaining = count < of ? elapsed / Double(count) * Double(of - count) : 0
         if style == .json {
             var fields: [String: Any] = ["event": "stage_finished", "stage": outcome.id, "status": outcome.status.rawValue,
                                          "seconds": outcome.seconds, "done": count, "total": of, "elapsed": elapsed,

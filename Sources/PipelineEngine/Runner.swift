@@ -60,7 +60,7 @@ public final class Runner: @unchecked Sendable {
         let forced = forcedStages()
         let included = options.stages.map { pipeline.closure(of: $0) }
         var pending = pipeline.order.filter { included?.contains($0) ?? true }
-        options.reporter.begin(stages: pending)
+        options.reporter.begin(stages: pending.map { ($0, pipeline.stage($0)!.implementation.type) })
         defer { options.reporter.end() }
         while !pending.isEmpty {
             let settled = lock.withLock { Set(outcomes.keys) }
