@@ -85,9 +85,13 @@ public enum QualityMetrics {
             return nil
         }
         let enough = real.rows >= 2 && synthetic.rows >= 2
-        let (median, copies) = real.rows >= 1 && synthetic.rows >= 1 ? try distanceToClosestRecord(synthetic, real) : (.nan, .nan)
+        // The neighbour-based metrics on at most `neighbourRows` rows of each set (evenly spaced;
+        // every real row for the distance to the closest one): their cost grows with the square
+        // of the rows, their estimates hardly past that.
+        let (nearReal, nearSynthetic) = (try evenlySpaced(real, at: neighbourRows), try evenlySpaced(synthetic, at: neighbourRows))
+        let (median, copies) = real.rows >= 1 && synthetic.rows >= 1 ? try distanceToClosestRecord(nearSynthetic, real) : (.nan, .nan)
         let (precision, recall) = real.rows > neighbours && synthetic.rows > neighbours
-            ? try manifoldPrecisionRecall(real: real, synthetic: synthetic, k: neighbours) : (.nan, .nan)
+            ? try manifoldPrecisionRecall(real: nearReal, synthetic: nearSynthetic, k: neighbours) : (.nan, .nan)
         let neighbourNeed = "needs more than \(neighbours) real and synthetic rows (k-NN balls), got \(rows)"
         var quality = SyntheticQuality(
             columns: scores,
@@ -142,6 +146,16 @@ public enum QualityMetrics {
         return max(0, kernelMean(x, x) + kernelMean(y, y) - 2 * kernelMean(x, y))
     }
 
+    /// The most rows of each set that manifold precision and recall are measured on, and of
+    /// synthetic rows whose distance to the closest real row is measured.
+    public static let neighbourRows = 10_000
+
+    /// `rows` evenly spaced rows of `x` (all of them when it has no more).
+    static func evenlySpaced(_ x: Tensor, at rows: Int) throws -> Tensor {
+        guard x.rows > rows else { return x }
+        return try x.gatherRows((0..<rows).map { $0 * x.rows / rows })
+    }
+
     /// Median distance from each synthetic row to its nearest real row, and the share at distance 0.
     public static func distanceToClosestRecord(_ synthetic: Tensor, _ real: Tensor) throws -> (median: Double, exactCopyRate: Double) {
         let nearest = try NearestNeighbors.search(synthetic, in: real, k: 1)
@@ -160,12 +174,11 @@ public enum QualityMetrics {
             let lists = try NearestNeighbors.search(x, in: x, k: k, excludeSelf: true)
             return lists.enumerated().map { r, list in list.last.map { x.squaredDistance(row: r, to: x, row: $0) } ?? 0 }
         }
-        func coverage(_ queries: Tensor, by points: Tensor, radii: [Float]) -> Double {
-            var covered = 0
-            for q in 0..<queries.rows where (0..<points.rows).contains(where: { queries.squaredDistance(row: q, to: points, row: $0) <= radii[$0] }) { covered += 1 }
+        func coverage(_ queries: Tensor, by points: Tensor, radii: [Float]) throws -> Double {
+            let covered = try NearestNeighbors.covered(queries, by: points, radii: radii).filter { $0 }.count
             return Double(covered) / Double(max(queries.rows, 1))
         }
-        return (coverage(synthetic, by: real, radii: try radii(real)), coverage(real, by: synthetic, radii: try radii(synthetic)))
+        return (try coverage(synthetic, by: real, radii: try radii(real)), try coverage(real, by: synthetic, radii: try radii(synthetic)))
     }
 
     /// A classifier for the two-sample test: trained on rows with labels (0 real,

@@ -101,6 +101,31 @@ public enum NearestNeighbors {
     }
 }
 
+extension NearestNeighbors {
+    /// For every row of `queries`, whether some row `j` of `points` lies within `radii[j]`
+    /// (a squared distance, as `Tensor.squaredDistance` measures it): the coverage test of
+    /// manifold precision and recall. Wide rows go through blocked products, others are
+    /// scanned; the answers are the same.
+    /// - Throws: `ShapeError` when the widths differ or the radii do not match the points.
+    public static func covered(_ queries: Tensor, by points: Tensor, radii: [Float], strategy: Strategy = .automatic) throws -> [Bool] {
+        guard queries.rank == 2, points.rank == 2, queries.columns == points.columns, radii.count == points.rows else {
+            throw ShapeError("coverage", "queries \(describe(queries.shape)), points \(describe(points.shape)) and \(radii.count) radii do not fit")
+        }
+        let blocked = strategy == .blocked || (strategy == .automatic && points.columns > treeWidthLimit && points.rows >= treeMinimumPoints)
+        if blocked, BlockedNeighbourSearch.applies(queries, points) {
+            return BlockedNeighbourSearch.covered(queries, by: points, radii: radii)
+        }
+        let width = points.columns
+        return queries.withUnsafeBufferPointer { q in
+            points.withUnsafeBufferPointer { p in
+                (0..<queries.rows).map { query in
+                    (0..<points.rows).contains { Tensor.squaredDistance(q.baseAddress! + query * width, p.baseAddress! + $0 * width, width: width) <= radii[$0] }
+                }
+            }
+        }
+    }
+}
+
 /// The k best (distance, index) pairs seen so far, ascending by distance then index.
 struct NeighbourList {
     private(set) var distances: [Float] = []

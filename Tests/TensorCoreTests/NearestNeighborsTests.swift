@@ -101,4 +101,25 @@ final class NearestNeighborsTests: XCTestCase {
         }
         XCTAssertEqual(try NearestNeighbors.search(Tensor.zeros([3, 20]), in: Tensor.zeros([400, 20]), k: 2).first, [0, 1], "identical rows: ties by index")
     }
+
+    /// The radius test (manifold precision and recall) by blocked products equals the scan's,
+    /// with radii at exactly some pairs' distances (the boundary case) and far-from-origin rows.
+    func test_coverage_blockedEqualsScan_atTheBoundary() throws {
+        var rng = SeededRNG(seed: 13)
+        for (width, offset) in [(20, Float(0)), (33, Float(1e4))] {
+            let points = try Tensor(shape: [2200, width], scalars: (0..<(2200 * width)).map { _ in offset + rng.normal() })
+            let queries = try Tensor(shape: [90, width], scalars: (0..<(90 * width)).map { _ in offset + 1.2 * rng.normal() })
+            let lists = try NearestNeighbors.search(points, in: points, k: 3, excludeSelf: true)
+            let radii = lists.enumerated().map { r, list in points.squaredDistance(row: r, to: points, row: list[2]) }
+            // Radii equal to a query's distance to that point: covered exactly at the boundary.
+            var boundary = radii
+            for q in 0..<queries.rows { boundary[q * 7] = queries.squaredDistance(row: q, to: points, row: q * 7) }
+            for candidate in [radii, boundary] {
+                let scan = try NearestNeighbors.covered(queries, by: points, radii: candidate, strategy: .scan)
+                XCTAssertEqual(try NearestNeighbors.covered(queries, by: points, radii: candidate, strategy: .blocked), scan, "width \(width)")
+                XCTAssertTrue(scan.contains(true) && scan.contains(false) || candidate == boundary, "a test with both answers")
+            }
+            XCTAssertTrue(try NearestNeighbors.covered(queries, by: points, radii: boundary, strategy: .blocked).allSatisfy { $0 }, "every query at a boundary is covered")
+        }
+    }
 }

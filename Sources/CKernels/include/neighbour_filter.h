@@ -8,4 +8,9 @@
 long anomsynth_filter_below(const float *products, const float *point_lowers, float query_lower, float bound,
                             long n, long *out);
 
+/// The pre-filter of the blocked radius test: the indices `j` (ascending) of the `n` pairs whose
+/// lower bound `query_lower + point_lowers[j] - 2 * products[j]` is at most `radii[j]`.
+long anomsynth_filter_within(const float *products, const float *point_lowers, float query_lower, const float *radii,
+                             long n, long *out);
+
 #endif
