@@ -43,8 +43,8 @@ struct ExecStageCommand: ParsableCommand {
             try reportingErrors {
                 let job = try StageJob.read(job)
                 let outcome = try job.run()
-                let status = outcome.computed ? "ran" : "waited"
-                if let outcomeFile { try Data(status.utf8).write(to: URL(fileURLWithPath: outcomeFile)) }
+                if let outcomeFile { try Data((outcome.computed ? "ran" : "waited").utf8).write(to: URL(fileURLWithPath: outcomeFile)) }
+                let status = outcome.computed ? "ran" : "already in the cache"
                 print("\(job.stageID): \(status) \(outcome.record.key.prefix(12)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
             }
             return

@@ -61,7 +61,7 @@ final class ADBenchPipelineTests: XCTestCase {
         let gatedDocument = try MetricsDocument.read(try XCTUnwrap(gated.metrics.first))
         XCTAssertEqual(gatedDocument.gates.map(\.passed), [false])
         XCTAssertEqual(gatedDocument.results.last?.scorecard, ensemble.scorecard)
-        XCTAssertTrue(try String(contentsOfFile: try XCTUnwrap(gated.reports.first), encoding: .utf8).contains("1 of 1 quality gates missed"))
+        XCTAssertTrue(try String(contentsOfFile: try XCTUnwrap(gated.reports.first), encoding: .utf8).contains("1 of 1 quality gate missed"))
         let ungated = runQuietly(ensemblePipeline, in: folder)
         XCTAssertEqual(ungated.stages.filter { $0.status != .cached }.map(\.id), [])
         XCTAssertEqual(ungated.missedGates, [])

@@ -12,7 +12,7 @@ final class LeakWarningTests: XCTestCase {
         let folder = try temporaryDirectory()
         var rng = SeededRNG(seed: 31)
         var lines = ["a,b,flag_code,label"]
-        for row in 0..<300 {
+        for row in 0..<1000 {
             let anomaly = row % 10 == 0
             let flag = leaky ? (anomaly ? 7 + rng.uniform() : rng.uniform()) : rng.normal()
             lines.append("\(rng.normal() + (anomaly ? 1.5 : 0)),\(rng.normal()),\(flag),\(anomaly ? 1 : 0)")

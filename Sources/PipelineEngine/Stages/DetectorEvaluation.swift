@@ -188,7 +188,8 @@ struct DetectorEvaluation {
             }
         }
         let aucs = results.compactMap(\.scorecard.rocAUC)
-        if !aucs.isEmpty, aucs.count == results.count, aucs.allSatisfy({ $0 >= SeparationCheck.nearPerfect }) {
+        if !aucs.isEmpty, aucs.count == results.count, aucs.allSatisfy({ $0 >= SeparationCheck.nearPerfect }),
+           tests.compactMap(\.data).allSatisfy(SeparationCheck.applies) {
             warnings.append("every detector separates the test classes almost perfectly (ROC-AUC >= \(SeparationCheck.nearPerfect)"
                             + (named.isEmpty ? "): check that the label is not a rule of the features (a leak)" : "; see the columns above)"))
         }
