@@ -1,10 +1,13 @@
 import Foundation
+import TensorCore
 
 /// Where a run's progress goes: events (a stage started, advanced, finished; a warning)
 /// on standard error, as lines for people or as JSON lines for programs.
 ///
 /// Lines: one per finished stage with the count done, the time so far and an estimate
-/// of what remains (`ran     gen@model=vae (3.21 s)  [23/92, 1:02 elapsed, ~3:40 left]`);
+/// of what remains (`ran     gen@model=vae (3.21 s)  [23/92, 1:02 elapsed, ~3:40 left]`),
+/// from the mean time of each stage type so far; a warning, once, when more than ten minutes
+/// seem left, naming the stage type that dominates;
 /// for long stages a live bar on a terminal, or otherwise a plain line every 10 seconds
 /// once a stage has run for 10. Stages skipped because an input failed are named at the
 /// end in pipeline order, together when there are more than a few. JSON lines: one object per event,
@@ -19,6 +22,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private let style: Style
     private let terminal: Bool
     private let lock = NSLock()
+    /// Held through each finished stage's count and line, so lines come in count order.
+    private let finishing = NSLock()
     private var lastPlainLine: [String: Date] = [:]
     private var lastPercent: [String: Int] = [:]
     private var started = Date()
@@ -30,6 +35,10 @@ public final class ProgressReporter: @unchecked Sendable {
     private var types: [String: String] = [:]
     private var secondsByType: [String: [Double]] = [:]
     private var unfinished: Set<String> = []
+    /// What this run was told when it looked long (said once).
+    private(set) var longRunMessage: String?
+    /// Time left beyond which a run is said to look long, with what dominates it.
+    static let longRun: TimeInterval = 600
 
     public init(style: Style) {
         self.style = style
@@ -59,6 +68,27 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
+    /// The stage type with the most work left (by `remainingEstimate`'s means): its name, its
+    /// stages left and their mean seconds; nil before a stage ran.
+    private func dominantWork() -> (type: String, left: Int, mean: TimeInterval)? {
+        var left: [String: Int] = [:]
+        for id in unfinished { left[types[id] ?? "", default: 0] += 1 }
+        let measured = left.compactMap { type, count -> (type: String, left: Int, mean: TimeInterval)? in
+            guard let seconds = secondsByType[type] else { return nil }
+            return (type, count, seconds.reduce(0, +) / Double(seconds.count))
+        }
+        return measured.sorted { (Double($0.left) * $0.mean, $1.type) > (Double($1.left) * $1.mean, $0.type) }.first
+    }
+
+    /// Said once, when the time left first exceeds `longRun`: how long, what dominates, and
+    /// what shortens it.
+    func longRunWarning(remaining: TimeInterval) -> String? {
+        guard longRunMessage == nil, remaining > Self.longRun, let (type, left, mean) = dominantWork() else { return nil }
+        longRunMessage = "this run looks long: about \(Self.clock(remaining)) left, mostly \(type) (\(left) stages left, about \(Self.clock(mean)) each so far); "
+            + "fewer folds or models (--set on a matrix axis), a smaller max_steps, or more cores shorten it"
+        return longRunMessage
+    }
+
     /// What the unfinished stages should take: for each, the mean time of the stages of its
     /// type that ran (a generator's training is not a split's), else of every stage that
     /// ran, shared over the stages that run at once. Steadier than the elapsed time per stage.
@@ -69,8 +99,8 @@ public final class ProgressReporter: @unchecked Sendable {
         let work = unfinished.reduce(0.0) { total, id in
             total + (secondsByType[types[id] ?? ""].map { $0.reduce(0, +) / Double($0.count) } ?? overall)
         }
-        // Stage seconds add up to more than the wall clock when stages overlap.
-        let overlap = max(1, all.reduce(0, +) / max(elapsed, 1e-9))
+        // Stage seconds add up to more than the wall clock when stages overlap (at most one per core).
+        let overlap = min(max(1, all.reduce(0, +) / max(elapsed, 1e-9)), Double(Parallelism.availableCores))
         return work / overlap
     }
 
@@ -116,14 +146,18 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     func stageFinished(_ outcome: RunSummary.StageOutcome) {
-        let (count, of, elapsed, remaining) = lock.withLock { () -> (Int, Int, TimeInterval, TimeInterval) in
+        finishing.lock()
+        defer { finishing.unlock() }
+        let (count, of, elapsed, remaining, long) = lock.withLock { () -> (Int, Int, TimeInterval, TimeInterval, String?) in
             done += 1
             unfinished.remove(outcome.id)
             if outcome.status == .skipped { skipped.append(outcome) }
             if outcome.status == .ran, let type = types[outcome.id] { secondsByType[type, default: []].append(outcome.seconds) }
             let elapsed = Date().timeIntervalSince(started)
-            return (done, max(total, done), elapsed, remainingEstimate(elapsed: elapsed, done: done))
+            let remaining = remainingEstimate(elapsed: elapsed, done: done)
+            return (done, max(total, done), elapsed, remaining, longRunWarning(remaining: remaining))
         }
+        if let long { warning(long) }
         if style == .json {
             var fields: [String: Any] = ["event": "stage_finished", "stage": outcome.id, "status": outcome.status.rawValue,
                                          "seconds": outcome.seconds, "done": count, "total": of, "elapsed": elapsed,
