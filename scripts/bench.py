@@ -124,6 +124,41 @@ def ensure_quality_peers():
     ensure_venv(PEERS_VENV, "sklearn, imblearn, pandas", ["scikit-learn", "imbalanced-learn", "pandas"])
 
 
+KNN_SCRIPT = """
+import sys, time, numpy as np
+from sklearn.neighbors import NearestNeighbors
+rows, width, k, threads = map(int, sys.argv[1:5])
+rng = np.random.default_rng(5)
+centres = 3 * rng.normal(size=(16, width))
+X = (centres[np.arange(rows) % 16] + rng.normal(size=(rows, width))).astype(np.float32)
+X[49::50] = X[48::50]
+start = time.perf_counter()
+NearestNeighbors(n_neighbors=k + 1, algorithm="brute", n_jobs=threads).fit(X).kneighbors(X)
+print(time.perf_counter() - start)
+"""
+
+
+def knn_benchmark(anomsynth, rows=30_000, k=5):
+    """Exact k nearest neighbours of every row among the rows (SMOTE's search): ours by each
+    strategy (`anomsynth bench knn`, which checks they agree) beside scikit-learn's brute
+    force (BLAS distances, approximate ties) on rows of the same shape."""
+    ensure_quality_peers()
+    print("\nExact nearest neighbours (every row's k=5 among the rows; seconds)\n")
+    print("| rows x columns | threads | scan | k-d tree | blocked products | scikit-learn brute | blocked vs scikit-learn |")
+    print("|---|---|---|---|---|---|---|")
+    for width in (20, 64):
+        for threads in (1, 2):
+            ours = last_json(subprocess.run([anomsynth, "bench", "knn", "--rows", str(rows), "--width", str(width), "--k", str(k),
+                                             "--threads", str(threads), "--json"], check=True, capture_output=True, text=True).stdout)
+            theirs = float(subprocess.run([PEERS_PYTHON, "-c", KNN_SCRIPT, str(rows), str(width), str(k), str(threads)],
+                                          check=True, capture_output=True, text=True).stdout.split()[-1])
+            ratio = theirs / ours["blocked_seconds"]
+            print(f"| {rows:,} x {width} | {threads} | {ours['scan_seconds']:.2f} | {ours['tree_seconds']:.2f} | "
+                  f"{ours['blocked_seconds']:.2f} | {theirs:.2f} | {ratio:.2f}x |")
+            SUMMARY.append((f"exact k-NN, {rows:,} x {width}, {threads} thread{'s' if threads > 1 else ''}, s",
+                            f"{ours['blocked_seconds']:.2f}", f"{theirs:.2f}", "scikit-learn brute", ratio))
+
+
 def mean(values):
     values = [v for v in values if v is not None]
     return sum(values) / len(values) if values else float("nan")
@@ -527,7 +562,7 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling"], help="run one part")
+    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling", "knn"], help="run one part")
     parser.add_argument("--adbench", default=os.path.join(ROOT, "..", "shared", "datasets", "adbench"),
                         help="the folder of ADBench .npz files for the adbench part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
@@ -543,6 +578,10 @@ def main():
 
 
 def run_parts(args):
+    if args.only in (None, "knn"):
+        knn_benchmark(args.anomsynth)
+    if args.only == "knn":
+        return
     if args.only in (None, "scaling"):
         scaling_benchmark(args.anomsynth, os.path.join(args.adbench, "22_magic.gamma.npz"))
     if args.only == "scaling":

@@ -28,7 +28,7 @@ struct BenchNeighboursCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard rows >= 2, width >= 1, k >= 1, threads >= 1 else { throw ValidationError("--rows >= 2, --width, -k and --threads >= 1") }
+        guard rows >= 2, width >= 1, k >= 1, threads >= 1 else { throw ValidationError("--rows >= 2, --width, --k and --threads >= 1") }
     }
 
     func run() throws {
