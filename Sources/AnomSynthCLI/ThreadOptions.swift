@@ -15,9 +15,8 @@ struct ThreadOptions: ParsableArguments {
     /// The threads chosen, or the default.
     var total: Int { threads ?? Parallelism.defaultThreads(ProcessInfo.processInfo.environment) }
 
-    /// Sets the kernels' thread count; with `jobs` stages running at once, each gets an equal
-    /// share of the threads (at least one), so that stages never oversubscribe the cores.
-    func apply(sharedBy jobs: Int = 1) {
-        Parallelism.threads = max(1, total / max(1, jobs))
+    /// Sets the kernels' thread count (a run's stages then share it: `RunOptions.threads`).
+    func apply() {
+        Parallelism.threads = total
     }
 }

@@ -66,14 +66,11 @@ enum ModelFile {
     /// The bytes of a model file: a regular file (not a folder, FIFO or device) of at most
     /// `maximumBytes` (a link is followed to what it names).
     private static func readBounded(_ path: String, what: String) throws -> Data {
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else {
-            throw ModelError("\(path): no such \(what) file")
-        }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+        guard FileManager.default.fileExists(atPath: path) else { throw ModelError("\(path): no such \(what) file") }
+        guard let size = InputFile.regularFileSize(path) else {
             throw ModelError("\(path): not a regular file; a \(what) file is expected")
         }
-        guard let size = attributes[.size] as? Int, size <= maximumBytes else {
+        guard size <= maximumBytes else {
             throw ModelError("\(path): larger than \(maximumBytes >> 30) GiB; not a \(what) file AnomSynth wrote")
         }
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {

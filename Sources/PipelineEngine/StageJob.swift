@@ -44,14 +44,10 @@ public struct StageJob: Codable, Sendable {
     /// Reads a job file and checks it (`checked(source:)`): a job file is input like any other.
     /// - Throws: `StageError` naming the file and the field, or `PipelineInvalid` for parameters.
     public static func read(_ path: String) throws -> StageJob {
-        var isFolder: ObjCBool = false
-        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isFolder), !isFolder.boolValue,
-              let attributes = try? FileManager.default.attributesOfItem(atPath: target),
-              attributes[.type] as? FileAttributeType == .typeRegular else {
+        guard let size = InputFile.regularFileSize(path) else {
             throw StageError("\(path): not a readable job file (a regular file is expected)")
         }
-        guard let size = attributes[.size] as? Int, size <= maximumJobBytes else {
+        guard size <= maximumJobBytes else {
             throw StageError("\(path): a job file of more than \(maximumJobBytes) bytes is not one anomsynth wrote")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw StageError("cannot read the job file \(path)") }
