@@ -51,6 +51,11 @@ public struct StageCache {
         return root.appendingPathComponent("entries/\(key)")
     }
 
+    /// The files of an entry's outputs, by output name.
+    func files(of record: Record) -> [String: URL] {
+        record.outputs.mapValues { entry(record.key).appendingPathComponent($0) }
+    }
+
     /// Creates the cache's folder and its tag when they are missing (before the first entry).
     public func prepare() throws {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)

@@ -50,6 +50,16 @@ public enum Planner {
         return steps
     }
 
+    /// Each stage's cost for a plan (`CostEstimate`): cached stages are done and their archives
+    /// say what they hold; a source not yet ingested is read to learn its shape.
+    public static func estimates(_ pipeline: Pipeline, steps: [Step], cacheRoot: URL) -> [String: StageEstimate] {
+        let cache = StageCache(root: cacheRoot)
+        let cached = Dictionary(steps.compactMap { step in step.action == "cached" ? step.key.map { (step.id, $0) } : nil },
+                                uniquingKeysWith: { first, _ in first })
+        return CostEstimate.estimate(pipeline, finished: { id in cached[id].flatMap { cache.lookup($0) }.map(cache.files) },
+                                     shapes: ArchiveShapes(), readSources: true)
+    }
+
     private static func previousMaterials(_ file: URL) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: file.path),
               let entries = try? JSONDecoder().decode([String: [String: String]].self, from: data) else { return [:] }

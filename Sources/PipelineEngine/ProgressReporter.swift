@@ -5,9 +5,11 @@ import TensorCore
 /// on standard error, as lines for people or as JSON lines for programs.
 ///
 /// Lines: one per finished stage with the count done, the time so far and an estimate
-/// of what remains (`ran     gen@model=vae (3.21 s)  [23/92, 1:02 elapsed, ~3:40 left]`),
-/// from the mean time of each stage type so far; a warning, once, when more than ten minutes
-/// seem left, naming the stage type that dominates;
+/// of what remains (`ran     gen@model=vae (3.21 s)  [23/92, 1:02 elapsed, ~3:40 left]`):
+/// each stage's cost estimate (`CostEstimate`, from its rows, columns and model) corrected by
+/// how the finished stages of its type compared with theirs, or else the mean time of its type
+/// so far; a warning, once, when more than ten minutes seem left, naming the stage type that
+/// dominates and why;
 /// for long stages a live bar on a terminal, or otherwise a plain line every 10 seconds
 /// once a stage has run for 10. Stages skipped because an input failed are named at the
 /// end in pipeline order, together when there are more than a few. JSON lines: one object per event,
@@ -35,6 +37,10 @@ public final class ProgressReporter: @unchecked Sendable {
     private var types: [String: String] = [:]
     private var secondsByType: [String: [Double]] = [:]
     private var unfinished: Set<String> = []
+    /// The latest cost estimate of each stage (one core's seconds), and per type the
+    /// estimated and actual seconds of the stages that ran with one.
+    private var estimates: [String: StageEstimate] = [:]
+    private var measuredByType: [String: (estimated: Double, actual: Double)] = [:]
     /// What this run was told when it looked long (said once).
     private(set) var longRunMessage: String?
     /// Time left beyond which a run is said to look long, with what dominates it.
@@ -65,42 +71,69 @@ public final class ProgressReporter: @unchecked Sendable {
             types = Dictionary(stages.map { ($0.id, $0.type) }, uniquingKeysWith: { first, _ in first })
             secondsByType = [:]
             unfinished = Set(stages.map(\.id))
+            (estimates, measuredByType) = ([:], [:])
         }
     }
 
-    /// The stage type with the most work left (by `remainingEstimate`'s means): its name, its
-    /// stages left and their mean seconds; nil before a stage ran.
-    private func dominantWork() -> (type: String, left: Int, mean: TimeInterval)? {
-        var left: [String: Int] = [:]
-        for id in unfinished { left[types[id] ?? "", default: 0] += 1 }
-        let measured = left.compactMap { type, count -> (type: String, left: Int, mean: TimeInterval)? in
-            guard let seconds = secondsByType[type] else { return nil }
-            return (type, count, seconds.reduce(0, +) / Double(seconds.count))
+    /// The stages' latest cost estimates (those not estimated keep the mean of their type).
+    /// Warns at once when they say the run looks long.
+    func estimated(_ latest: [String: StageEstimate]) {
+        let long = lock.withLock { () -> String? in
+            estimates.merge(latest) { _, new in new }
+            return longRunWarning(remaining: remainingEstimate(elapsed: Date().timeIntervalSince(started), done: done))
         }
-        return measured.sorted { (Double($0.left) * $0.mean, $1.type) > (Double($1.left) * $1.mean, $0.type) }.first
+        if let long { warning(long) }
+    }
+
+    /// How the estimates of `type` compare with the time its stages took (all types' when
+    /// none of its own ran with an estimate yet; 1 before any).
+    private func correction(_ type: String) -> Double {
+        if let own = measuredByType[type], own.estimated > 0 { return own.actual / own.estimated }
+        let all = measuredByType.values.reduce((0.0, 0.0)) { ($0.0 + $1.estimated, $0.1 + $1.actual) }
+        return all.0 > 0 ? all.1 / all.0 : 1
+    }
+
+    /// One unfinished stage's expected seconds: its estimate corrected, else its type's mean
+    /// so far, else `overall`; nil when nothing tells.
+    private func expected(_ id: String, overall: Double?) -> Double? {
+        let type = types[id] ?? ""
+        if let estimate = estimates[id] { return estimate.seconds * correction(type) }
+        if let seconds = secondsByType[type] { return seconds.reduce(0, +) / Double(seconds.count) }
+        return overall
+    }
+
+    /// The stage type with the most work left: its name, its stages left, their mean expected
+    /// seconds, and why the largest costs what it does (when estimated); nil before anything tells.
+    private func dominantWork() -> (type: String, left: Int, mean: TimeInterval, why: String?)? {
+        var work: [String: [String]] = [:]
+        for id in unfinished where expected(id, overall: nil) != nil { work[types[id] ?? "", default: []].append(id) }
+        let total = { (ids: [String]) in ids.reduce(0.0) { $0 + (self.expected($1, overall: nil) ?? 0) } }
+        guard let (type, ids) = work.max(by: { (total($0.value), $1.key) < (total($1.value), $0.key) }) else { return nil }
+        let largest = ids.max { (expected($0, overall: nil)!, $1) < (expected($1, overall: nil)!, $0) }
+        return (type, ids.count, total(ids) / Double(ids.count), largest.flatMap { id in estimates[id].map { "\(id): \($0.why)" } })
     }
 
     /// Said once, when the time left first exceeds `longRun`: how long, what dominates, and
     /// what shortens it.
     func longRunWarning(remaining: TimeInterval) -> String? {
-        guard longRunMessage == nil, remaining > Self.longRun, let (type, left, mean) = dominantWork() else { return nil }
-        longRunMessage = "this run looks long: about \(Self.clock(remaining)) left, mostly \(type) (\(left) stages left, about \(Self.clock(mean)) each so far); "
+        guard longRunMessage == nil, remaining > Self.longRun, let (type, left, mean, why) = dominantWork() else { return nil }
+        longRunMessage = "this run looks long: about \(Self.clock(remaining)) left, mostly \(type) (\(left) stages left, about \(Self.clock(mean)) each"
+            + (why.map { "; the largest, \($0)" } ?? " so far") + "); "
             + "fewer folds or models (--set on a matrix axis), a smaller max_steps, or more cores shorten it"
         return longRunMessage
     }
 
-    /// What the unfinished stages should take: for each, the mean time of the stages of its
-    /// type that ran (a generator's training is not a split's), else of every stage that
-    /// ran, shared over the stages that run at once. Steadier than the elapsed time per stage.
-    private func remainingEstimate(elapsed: TimeInterval, done: Int) -> TimeInterval {
+    /// What the unfinished stages should take (`expected`), shared over the stages that run at
+    /// once. Steadier than the elapsed time per stage.
+    func remainingEstimate(elapsed: TimeInterval, done: Int) -> TimeInterval {
         let all = secondsByType.values.joined()
-        guard !all.isEmpty else { return done > 0 ? elapsed / Double(done) * Double(unfinished.count) : 0 }
-        let overall = all.reduce(0, +) / Double(all.count)
-        let work = unfinished.reduce(0.0) { total, id in
-            total + (secondsByType[types[id] ?? ""].map { $0.reduce(0, +) / Double($0.count) } ?? overall)
-        }
-        // Stage seconds add up to more than the wall clock when stages overlap (at most one per core).
-        let overlap = min(max(1, all.reduce(0, +) / max(elapsed, 1e-9)), Double(Parallelism.availableCores))
+        let overall = all.isEmpty ? nil : all.reduce(0, +) / Double(all.count)
+        guard overall != nil || !estimates.isEmpty else { return done > 0 ? elapsed / Double(done) * Double(unfinished.count) : 0 }
+        let work = unfinished.reduce(0.0) { $0 + (expected($1, overall: overall) ?? 0) }
+        // Stage seconds add up to more than the wall clock when stages overlap (at most one per
+        // core); before any ran, the estimates' one-core seconds spread over the cores.
+        let overlap = all.isEmpty ? Double(Parallelism.threads)
+            : min(max(1, all.reduce(0, +) / max(elapsed, 1e-9)), Double(Parallelism.availableCores))
         return work / overlap
     }
 
@@ -152,7 +185,13 @@ public final class ProgressReporter: @unchecked Sendable {
             done += 1
             unfinished.remove(outcome.id)
             if outcome.status == .skipped { skipped.append(outcome) }
-            if outcome.status == .ran, let type = types[outcome.id] { secondsByType[type, default: []].append(outcome.seconds) }
+            if outcome.status == .ran, let type = types[outcome.id] {
+                secondsByType[type, default: []].append(outcome.seconds)
+                if let estimate = estimates[outcome.id], estimate.seconds > 0 {
+                    let sums = measuredByType[type] ?? (0, 0)
+                    measuredByType[type] = (sums.estimated + estimate.seconds, sums.actual + outcome.seconds)
+                }
+            }
             let elapsed = Date().timeIntervalSince(started)
             let remaining = remainingEstimate(elapsed: elapsed, done: done)
             return (done, max(total, done), elapsed, remaining, longRunWarning(remaining: remaining))
@@ -184,7 +223,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// `m:ss`, or `h:mm:ss` from an hour.
-    static func clock(_ seconds: TimeInterval) -> String {
+    public static func clock(_ seconds: TimeInterval) -> String {
         let whole = Int(seconds.rounded())
         let (hours, minutes, rest) = (whole / 3600, whole / 60 % 60, whole % 60)
         return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, rest) : String(format: "%d:%02d", minutes, rest)

@@ -62,7 +62,11 @@ public final class Runner: @unchecked Sendable {
         var pending = pipeline.order.filter { included?.contains($0) ?? true }
         options.reporter.begin(stages: pending.map { ($0, pipeline.stage($0)!.implementation.type) })
         defer { options.reporter.end() }
+        let shapes = ArchiveShapes()
         while !pending.isEmpty {
+            // What is left, re-estimated as finished stages show what their outputs hold.
+            options.reporter.estimated(CostEstimate.estimate(pipeline, finished: { id in lock.withLock { records[id] }.map(cache.files) },
+                                                             shapes: shapes, readSources: false))
             let settled = lock.withLock { Set(outcomes.keys) }
             let ready = pending.filter { id in pipeline.stage(id)!.dependencies.allSatisfy(settled.contains) }
             pending.removeAll { ready.contains($0) }

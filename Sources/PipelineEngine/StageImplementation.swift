@@ -33,6 +33,9 @@ public protocol StageImplementation {
     ///   - outputs: output name → the published file.
     ///   - run: every stage of the run, for a report's stage table.
     static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws
+    /// What the stage should cost and the shapes of its outputs (`CostEstimate`), from its
+    /// parameters and its inputs' shapes; nil when they do not tell (e.g. a source not read).
+    static func estimate(_ context: EstimateContext) -> StageEstimate?
 }
 
 extension StageImplementation {
@@ -41,6 +44,7 @@ extension StageImplementation {
     public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] { [] }
     public static var publicationParameters: Set<String> { [] }
     public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws {}
+    public static func estimate(_ context: EstimateContext) -> StageEstimate? { nil }
 }
 
 /// A stage another stage reads, as `StageImplementation.check` sees it.
