@@ -21,7 +21,7 @@ public enum Planner {
             let stage = pipeline.stage(id)!
             let pending = stage.dependencies.filter { records[$0] == nil }
             guard pending.isEmpty else {
-                steps.append(Step(id: id, action: "run", key: nil, reason: "input stage \(pending.joined(separator: ", ")) will run first"))
+                steps.append(Step(id: id, action: "run", key: nil, reason: "input stage \(pending.count > 3 ? pending.prefix(3).joined(separator: ", ") + " and \(pending.count - 3) more" : pending.joined(separator: ", ")) will run first"))
                 continue
             }
             guard let material = try? CacheKey.material(stage, of: pipeline, digest: { reference in
