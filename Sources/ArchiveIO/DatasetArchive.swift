@@ -41,7 +41,8 @@ public enum DatasetArchive {
                 return Manifest(describing: data, members: described)
             }
             defer { _ = manifest.result() }  // it reads `features`: done before they go out of scope
-            let writer = try TarWriter(path: resolved, compression: compression)
+            let bytes = borrowed.count + members.values.reduce(0) { $0 + $1.count }
+            let writer = try TarWriter(path: resolved, compression: compression, bytes: bytes)
             for name in (members.keys + [featuresName, manifestName]).sorted() {
                 switch name {
                 case manifestName:

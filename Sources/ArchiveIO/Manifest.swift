@@ -93,41 +93,14 @@ extension Manifest {
     }
 
     static func statistics(of data: Dataset) -> [ColumnStatistics] {
-        let width = data.columns.count
-        var sums = [Double](repeating: 0, count: width), squares = sums
-        var lows = [Double](repeating: .infinity, count: width), highs = [Double](repeating: -.infinity, count: width)
-        var counts = [Int](repeating: 0, count: width)
-        data.features.withUnsafeBufferPointer { values in
-            sums.withUnsafeMutableBufferPointer { sums in
-                squares.withUnsafeMutableBufferPointer { squares in
-                    lows.withUnsafeMutableBufferPointer { lows in
-                        highs.withUnsafeMutableBufferPointer { highs in
-                            counts.withUnsafeMutableBufferPointer { counts in
-                                guard let base = values.baseAddress else { return }
-                                for r in 0..<data.rowCount {
-                                    let row = base + r * width
-                                    for j in 0..<width where !row[j].isNaN {
-                                        let x = Double(row[j])
-                                        sums[j] += x
-                                        squares[j] += x * x
-                                        lows[j] = Swift.min(lows[j], x)
-                                        highs[j] = Swift.max(highs[j], x)
-                                        counts[j] += 1
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (0..<width).map { j in
-            let n = Double(counts[j])
-            let mean = counts[j] > 0 ? sums[j] / n : nil
-            let std = mean.map { (Swift.max(0, squares[j] / n - $0 * $0)).squareRoot() }
-            return ColumnStatistics(name: data.columns[j].name, min: counts[j] > 0 ? lows[j] : nil,
-                                    max: counts[j] > 0 ? highs[j] : nil, mean: mean, std: std,
-                                    missing: data.rowCount - counts[j])
+        let summary = data.columnSummary()
+        return summary.enumerated().map { j, column in
+            let n = Double(column.count)
+            let mean = column.count > 0 ? column.sum / n : nil
+            let std = mean.map { (Swift.max(0, column.squares / n - $0 * $0)).squareRoot() }
+            return ColumnStatistics(name: data.columns[j].name, min: column.count > 0 ? column.low : nil,
+                                    max: column.count > 0 ? column.high : nil, mean: mean, std: std,
+                                    missing: data.rowCount - column.count)
         }
     }
 }

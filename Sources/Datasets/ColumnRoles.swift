@@ -79,6 +79,33 @@ extension Dataset {
         return result
     }
 
+    /// Each column's count of values present, their least and greatest, sum and sum of
+    /// squares (Double), in one pass over the rows in order (the matrix read once, row by row).
+    /// - Parameter only: the columns to summarize (nil: all); the others stay empty.
+    public func columnSummary(only: [Int]? = nil) -> [ColumnSummary] {
+        let width = columns.count
+        let wanted = only ?? Array(0..<width)
+        var summary = [ColumnSummary](repeating: ColumnSummary(), count: width)
+        guard !wanted.isEmpty else { return summary }
+        features.withUnsafeBufferPointer { values in
+            summary.withUnsafeMutableBufferPointer { summary in
+                guard let base = values.baseAddress else { return }
+                for r in 0..<rowCount {
+                    let row = base + r * width
+                    for j in wanted where !row[j].isNaN {
+                        let x = Double(row[j])
+                        summary[j].count += 1
+                        summary[j].sum += x
+                        summary[j].squares += x * x
+                        summary[j].low = Swift.min(summary[j].low, x)
+                        summary[j].high = Swift.max(summary[j].high, x)
+                    }
+                }
+            }
+        }
+        return summary
+    }
+
     /// Columns that will likely mislead a model as they are, each with what to do: ids (a
     /// different value in every row), many-valued text (one-hot would add a column per
     /// value), dates read as text, and, when no label is given, a two-valued column that
@@ -89,6 +116,8 @@ extension Dataset {
         guard rowCount >= 20 else { return [] }
         let width = columns.count
         var advice: [String] = []
+        // Only text and whole-number columns can be ids, dates or many-valued text.
+        let summary = columnSummary(only: columns.indices.filter { columns[$0].categories != nil || columns[$0].kind == .numeric(integer: true) })
         features.withUnsafeBufferPointer { scalars in
             func distinct(_ j: Int, atMost limit: Int) -> Int {
                 var seen = Set<UInt32>()
@@ -99,14 +128,7 @@ extension Dataset {
                 return seen.count
             }
             for (j, column) in columns.enumerated() {
-                var present = 0, low = Float.infinity, high = -Float.infinity
-                for row in 0..<rowCount {
-                    let value = scalars[row * width + j]
-                    if value.isNaN { continue }
-                    present += 1
-                    low = min(low, value)
-                    high = max(high, value)
-                }
+                let (present, low, high) = (summary[j].count, summary[j].low, summary[j].high)
                 let labelLike = !labelGiven && Self.looksLikeLabel(column.name)
                 if let categories = column.categories {
                     if categories.count > 1, categories.prefix(5).allSatisfy({ CalendarDate($0) != nil }) {
@@ -118,7 +140,7 @@ extension Dataset {
                     } else if labelLike, categories.count == 2 {
                         advice.append("column '\(column.name)' looks like a label (values \(categories.joined(separator: ", "))); as it is, it is a feature: give it as label.column")
                     }
-                } else if case .numeric(integer: true) = column.kind, present == rowCount, Double(high) - Double(low) == Double(rowCount - 1),
+                } else if case .numeric(integer: true) = column.kind, present == rowCount, high - low == Double(rowCount - 1),
                           distinct(j, atMost: rowCount) == rowCount {
                     advice.append("column '\(column.name)' numbers the rows (\(Int(low)) to \(Int(high))): leave it out with ignore: [\"\(column.name)\"]")
                 } else if labelLike, distinct(j, atMost: 2) == 2 {
@@ -134,6 +156,15 @@ extension Dataset {
         return ["label", "class", "target", "fraud", "anomaly", "outlier", "attack", "y"].contains(lower)
             || lower.hasPrefix("is_") || lower.hasSuffix("_label") || lower.hasSuffix("_flag")
     }
+}
+
+/// One column's values present, their range, sum and sum of squares (`Dataset.columnSummary`).
+public struct ColumnSummary: Sendable {
+    public var count = 0
+    public var low = Double.infinity
+    public var high = -Double.infinity
+    public var sum = 0.0
+    public var squares = 0.0
 }
 
 /// A calendar date (and time of day) parsed from `YYYY-MM-DD` or `YYYY/MM/DD`, optionally

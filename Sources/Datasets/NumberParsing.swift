@@ -95,38 +95,61 @@ private func slowParse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Float? {
     }
 }
 
-/// Reads a plain decimal `[-]digits[.digits]` of at most 7 significant digits that
-/// ends at the first byte that is not part of it, in one pass.
+/// Reads a plain decimal `[-]digits[.digits][(e|E)[+-]digits]` that ends at the first byte
+/// that is not part of it, in one pass: the fast paths of `parseFloat` (7 significant digits
+/// within 10^±10 in one float operation; 15 digits within 10^±22 in double precision).
 ///
 /// - Precondition: a byte that is not a digit (the record's line break) follows `start`
 ///   within readable memory; the digits are read up to it without bounds checks.
 /// - Returns: the value (correctly rounded) and the offset after it; nil for anything else
-///   (exponents, long mantissas, text), which the general parser handles.
+///   (long mantissas, far exponents, a double on a float midpoint, text), which the
+///   general parser handles.
 @inline(__always)
 func parsePlainNumber(_ base: UnsafePointer<UInt8>, from start: Int, powersOfTen: UnsafePointer<Double>) -> (Float, Int)? {
     let negative = base[start] == UInt8(ascii: "-")
     var i = start &+ (negative ? 1 : 0)
-    var mantissa: UInt32 = 0
+    var mantissa: UInt64 = 0
     let digitsStart = i
     while base[i] &- 0x30 < 10 {
-        mantissa = mantissa &* 10 &+ UInt32(base[i] &- 0x30)
+        mantissa = mantissa &* 10 &+ UInt64(base[i] &- 0x30)
         i += 1
     }
     var digits = i - digitsStart
-    var fraction = 0
+    var scale = 0
     if base[i] == UInt8(ascii: ".") {
         i += 1
         let fractionStart = i
         while base[i] &- 0x30 < 10 {
-            mantissa = mantissa &* 10 &+ UInt32(base[i] &- 0x30)
+            mantissa = mantissa &* 10 &+ UInt64(base[i] &- 0x30)
             i += 1
         }
-        fraction = i - fractionStart
+        scale = fractionStart - i
+        digits -= scale
     }
-    digits += fraction
-    guard digits > 0, digits <= 7, base[i] | 0x20 != UInt8(ascii: "e") else { return nil }
-    // The mantissa (below 10^7) and 10^fraction (at most 10^7) are exact in float, so one
-    // IEEE division rounds the quotient correctly.
-    let magnitude = fraction > 0 ? Float(mantissa) / Float(powersOfTen[fraction]) : Float(mantissa)
-    return (negative ? -magnitude : magnitude, i)
+    guard digits > 0, digits <= 19 else { return nil }
+    if base[i] | 0x20 == UInt8(ascii: "e") {
+        var j = i + 1
+        let exponentNegative = base[j] == UInt8(ascii: "-")
+        if exponentNegative || base[j] == UInt8(ascii: "+") { j += 1 }
+        let exponentStart = j
+        var exponent = 0
+        while base[j] &- 0x30 < 10, j - exponentStart < 4 {
+            exponent = exponent * 10 + Int(base[j] &- 0x30)
+            j += 1
+        }
+        guard j > exponentStart, base[j] &- 0x30 >= 10 else { return nil }
+        scale += exponentNegative ? -exponent : exponent
+        i = j
+    }
+    if mantissa < 1 << 24, scale >= -10, scale <= 10 {
+        // Both operands are exact in float, so one IEEE operation rounds correctly.
+        let power = Float(powersOfTen[abs(scale)])
+        let magnitude = scale < 0 ? Float(mantissa) / power : Float(mantissa) * power
+        return (negative ? -magnitude : magnitude, i)
+    }
+    guard mantissa < 1 << 53, scale >= -22, scale <= 22 else { return nil }
+    let value = scale < 0 ? Double(mantissa) / powersOfTen[-scale] : Double(mantissa) * powersOfTen[scale]
+    // Correctly rounded in double; again in float exactly unless on a float midpoint or subnormal.
+    guard value.bitPattern & 0x1FFF_FFFF != 0x1000_0000, value == 0 || value >= 1.2e-38 else { return nil }
+    return (Float(negative ? -value : value), i)
 }

@@ -178,19 +178,21 @@ final class ParallelCSVTests: XCTestCase {
     }
 
     /// The one-pass path for plain numbers (read up to the line break without bounds checks,
-    /// one float division) against Swift's parser, on every digit count the path takes and
-    /// the ones it hands on.
+    /// one float or double operation) against Swift's parser, on every digit count and
+    /// exponent the path takes and the ones it hands on.
     func test_plainNumbers_inParallelBlocks_matchSwiftsParser() throws {
         var rng = SeededRNG(seed: 23)
         var lines = ["a,b,c,label"]
         let fixed = ["0", "7", "-0.0", "1234567", "12345678", "0.1234567", "0.12345678", "-12.5", "7.", ".25", "00012.5",
-                     "99999.99", "0.000001", "123.4567", "8388609", "16777217", "1e3"]
+                     "99999.99", "0.000001", "123.4567", "8388609", "16777217", "1e3", "1.2e-05", "-3.5E+07", "4e22", "1e-30",
+                     "0.0940123", "-0.00445413", "123456789012345678", "16777216.5", "33554433", "1.00000005960464477539", "2e-0"]
         for r in 0..<12_000 {
             var fields: [String] = []
             for _ in 0..<3 {
-                let digits = 1 + rng.index(below: 9), point = rng.index(below: digits + 1)
+                let digits = 1 + rng.index(below: rng.uniform() < 0.8 ? 9 : 18), point = rng.index(below: digits + 1)
                 var text = (0..<digits).map { _ in String(rng.index(below: 10)) }.joined()
                 if point < digits { text.insert(".", at: text.index(text.startIndex, offsetBy: point)) }
+                if rng.uniform() < 0.1 { text += ["e", "E", "e-", "e+"][rng.index(below: 4)] + String(rng.index(below: 25)) }
                 fields.append(r % 50 == 0 ? fixed[rng.index(below: fixed.count)] : (rng.uniform() < 0.3 ? "-" : "") + text)
             }
             lines.append(fields.joined(separator: ",") + (r % 7 == 0 ? ",yes" : ",no"))
