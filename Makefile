@@ -57,7 +57,7 @@ run: build
 bench: build
 	python3 scripts/bench.py --anomsynth $(RELEASE_BIN)
 
-## schema: regenerate schemas/pipeline.schema.json and the README's stage reference after changing a stage's parameters
+## schema: regenerate schemas/pipeline.schema.json and the stage reference in docs/stages.md after changing a stage's parameters
 schema: build
 	python3 scripts/regenerate_reference.py $(RELEASE_BIN)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make schema`: rewrite schemas/pipeline.schema.json and the README's stage reference
+"""`make schema`: rewrite schemas/pipeline.schema.json and the stage reference in docs/stages.md
 from the stage definitions (`anomsynth schema`), which the tests compare them with."""
 import os
 import subprocess
@@ -11,7 +11,7 @@ schema = subprocess.run([anomsynth, "schema"], check=True, capture_output=True, 
 with open(os.path.join(ROOT, "schemas", "pipeline.schema.json"), "w") as f:
     f.write(schema)
 reference = subprocess.run([anomsynth, "schema", "--markdown"], check=True, capture_output=True, text=True).stdout
-readme_path = os.path.join(ROOT, "README.md")
+readme_path = os.path.join(ROOT, "docs", "stages.md")
 readme = open(readme_path).read()
 start, end = "<!-- stage-reference:start -->", "<!-- stage-reference:end -->"
 head, rest = readme.split(start, 1)

@@ -18,7 +18,7 @@ public struct AnomSynthCommand: ParsableCommand {
 
     public init() {}
 
-    /// Parses the arguments, runs the command and exits with the README's codes: 0
+    /// Parses the arguments, runs the command and exits with the documented codes (docs/cli.md): 0
     /// success, 1 failed work, 2 invalid arguments or pipeline (ArgumentParser's own
     /// code for a usage error, 64, becomes 2), 3 a missed quality gate.
     /// Products run on the kernel `ANOMSYNTH_GEMM` names, if any (see ``ProductKernel``).

@@ -2,7 +2,7 @@ import ArgumentParser
 import Benchmarks
 import Foundation
 
-/// `anomsynth bench`: measured figures for the README's benchmark table.
+/// `anomsynth bench`: measured figures for docs/benchmarks.md.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",

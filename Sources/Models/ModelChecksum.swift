@@ -8,7 +8,7 @@ import TensorCore
 /// the metadata entry `content_sha256`. A file changed after it was written (a flipped byte,
 /// an edited entry) is refused with an error that says so. It guards against accidents and
 /// tampering in transit, not against someone who rewrites the checksum too: what `score`
-/// trusts beyond that is in the README ("What score trusts").
+/// trusts beyond that is in docs/hostile-input.md ("What score trusts").
 enum ModelChecksum {
     /// The metadata entry holding the checksum.
     static let key = "content_sha256"

@@ -1,6 +1,6 @@
 import ArchiveIO
 /// `schemas/pipeline.schema.json` (JSON Schema 2020-12), generated from the stage
-/// definitions so that the schema, `validate` and the README cannot drift apart.
+/// definitions so that the schema, `validate` and docs/stages.md cannot drift apart.
 public enum PipelineSchema {
     static let idPattern = "^[A-Za-z0-9_-]+$"
     static let referencePattern = "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$"
@@ -132,8 +132,8 @@ extension JSONValue {
 }
 
 extension PipelineSchema {
-    /// The stage reference for the README: every implemented stage type with its
-    /// inputs, outputs and parameters (checked against the README by a test).
+    /// The stage reference of docs/stages.md: every implemented stage type with its
+    /// inputs, outputs and parameters (checked against docs/stages.md by a test).
     public static var markdownReference: String {
         var lines: [String] = []
         for type in StageRegistry.implemented.keys.sorted() {

@@ -56,9 +56,9 @@ public struct MetricsDocument: Codable, Equatable, Sendable {
 public struct Provenance: Codable, Equatable, Sendable {
     /// AnomSynth's version.
     public var anomsynth: String
-    public var blas: BLASProvenance
+    public var blas: KernelProvenance
 
-    public init(anomsynth: String, blas: BLASProvenance) {
+    public init(anomsynth: String, blas: KernelProvenance) {
         self.anomsynth = anomsynth
         self.blas = blas
     }

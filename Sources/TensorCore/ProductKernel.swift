@@ -63,11 +63,11 @@ public enum ProductKernel {
 
     /// What a run records of its products: the same on every machine, since every kernel
     /// gives the same bits. Bump `version` whenever the order of any sum changes.
-    public static let provenance = BLASProvenance(library: "AnomSynth GEMM", version: "1", kernel: "fixed-order FMA", pinned: true)
+    public static let provenance = KernelProvenance(library: "AnomSynth GEMM", version: "1", kernel: "fixed-order FMA", pinned: true)
 }
 
 /// The matrix-product library a run used (`provenance.blas` in `metrics.json`).
-public struct BLASProvenance: Codable, Equatable, Sendable, CustomStringConvertible {
+public struct KernelProvenance: Codable, Equatable, Sendable, CustomStringConvertible {
     public var library: String
     public var version: String
     /// How products are computed (for AnomSynth's GEMM: its summation order, not the CPU's instruction set).

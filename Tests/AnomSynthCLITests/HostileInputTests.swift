@@ -14,7 +14,7 @@ final class HostileInputTests: XCTestCase {
         try runProcess(try anomsynthExecutable(), arguments)
     }
 
-    func test_badArguments_exit2_asTheREADMESays() throws {
+    func test_badArguments_exit2_asDocumented() throws {
         for arguments in [["frobnicate"], ["run", "--jobs", "0", "p.json"], ["ingest", "x.csv"]] {
             let result = try anomsynth(arguments)
             XCTAssertEqual(result.status, 2, "\(arguments): \(result.output)")

@@ -23,12 +23,12 @@ final class DatasetArchiveTests: XCTestCase {
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The README's Python loader, run as it stands there, on archives AnomSynth wrote.
-    func test_theREADMEsPythonLoader_readsZstdAndGzipArchives() throws {
+    /// The Python loader of docs/archives.md, run as it stands there, on archives AnomSynth wrote.
+    func test_theDocumentedPythonLoader_readsZstdAndGzipArchives() throws {
         guard let python = TestSupport.python(with: ["numpy", "zstandard"]) else { throw XCTSkip("no Python with numpy and zstandard: run `make setup`") }
-        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/archives.md"), encoding: .utf8)
         let blocks = readme.components(separatedBy: "```python\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
-        let loader = try XCTUnwrap(blocks.first { $0.contains("def read_archive(path):") }, "the README shows read_archive")
+        let loader = try XCTUnwrap(blocks.first { $0.contains("def read_archive(path):") }, "docs/archives.md shows read_archive")
         let folder = try temporaryDirectory()
         let data = try sample()
         for name in ["d.tar.zst", "d.tar.gz"] {

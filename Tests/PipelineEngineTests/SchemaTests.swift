@@ -57,11 +57,11 @@ final class ExamplePipelineFilesTests: XCTestCase {
 }
 
 final class ReadmeReferenceTests: XCTestCase {
-    func test_readmeStageReference_isTheGeneratedOne() throws {
-        let readme = try String(contentsOfFile: repositoryRoot.appendingPathComponent("README.md").path, encoding: .utf8)
+    func test_theStageReference_isTheGeneratedOne() throws {
+        let readme = try String(contentsOfFile: repositoryRoot.appendingPathComponent("docs/stages.md").path, encoding: .utf8)
         let start = try XCTUnwrap(readme.range(of: "<!-- stage-reference:start -->\n"))
         let end = try XCTUnwrap(readme.range(of: "\n<!-- stage-reference:end -->"))
         XCTAssertEqual(String(readme[start.upperBound..<end.lowerBound]), PipelineSchema.markdownReference,
-                       "run `make schema` (it rewrites this README section)")
+                       "run `make schema` (it rewrites this section of docs/stages.md)")
     }
 }
