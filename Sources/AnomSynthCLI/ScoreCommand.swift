@@ -34,8 +34,18 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Share of validation rows above the threshold with --threshold contamination.")
     var contamination = 0.05
 
-    @Option(help: "The CSV to write: the id columns, score, anomaly (1 at or above the threshold) and label when --label is given.")
+    @Option(help: "The file to write: the id columns, score, anomaly (1 at or above the threshold) and label when --label is given.")
     var out: String
+
+    @Option(help: ArgumentHelp("Add, per row, the K columns that raised its score most: explain_k_column, _contribution, _value and _typical (the training rows' typical value).",
+                               valueName: "K"))
+    var explain: Int?
+
+    @Flag(help: "Add every column's contribution (and the base they start from) instead.")
+    var explainAll = false
+
+    @Flag(help: "Write JSON lines (one object per row) instead of CSV.")
+    var json = false
 
     func validate() throws {
         try input.validate(file: file)
@@ -43,6 +53,13 @@ struct ScoreCommand: ParsableCommand {
             throw ValidationError("--threshold must be best_f1, contamination or decision, got '\(threshold)'")
         }
         guard contamination > 0, contamination < 0.5 else { throw ValidationError("--contamination must be in (0, 0.5)") }
+        if let explain, explain < 1 { throw ValidationError("--explain must be at least 1, got \(explain)") }
+        if explain != nil, explainAll { throw ValidationError("give --explain K or --explain-all, not both") }
+    }
+
+    /// The explanation asked for, if any.
+    private var explanation: Scoring.ExplainRequest? {
+        explainAll ? Scoring.ExplainRequest(top: nil) : explain.map { Scoring.ExplainRequest(top: $0) }
     }
 
     func run() throws {
@@ -56,10 +73,11 @@ struct ScoreCommand: ParsableCommand {
             if let note = choice.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             let target = try OutputPath.prepare(out, inputs: [file, path], allowingStreams: true)  // before the work: fail fast
             let result = try Scoring.score(detectorPath: path, request: input.request(file: file), idColumns: idColumns,
-                                           rule: threshold, contamination: contamination)
-            try OutputPath.write(Array(result.csv().utf8), to: target, named: out)
+                                           rule: threshold, contamination: contamination, explain: explanation)
+            try OutputPath.write(Array((json ? try result.jsonLines() : result.csv()).utf8), to: target, named: out)
             let flagged = result.decisions.filter { $0 == 1 }.count
-            let summary = "\(out): \(result.scores.count) rows scored by \(path), \(flagged) at or above the threshold \(result.threshold) (\(result.thresholdRule))\n"
+            let summary = "\(out): \(result.scores.count) rows scored by \(path), \(flagged) at or above the threshold \(result.threshold) (\(result.thresholdRule))"
+                + (result.explanation.map { "; contributions in \($0.unit)" } ?? "") + "\n"
             (out == "/dev/stdout" ? FileHandle.standardError : FileHandle.standardOutput).write(Data(summary.utf8))
         }
     }

@@ -19,16 +19,42 @@ public enum Scoring {
         public var labels: [UInt8]?
         public var threshold: Float
         public var thresholdRule: String
+        /// Each row's explanation, when one was asked for.
+        public var explanation: ScoreExplanation?
 
-        /// CSV: the id columns, `score`, `anomaly` (the decision) and, when known, `label`.
+        /// CSV: the id columns, `score`, `anomaly` (the decision), when known `label`, then
+        /// the explanation's columns (`ScoreExplanation.csvHeader`).
         public func csv() -> String {
-            var text = (idColumns.map(CSVWriter.quote) + ["score", "anomaly"] + (labels == nil ? [] : ["label"])).joined(separator: ",") + "\n"
+            var text = (idColumns.map(CSVWriter.quote) + ["score", "anomaly"] + (labels == nil ? [] : ["label"])
+                        + (explanation?.csvHeader ?? [])).joined(separator: ",") + "\n"
             for row in scores.indices {
                 let fields = ids[row].map(CSVWriter.quote) + ["\(scores[row])", "\(decisions[row])"] + (labels.map { ["\($0[row])"] } ?? [])
+                    + (explanation?.csvFields(row: row) ?? [])
                 text += fields.joined(separator: ",") + "\n"
             }
             return text
         }
+
+        /// JSON lines: per row its ids, `score`, `anomaly`, `label` when known, and the explanation.
+        public func jsonLines() throws -> String {
+            var text = ""
+            for row in scores.indices {
+                var object: [String: Any] = ["score": Double(scores[row]), "anomaly": Int(decisions[row])]
+                if !idColumns.isEmpty { object["id"] = Dictionary(zip(idColumns, ids[row]), uniquingKeysWith: { first, _ in first }) }
+                if let labels { object["label"] = Int(labels[row]) }
+                if let explanation { object["explanation"] = explanation.json(row: row) }
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                text += String(decoding: data, as: UTF8.self) + "\n"
+            }
+            return text
+        }
+    }
+
+    /// What `score` explains: the `top` columns of each row that raised its score most, or
+    /// every column (nil).
+    public struct ExplainRequest: Sendable {
+        public var top: Int?
+        public init(top: Int?) { self.top = top }
     }
 
     /// Scores the rows `request` reads with the detector at `detectorPath`.
@@ -37,8 +63,9 @@ public enum Scoring {
     ///   - rule: the threshold rule, as `evaluate`'s `threshold`.
     /// - Throws: errors naming the file: a detector without a stored transform, columns that
     ///   differ from the training rows', an unknown id column.
+    ///   - explain: the explanation to add, if any (detectors that cannot explain are refused).
     public static func score(detectorPath: String, request: IngestRequest, idColumns: [String], rule: String,
-                             contamination: Double = 0.05) throws -> Result {
+                             contamination: Double = 0.05, explain: ExplainRequest? = nil) throws -> Result {
         let saved = try DetectorStore.load(detectorPath)
         guard let text = saved.metadata[DetectorStore.transformKey] else {
             throw StageError("\(detectorPath): no preprocessing transform inside (trained on rows that were not preprocessed, or by AnomSynth before scoring existed); retrain it")
@@ -82,8 +109,15 @@ public enum Scoring {
         }
         let scores = try saved.detector.scoreInChunks(rows)
         let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: detectorPath)
-        return Result(idColumns: idColumns, ids: (0..<rows.rowCount).map { row in ids.map { $0[row] } }, scores: scores,
-                      decisions: scores.map { $0 >= threshold ? 1 : 0 }, labels: request.labelColumn == nil && request.labelsPath == nil ? nil : rows.labels,
-                      threshold: threshold, thresholdRule: description)
+        var result = Result(idColumns: idColumns, ids: (0..<rows.rowCount).map { row in ids.map { $0[row] } }, scores: scores,
+                            decisions: scores.map { $0 >= threshold ? 1 : 0 }, labels: request.labelColumn == nil && request.labelsPath == nil ? nil : rows.labels,
+                            threshold: threshold, thresholdRule: description)
+        if let explain {
+            guard let explainable = saved.detector as? any ExplainableDetector else {
+                throw StageError("\(detectorPath): a \(saved.detector.kind) detector cannot explain its scores; explanations come from \(ScoreExplanation.explainableKinds.joined(separator: ", "))")
+            }
+            result.explanation = ScoreExplanation(try explainable.attributionsInChunks(rows), transform: transform, rows: features, top: explain.top)
+        }
+        return result
     }
 }

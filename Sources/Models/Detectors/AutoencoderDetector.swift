@@ -64,8 +64,13 @@ public final class AutoencoderDetector: Detector, Module {
 
     /// Each row's mean squared reconstruction error, `[rows]`.
     private func errors(_ x: Tensor) throws -> Variable {
+        try squaredErrors(x).mean(axis: 1)
+    }
+
+    /// Each value's squared reconstruction error, `[rows, columns]`.
+    func squaredErrors(_ x: Tensor) throws -> Variable {
         guard let network else { throw ModelError("autoencoder: used before fit") }
-        return try (try network(Variable(x)) - Variable(x)).square().mean(axis: 1)
+        return try (try network(Variable(x)) - Variable(x)).square()
     }
 
     @discardableResult

@@ -44,7 +44,7 @@ public final class GradientBoostedTrees: Detector {
     public let kind = "xgboost"
     public let isSupervised = true
     public private(set) var config: Config
-    private var booster: XGBoost.Booster?
+    var booster: XGBoost.Booster?
     /// The metadata key of the saved XGBoost model.
     static let modelKey = "xgboost_model"
 
@@ -59,7 +59,7 @@ public final class GradientBoostedTrees: Detector {
          ("lambda", String(config.lambda)), ("eval_metric", "logloss")]
     }
 
-    private static func matrix(_ data: Dataset, weights: RowWeights? = nil) throws -> XGBoost.Matrix {
+    static func matrix(_ data: Dataset, weights: RowWeights? = nil) throws -> XGBoost.Matrix {
         try XGBoost.Matrix(values: data.features.scalars, rows: data.rowCount, columns: data.features.shape.dropFirst().reduce(1, *),
                            labels: data.labels.map(Float.init),
                            weights: weights?.weights(labels: data.labels, synthetic: data.provenance.map { $0 != 0 }) ?? [])

@@ -45,15 +45,25 @@ public final class HistogramDetector: Detector {
     }
 
     public func score(_ data: Dataset) throws -> [Float] {
+        let terms = try columnTerms(data)
+        return (0..<data.rowCount).map { r in (0..<terms.columns).reduce(Float(0)) { $0 + terms[r, $1] } }
+    }
+
+    /// Each row's term per column, `-log(height + alpha)` of the bin its value falls in
+    /// (the least height beyond the edges): the score is their sum, in column order.
+    func columnTerms(_ data: Dataset) throws -> Tensor {
         guard density.rows > 0 else { throw ModelError("hbos: score before fit") }
         guard data.features.columns == density.rows else {
             throw ModelError("hbos: fitted on \(density.rows) columns, got \(data.features.columns)")
         }
         let least = (0..<density.rows).map { c in (0..<Self.bins).map { density[c, $0] }.min()! }
-        return (0..<data.rowCount).map { r in
-            (0..<density.rows).reduce(Float(0)) { total, c in
-                let height = bin(of: data.features[r, c], column: c).map { density[c, $0] } ?? least[c]
-                return total - Foundation.log(height + Self.alpha)
+        let columns = density.rows
+        return Tensor.build(shape: [data.rowCount, columns]) { out in
+            for r in 0..<data.rowCount {
+                for c in 0..<columns {
+                    let height = bin(of: data.features[r, c], column: c).map { density[c, $0] } ?? least[c]
+                    out[r * columns + c] = -Foundation.log(height + Self.alpha)
+                }
             }
         }
     }

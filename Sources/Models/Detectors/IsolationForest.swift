@@ -14,12 +14,12 @@ public final class IsolationForest: Detector {
     public let trees: Int
     public let sampleSize: Int
 
-    private var column: [Int32] = []
-    private var value: [Float] = []
-    private var left: [Int32] = []
-    private var right: [Int32] = []
-    private var size: [Int32] = []
-    private var roots: [Int32] = []
+    private(set) var column: [Int32] = []
+    private(set) var value: [Float] = []
+    private(set) var left: [Int32] = []
+    private(set) var right: [Int32] = []
+    private(set) var size: [Int32] = []
+    private(set) var roots: [Int32] = []
     private var usedSampleSize = 0
 
     public init(trees: Int = 100, sampleSize: Int = 256) {

@@ -21,12 +21,14 @@ public final class KNearestNeighbourDetector: Detector {
     }
 
     public func score(_ data: Dataset) throws -> [Float] {
+        let (reference, neighbours) = try kthNeighbours(data)
+        return neighbours.enumerated().map { r, j in data.features.squaredDistance(row: r, to: reference, row: j).squareRoot() }
+    }
+
+    /// The reference rows and, for each row of `data`, the index of its k-th nearest among them.
+    func kthNeighbours(_ data: Dataset) throws -> (reference: Tensor, neighbours: [Int]) {
         guard let reference else { throw ModelError("knn: score before fit") }
-        let neighbours = try NearestNeighbors.search(data.features, in: reference, k: k)
-        return neighbours.enumerated().map { r, list in
-            let j = list[list.count - 1]
-            return data.features.squaredDistance(row: r, to: reference, row: j).squareRoot()
-        }
+        return (reference, try NearestNeighbors.search(data.features, in: reference, k: k).map { $0[$0.count - 1] })
     }
 
     public func exportState() throws -> (config: String, tensors: [String: Tensor]) {

@@ -37,7 +37,7 @@ public final class NeuralClassifier: Detector, Module {
     public var kind: String { config.hidden.isEmpty ? "logistic" : "mlp" }
     public let isSupervised = true
     public let config: Config
-    private var network: Sequential?
+    private(set) var network: Sequential?
 
     public init(config: Config) { self.config = config }
 

@@ -109,12 +109,21 @@ enum XGBoost {
             return Booster(handle: sliced, cached: [])
         }
 
-        /// The predicted value (a probability for `binary:logistic`) of each row.
-        func predict(_ data: Matrix) throws -> [Float] {
+        /// What `predict` computes: XGBoost's prediction types.
+        enum Prediction: Int {
+            /// The predicted value (a probability for `binary:logistic`) of each row.
+            case value = 0
+            /// Each row's feature contributions to the margin (TreeSHAP), then its bias:
+            /// `columns + 1` values per row, summing to the margin (the log-odds).
+            case contributions = 2
+        }
+
+        /// The prediction of each row, row-major (`Prediction`).
+        func predict(_ data: Matrix, _ type: Prediction = .value) throws -> [Float] {
             var shape: UnsafePointer<UInt64>?
             var dimensions: UInt64 = 0
             var result: UnsafePointer<Float>?
-            let options = #"{"type": 0, "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
+            let options = #"{"type": \#(type.rawValue), "training": false, "iteration_begin": 0, "iteration_end": 0, "strict_shape": false}"#
             try call("XGBoosterPredictFromDMatrix", XGBoosterPredictFromDMatrix(handle, data.handle, options, &shape, &dimensions, &result))
             guard let shape, let result, dimensions >= 1 else { return [] }
             let count = (0..<Int(dimensions)).reduce(1) { $0 * Int(shape[$1]) }
