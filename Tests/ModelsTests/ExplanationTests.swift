@@ -146,7 +146,7 @@ final class ExplanationTests: XCTestCase {
         let test = try planted(normal: 300, anomalies: 40, seed: 2)
         let saved = Parallelism.threads
         defer { Parallelism.threads = saved }
-        for detector in [try trained("mlp"), try trained("autoencoder"), try trained("iforest") { $0.trees = 10 }] {
+        for detector in [try trained("mlp"), try trained("autoencoder"), try trained("iforest") { $0.trees = 10 }, try trained("xgboost")] {
             Parallelism.threads = 1
             let one = try detector.attributions(test)
             Parallelism.threads = 2

@@ -8,6 +8,9 @@ extension GradientBoostedTrees: ExplainableDetector {
     public func attributions(_ data: Dataset) throws -> Attributions {
         guard let booster else { throw ModelError("xgboost: explain before fit") }
         let columns = data.features.shape.dropFirst().reduce(1, *)
+        // Rows are explained independently: their threads change no bit (tested), and TreeSHAP
+        // costs about a tree's leaves times its depth squared per row, far above a prediction.
+        try booster.set("nthread", String(Parallelism.threads))
         let contributions = try booster.predict(Self.matrix(data), .contributions)
         guard contributions.count == data.rowCount * (columns + 1) else {
             throw ModelError("xgboost: \(contributions.count) contributions for \(data.rowCount) rows of \(columns) columns")
