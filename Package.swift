@@ -45,7 +45,7 @@ let package = Package(
             swiftSettings: uncheckedInRelease + [.swiftLanguageMode(.v5)]),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: uncheckedInRelease),
         .target(
-            name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets", "CXGBoost", .product(name: "Crypto", package: "swift-crypto")],
+            name: "Models", dependencies: ["TensorCore", "NeuralNet", "Datasets", "CKernels", "CXGBoost", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: uncheckedInRelease),
         .target(name: "Evaluation", dependencies: ["TensorCore", "Datasets"]),
         .target(name: "Reporting", dependencies: ["TensorCore", "Datasets", "Evaluation", "CZlib"]),

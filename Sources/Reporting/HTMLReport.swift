@@ -6,7 +6,7 @@ import Foundation
 public enum HTMLReport {
     /// Bumped with any change to what the reports show: part of `evaluate`'s version, so
     /// that cached reports are rebuilt.
-    public static let formatVersion = 4  // 4: image grids
+    public static let formatVersion = 5  // 4: image grids; 5: explanations
 
     /// The whole page, with the marks of `ReportPlaceholders` for publishing to fill.
     public static func render(_ content: ReportContent) -> String {
@@ -52,6 +52,12 @@ public enum HTMLReport {
                 let range = values.isEmpty || top <= values[0] ? nil : SVGChart.span([values[0], top])
                 return figure(SVGChart.lines(title: $0.title, xLabel: "epoch", yLabel: "loss", series: $0.series, yRange: range))
             }.joined() + "</div>")
+        }
+        if let explanations = metrics.explanations, !explanations.isEmpty {
+            body += section("Explanations", "<p>\(e(ExplanationReport.note(explanations)))</p>" + explanations.map { summary in
+                "<h3>\(e(ExplanationReport.title(summary)))</h3><div class=\"charts\">\(figure(ExplanationReport.chart(summary)))</div>"
+                    + "<p>The most anomalous test rows (contributions in \(e(summary.unit))):</p>" + html(ExplanationReport.topRows(summary))
+            }.joined())
         }
         if !content.quality.isEmpty {
             body += section("Synthetic data quality", html(Table.quality(content.quality))

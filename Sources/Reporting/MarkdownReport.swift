@@ -16,6 +16,13 @@ public enum MarkdownReport {
         text += ReportPlaceholders.gates
         if !content.metrics.warnings.isEmpty { text += "\n## Warnings\n\n" + content.metrics.warnings.map { "- \($0)\n" }.joined() }
         if !content.quality.isEmpty { text += "\n## Synthetic data quality\n\n" + markdown(Table.quality(content.quality)) }
+        if let explanations = content.metrics.explanations, !explanations.isEmpty {
+            text += "\n## Explanations\n\n" + ExplanationReport.note(explanations) + "\n"
+            for summary in explanations {
+                text += "\n### \(ExplanationReport.title(summary))\n\nContributions in \(summary.unit).\n\n" + markdown(ExplanationReport.importance(summary))
+                    + "\nThe most anomalous test rows:\n\n" + markdown(ExplanationReport.topRows(summary))
+            }
+        }
         if !content.imageGrids.isEmpty {
             text += "\n## Images\n\nIn report.html: " + content.imageGrids.map { $0.title + ($0.caption.isEmpty ? "" : " (\($0.caption))") }
                 .joined(separator: "; ") + ".\n"

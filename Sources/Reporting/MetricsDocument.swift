@@ -16,6 +16,9 @@ public struct MetricsDocument: Codable, Equatable, Sendable {
     /// What computed the results (tool version, BLAS library and kernel), so that two
     /// documents can be compared knowingly; absent in documents from before it existed.
     public var provenance: Provenance?
+    /// Per explainable detector, the columns that matter to it and why its most anomalous
+    /// test rows are so; absent when `evaluate` explains nothing.
+    public var explanations: [ExplanationSummary]?
 
     public init(pipeline: String, results: [MetricsResult], comparisons: [Comparison] = [], gates: [GateOutcome] = [],
                 warnings: [String] = [], provenance: Provenance? = nil) {

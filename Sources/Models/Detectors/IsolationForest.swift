@@ -20,7 +20,7 @@ public final class IsolationForest: Detector {
     private(set) var right: [Int32] = []
     private(set) var size: [Int32] = []
     private(set) var roots: [Int32] = []
-    private var usedSampleSize = 0
+    private(set) var usedSampleSize = 0
 
     public init(trees: Int = 100, sampleSize: Int = 256) {
         self.trees = trees
@@ -123,6 +123,17 @@ public final class IsolationForest: Detector {
         for i in 0..<nodes where splitColumns[i] >= 0 {
             guard lefts[i] > i, rights[i] > i else {
                 throw ModelError("iforest: node \(i) splits into nodes \(lefts[i]) and \(rights[i]); children come after their parent")
+            }
+        }
+        // No deeper than training grows a tree (explanations recurse along the paths).
+        let heightLimit = Int(Foundation.log2(Double(usedSampleSize)).rounded(.up))
+        var depth = [Int](repeating: 0, count: nodes)
+        for i in 0..<nodes where splitColumns[i] >= 0 {
+            for child in [lefts[i], rights[i]] {
+                depth[child] = depth[i] + 1
+                guard depth[child] <= heightLimit else {
+                    throw ModelError("iforest: node \(child) lies \(depth[child]) levels deep; trees of \(usedSampleSize) rows stop at \(heightLimit)")
+                }
             }
         }
         let rootIndices = try ModelFile.integers(roots, in: 0...(nodes - 1), "iforest roots")

@@ -32,7 +32,7 @@ struct DetectorEvaluation {
     let context: StageContext
     let settings: EvaluateSettings
     let repeatKeys: Set<String>
-    private var tests: [(origin: InputOrigin, file: URL, data: Dataset?)] = []
+    private var tests: [(origin: InputOrigin, file: URL, data: Dataset?, transform: Transform?)] = []
     private(set) var scored: [Scored] = []
     private(set) var warnings: [String] = []
 
@@ -42,7 +42,7 @@ struct DetectorEvaluation {
         repeatKeys = Set(settings.repeatOver)
         let files = context.inputs["test"] ?? [], origins = context.origins["test"] ?? []
         guard !files.isEmpty else { throw StageError("evaluate needs a `test` input") }
-        tests = files.enumerated().map { (origins.indices.contains($0.offset) ? origins[$0.offset] : InputOrigin(stage: "test", output: "data", assignments: []), $0.element, nil) }
+        tests = files.enumerated().map { (origins.indices.contains($0.offset) ? origins[$0.offset] : InputOrigin(stage: "test", output: "data", assignments: []), $0.element, nil, nil) }
     }
 
     /// The variant a matrix assignment names, without the repetition keys; nil for none.
@@ -56,21 +56,22 @@ struct DetectorEvaluation {
         MatrixAssignment.name(assignments.filter { repeatKeys.contains($0.key) })
     }
 
-    /// The test set whose matrix values are all among the detector's (the most specific one).
-    private mutating func test(for assignments: [MatrixAssignment], detector: String) throws -> Dataset {
+    /// The test set whose matrix values are all among the detector's (the most specific one),
+    /// with the preprocessing that made it, if any.
+    private mutating func test(for assignments: [MatrixAssignment], detector: String) throws -> (data: Dataset, transform: Transform?) {
         let candidates = tests.indices.filter { Set(tests[$0].origin.assignments).isSubset(of: Set(assignments)) }
         guard let index = candidates.max(by: { tests[$0].origin.assignments.count < tests[$1].origin.assignments.count }) else {
             throw StageError("no test input matches detector \(detector) (its variant: \(MatrixAssignment.name(assignments)))")
         }
-        if let data = tests[index].data { return data }
-        let data = try DatasetArchive.read(tests[index].file.path).dataset
-        tests[index].data = data
+        if let data = tests[index].data { return (data, tests[index].transform) }
+        let (data, transform) = try DatasetArchive.read(tests[index].file.path)
+        (tests[index].data, tests[index].transform) = (data, transform)
         if data.anomalyCount == 0 {
             warnings.append("test set \(tests[index].origin) has no anomalies: ROC-AUC and PR-AUC are undefined (they need both classes)")
         } else if data.anomalyCount == data.rowCount {
             warnings.append("test set \(tests[index].origin) has no normal rows: ROC-AUC is undefined (it needs both classes)")
         }
-        return data
+        return (data, transform)
     }
 
     /// Scores every detector and assembles `metrics.json`.
@@ -79,6 +80,7 @@ struct DetectorEvaluation {
         let rule = settings.threshold.rawValue, contamination = settings.contamination, resamples = settings.bootstrap
         var rng = SeededRNG(seed: context.seed)
         var drafts: [Draft] = []
+        var explained: [ExplanationMeasure.Fold] = []
         for (index, file) in files.enumerated() {
             let origin = origins.indices.contains(index) ? origins[index] : InputOrigin(stage: "detector \(index + 1)", output: "model", assignments: [])
             let saved = try DetectorStore.load(file.path)
@@ -97,7 +99,7 @@ struct DetectorEvaluation {
             if !inputs.isEmpty {
                 warnings.append("\(variant) / \(name): its synthetic inputs (\(inputs.joined(separator: ", "))) held no rows (the training rows already met the anomaly ratio, or the filters dropped every row: their quality.json says which), so \(origin.stage) learned from the real rows alone")
             }
-            let test = try self.test(for: origin.assignments, detector: origin.stage)
+            let (test, transform) = try self.test(for: origin.assignments, detector: origin.stage)
             guard test.columns.map(\.name) == saved.columns.map(\.name) else {
                 throw StageError("detector \(origin.stage) was trained on columns \(saved.columns.map(\.name)), the test rows have \(test.columns.map(\.name)); both must come from the same preprocess stage")
             }
@@ -106,6 +108,10 @@ struct DetectorEvaluation {
                 throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
             }
             let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: "detector \(origin.stage)")
+            if settings.explainRows > 0, let explainable = saved.detector as? any ExplainableDetector {
+                explained.append(try ExplanationMeasure.explain(explainable, test: test, transform: transform, scores: scores, limit: settings.explainRows,
+                                                                variant: variant, name: name, fold: foldName(origin.assignments)))
+            }
             drafts.append(Draft(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
                                 thresholdRule: description, scores: scores, test: test, history: saved.history,
                                 validation: saved.extras["validation_scores"].flatMap { scores in
@@ -141,8 +147,10 @@ struct DetectorEvaluation {
         }
         warnings += leakWarnings(results)
         // Gates are checked when the result is published (`EvaluateStage.completePublished`).
-        return MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(), warnings: warnings,
-                               provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: ProductKernel.provenance))
+        var document = MetricsDocument(pipeline: context.pipelineName, results: results, comparisons: compare(), warnings: warnings,
+                                       provenance: Provenance(anomsynth: AnomSynthVersion.current, blas: ProductKernel.provenance))
+        document.explanations = explained.isEmpty ? nil : ExplanationMeasure.summaries(explained)
+        return document
     }
 
     /// A detector scored on its test set, its scorecard still to measure.

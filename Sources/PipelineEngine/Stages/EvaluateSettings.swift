@@ -19,12 +19,13 @@ struct EvaluateSettings: Codable, Equatable, Sendable {
     var selectBy = "none"
     var selectTop = 1
     var scatterRows = 1500
+    var explainRows = 256
     var gates: [GateSpec] = []
 
     init() {}
 
     enum CodingKeys: String, CodingKey {
         case threshold, contamination, bootstrap, baseline, gates
-        case repeatOver = "repeat_over", selectBy = "select_by", selectTop = "select_top", scatterRows = "scatter_rows"
+        case repeatOver = "repeat_over", selectBy = "select_by", selectTop = "select_top", scatterRows = "scatter_rows", explainRows = "explain_rows"
     }
 }

@@ -35,6 +35,8 @@ public enum EvaluateStage: StageImplementation {
                       "With select_by: how many of the best detectors `auto` combines: 1, the best alone; more, an ensemble averaging where each row's score falls among each one's validation scores (thresholded by best F1 on the ensemble's validation scores)."),
         ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(Double(defaults.scatterRows)),
                       "Rows per set drawn in the report's PCA scatter."),
+        ParameterSpec("explain_rows", .integer(minimum: 0, maximum: 1_000_000), default: .number(Double(defaults.explainRows)),
+                      "Test rows (evenly spaced, per detector and fold) whose attributions give each explainable detector's column importance in metrics.json and the report, beside why its 10 most anomalous test rows are so (0: no explanations)."),
         ParameterSpec("gates", .objects([
             ParameterSpec("metric", .choice(Scorecard.metricNames), required: true, "The metric bounded."),
             ParameterSpec("variant", .string, "Only this variant (default: every one)."),
