@@ -135,6 +135,8 @@ final class HostileModelFileTests: XCTestCase {
             ("size", try node("size", 1e12), "iforest size[0]"),
             ("used", { _, metadata in metadata["config"] = #"{"sample_size":32,"trees":5,"used_sample_size":0}"# }, "used_sample_size 0 must be in 2...32"),
             ("trees", { _, metadata in metadata["config"] = #"{"sample_size":32,"trees":7,"used_sample_size":32}"# }, "7 roots"),
+            // Trees of 32 rows are 5 levels deep; of 2 rows, 1 (explanations recurse along the paths).
+            ("deep", { _, metadata in metadata["config"] = #"{"sample_size":32,"trees":5,"used_sample_size":2}"# }, "levels deep; trees of 2 rows stop at 1"),
         ]
         for (name, change, expected) in cases { assertRefused(try forged(path, name, change), expected) }
     }
