@@ -119,7 +119,6 @@ public final class IsolationForest: Detector {
         let nodes = c.count
         let splitColumns = try ModelFile.integers(c, in: -1...(columns - 1), "iforest column")
         let lefts = try ModelFile.integers(l, in: -1...(nodes - 1), "iforest left"), rights = try ModelFile.integers(r, in: -1...(nodes - 1), "iforest right")
-        let sizes = try ModelFile.integers(s, in: 0...usedSampleSize, "iforest size")
         for i in 0..<nodes where splitColumns[i] >= 0 {
             guard lefts[i] > i, rights[i] > i else {
                 throw ModelError("iforest: node \(i) splits into nodes \(lefts[i]) and \(rights[i]); children come after their parent")
@@ -136,6 +135,7 @@ public final class IsolationForest: Detector {
                 }
             }
         }
+        let sizes = try ModelFile.integers(s, in: 0...usedSampleSize, "iforest size")
         let rootIndices = try ModelFile.integers(roots, in: 0...(nodes - 1), "iforest roots")
         (column, value, left, right, size) = (splitColumns.map(Int32.init), v, lefts.map(Int32.init), rights.map(Int32.init), sizes.map(Int32.init))
         self.roots = rootIndices.map(Int32.init)
