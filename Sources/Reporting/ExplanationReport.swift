@@ -42,6 +42,14 @@ enum ExplanationReport {
         })
     }
 
+    /// The hit rate on planted anomalies, in a sentence (empty when none were planted).
+    static func hitRates(_ summary: ExplanationSummary) -> String {
+        guard !summary.planted.isEmpty else { return "" }
+        return "Explanation hit rate (anomalies planted in normal test rows; the top columns, as many as were changed, name a changed one): "
+            + summary.planted.map { "\($0.columnsChanged) column\($0.columnsChanged == 1 ? "" : "s") changed \(String(format: "%.2f", $0.hitRate)) of \($0.rows) rows" }
+                .joined(separator: "; ") + "."
+    }
+
     /// A sentence on what the numbers are.
     static func note(_ summaries: [ExplanationSummary]) -> String {
         "Contributions are each column's share of a detector's output for a row (base plus contributions = the unit named); "

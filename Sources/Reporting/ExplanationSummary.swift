@@ -43,6 +43,23 @@ public struct ExplanationSummary: Codable, Equatable, Sendable {
         }
     }
 
+    /// Anomalies planted in normal test rows, some columns at a time, and the share whose
+    /// top columns (as many as were changed) name a changed one: the explanation hit rate.
+    public struct Planted: Codable, Equatable, Sendable {
+        public var columnsChanged: Int
+        public var rows: Int
+        public var hitRate: Double
+
+        public init(columnsChanged: Int, rows: Int, hitRate: Double) {
+            (self.columnsChanged, self.rows, self.hitRate) = (columnsChanged, rows, hitRate)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case rows
+            case columnsChanged = "columns_changed", hitRate = "hit_rate"
+        }
+    }
+
     public var variant: String
     public var detector: String
     /// What a row's base plus its contributions add up to (e.g. `log-odds of the score`).
@@ -53,13 +70,15 @@ public struct ExplanationSummary: Codable, Equatable, Sendable {
     public var importance: [Importance]
     /// The most anomalous test rows of the first fold, most anomalous first.
     public var topRows: [TopRow]
+    /// The hit rate on planted anomalies, per count of columns changed (over the folds).
+    public var planted: [Planted]
 
-    public init(variant: String, detector: String, unit: String, rows: Int, importance: [Importance], topRows: [TopRow]) {
-        (self.variant, self.detector, self.unit, self.rows, self.importance, self.topRows) = (variant, detector, unit, rows, importance, topRows)
+    public init(variant: String, detector: String, unit: String, rows: Int, importance: [Importance], topRows: [TopRow], planted: [Planted]) {
+        (self.variant, self.detector, self.unit, self.rows, self.importance, self.topRows, self.planted) = (variant, detector, unit, rows, importance, topRows, planted)
     }
 
     enum CodingKeys: String, CodingKey {
-        case variant, detector, unit, rows, importance
+        case variant, detector, unit, rows, importance, planted
         case topRows = "top_rows"
     }
 }

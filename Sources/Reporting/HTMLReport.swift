@@ -55,7 +55,8 @@ public enum HTMLReport {
         }
         if let explanations = metrics.explanations, !explanations.isEmpty {
             body += section("Explanations", "<p>\(e(ExplanationReport.note(explanations)))</p>" + explanations.map { summary in
-                "<h3>\(e(ExplanationReport.title(summary)))</h3><div class=\"charts\">\(figure(ExplanationReport.chart(summary)))</div>"
+                "<h3>\(e(ExplanationReport.title(summary)))</h3><p>\(e(ExplanationReport.hitRates(summary)))</p>"
+                    + "<div class=\"charts\">\(figure(ExplanationReport.chart(summary)))</div>"
                     + "<p>The most anomalous test rows (contributions in \(e(summary.unit))):</p>" + html(ExplanationReport.topRows(summary))
             }.joined())
         }

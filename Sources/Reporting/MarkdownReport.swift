@@ -19,7 +19,8 @@ public enum MarkdownReport {
         if let explanations = content.metrics.explanations, !explanations.isEmpty {
             text += "\n## Explanations\n\n" + ExplanationReport.note(explanations) + "\n"
             for summary in explanations {
-                text += "\n### \(ExplanationReport.title(summary))\n\nContributions in \(summary.unit).\n\n" + markdown(ExplanationReport.importance(summary))
+                text += "\n### \(ExplanationReport.title(summary))\n\nContributions in \(summary.unit). \(ExplanationReport.hitRates(summary))\n\n"
+                    + markdown(ExplanationReport.importance(summary))
                     + "\nThe most anomalous test rows:\n\n" + markdown(ExplanationReport.topRows(summary))
             }
         }

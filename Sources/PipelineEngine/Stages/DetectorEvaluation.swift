@@ -109,8 +109,10 @@ struct DetectorEvaluation {
             }
             let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: "detector \(origin.stage)")
             if settings.explainRows > 0, let explainable = saved.detector as? any ExplainableDetector {
+                var planting = rng  // a copy: the drafts' generators stay as they were
+                var plantingRNG = planting.derive("explain \(origin.stage)")
                 explained.append(try ExplanationMeasure.explain(explainable, test: test, transform: transform, scores: scores, limit: settings.explainRows,
-                                                                variant: variant, name: name, fold: foldName(origin.assignments)))
+                                                                variant: variant, name: name, fold: foldName(origin.assignments), using: &plantingRNG))
             }
             drafts.append(Draft(variant: variant, detector: name, fold: foldName(origin.assignments), stage: origin.stage,
                                 thresholdRule: description, scores: scores, test: test, history: saved.history,

@@ -11,6 +11,9 @@ enum ExplanationMeasure {
     /// The most anomalous test rows explained, and the reasons given for each.
     static let topRows = 10
     static let reasonsPerRow = 3
+    /// Normal test rows given planted anomalies for the hit rate, per count of columns changed.
+    static let plantedRows = 100
+    static let plantedColumnCounts = [1, 2]
 
     /// One detector's explanation on one fold's test rows.
     struct Fold {
@@ -20,12 +23,14 @@ enum ExplanationMeasure {
         var meanAbsolute: [Double]
         var rows: Int
         var top: [ExplanationSummary.TopRow]
+        /// Per count of columns changed: planted rows, and those whose top columns named a changed one.
+        var planted: [Int: (rows: Int, hits: Int)]
     }
 
     /// Explains `detector` on `test` (model-space rows, `transform` the preprocessing that made
     /// them, if any): `limit` evenly spaced rows for importance, the `topRows` highest scores.
     static func explain(_ detector: any ExplainableDetector, test: Dataset, transform: Transform?, scores: [Float], limit: Int,
-                        variant: String, name: String, fold: String) throws -> Fold {
+                        variant: String, name: String, fold: String, using rng: inout SeededRNG) throws -> Fold {
         let n = test.rowCount
         let sample = n <= limit ? Array(0..<n) : (0..<limit).map { $0 * n / limit }
         let top = Array(scores.indices.sorted { (scores[$0], $1) > (scores[$1], $0) }.prefix(min(topRows, n)))
@@ -50,7 +55,56 @@ enum ExplanationMeasure {
             })
         }
         return Fold(variant: variant, detector: name, fold: fold, unit: attributions.unit, columns: columns,
-                    meanAbsolute: meanAbsolute, rows: sample.count, top: rows)
+                    meanAbsolute: meanAbsolute, rows: sample.count, top: rows,
+                    planted: try hitRates(detector, test: test, sources: sources, using: &rng))
+    }
+
+    /// Anomalies planted in normal test rows, one or two numeric source columns at a time
+    /// (each set uniformly 10-60% of the column's test range beyond its least or greatest
+    /// value, as ADBench's global anomalies but in those columns only), and how often the
+    /// detector's top columns (as many as were changed) name a changed one.
+    static func hitRates(_ detector: any ExplainableDetector, test: Dataset, sources: SourceColumns?,
+                         using rng: inout SeededRNG) throws -> [Int: (rows: Int, hits: Int)] {
+        let normal = test.indices(ofClass: 0)
+        let summary = test.columnSummary()
+        // Numeric sources of one model column (no category group, no date parts) that vary.
+        let modelColumns = test.columns.indices
+        let candidates = (sources?.names.indices.map { $0 } ?? Array(modelColumns)).compactMap { source -> (source: Int, column: Int)? in
+            let columns = modelColumns.filter { (sources?.sourceOfModelColumn[$0] ?? $0) == source }
+            guard columns.count == 1, sources?.dates[source] == nil, test.columns[columns[0]].categories == nil,
+                  test.columns[columns[0]].originalName == nil, summary[columns[0]].high > summary[columns[0]].low else { return nil }
+            return (source, columns[0])
+        }
+        var result: [Int: (rows: Int, hits: Int)] = [:]
+        for changed in plantedColumnCounts where candidates.count > changed && !normal.isEmpty {
+            let picked = (0..<plantedRows).map { k in normal[k * normal.count / plantedRows % normal.count] }
+            var planted = try test.rows(picked)
+            var changes: [[Int]] = []
+            planted.features.withUnsafeMutableBufferPointer { values in
+                for r in 0..<picked.count {
+                    var chosen: [Int] = []
+                    while chosen.count < changed {
+                        let c = rng.index(below: candidates.count)
+                        if !chosen.contains(c) { chosen.append(c) }
+                    }
+                    for c in chosen {
+                        let column = candidates[c].column
+                        let (low, high) = (Float(summary[column].low), Float(summary[column].high))
+                        let beyond = (high - low) * rng.uniform(0.1, 0.6)
+                        values[r * test.columns.count + column] = rng.uniform() < 0.5 ? low - beyond : high + beyond
+                    }
+                    changes.append(chosen.map { candidates[$0].source })
+                }
+            }
+            let values = try detector.attributionsInChunks(planted).values
+            let contributions = sources?.summed(values) ?? values
+            let hits = changes.indices.filter { r in
+                let ranked = (0..<contributions.columns).sorted { (contributions[r, $0], $1) > (contributions[r, $1], $0) }
+                return !Set(ranked.prefix(changed)).isDisjoint(with: changes[r])
+            }.count
+            result[changed] = (picked.count, hits)
+        }
+        return result
     }
 
     /// A number to 6 significant digits (a value back from preprocessing carries float noise:
@@ -71,8 +125,13 @@ enum ExplanationMeasure {
             let order = importance.indices.sorted {
                 (importance[$0].meanAbsoluteContribution, $1) > (importance[$1].meanAbsoluteContribution, $0)
             }
+            let planted = Set(group.flatMap(\.planted.keys)).sorted().map { changed -> ExplanationSummary.Planted in
+                let (rows, hits) = group.reduce((0, 0)) { sums, fold in fold.planted[changed].map { (sums.0 + $0.rows, sums.1 + $0.hits) } ?? sums }
+                return ExplanationSummary.Planted(columnsChanged: changed, rows: rows, hitRate: Double(hits) / Double(max(1, rows)))
+            }
             return ExplanationSummary(variant: group[0].variant, detector: group[0].detector, unit: group[0].unit,
-                                      rows: group.reduce(0) { $0 + $1.rows }, importance: order.map { importance[$0] }, topRows: group[0].top)
+                                      rows: group.reduce(0) { $0 + $1.rows }, importance: order.map { importance[$0] }, topRows: group[0].top,
+                                      planted: planted)
         }
     }
 }
