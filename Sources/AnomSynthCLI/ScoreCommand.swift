@@ -49,8 +49,8 @@ struct ScoreCommand: ParsableCommand {
 
     func validate() throws {
         try input.validate(file: file)
-        guard ["best_f1", "contamination", "decision"].contains(threshold) else {
-            throw ValidationError("--threshold must be best_f1, contamination or decision, got '\(threshold)'")
+        guard ThresholdRule(rawValue: threshold) != nil else {
+            throw ValidationError("--threshold must be \(ThresholdRule.allCases.map(\.rawValue).joined(separator: ", ")), got '\(threshold)'")
         }
         guard contamination > 0, contamination < 0.5 else { throw ValidationError("--contamination must be in (0, 0.5)") }
         if let explain, explain < 1 { throw ValidationError("--explain must be at least 1, got \(explain)") }
@@ -73,7 +73,7 @@ struct ScoreCommand: ParsableCommand {
             if let note = choice.note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
             let target = try OutputPath.prepare(out, inputs: [file, path], allowingStreams: true)  // before the work: fail fast
             let result = try Scoring.score(detectorPath: path, request: input.request(file: file), idColumns: idColumns,
-                                           rule: threshold, contamination: contamination, explain: explanation)
+                                           rule: ThresholdRule(rawValue: threshold) ?? .bestF1, contamination: contamination, explain: explanation)
             try OutputPath.write(Array((json ? try result.jsonLines() : result.csv()).utf8), to: target, named: out)
             let flagged = result.decisions.filter { $0 == 1 }.count
             let summary = "\(out): \(result.scores.count) rows scored by \(path), \(flagged) at or above the threshold \(result.threshold) (\(result.thresholdRule))"

@@ -161,12 +161,6 @@ public final class SMOTE: Generator {
     }
 }
 
-/// A model could not be trained or used; the message says why and what to change.
-public struct ModelError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 extension SMOTE {
     static let generatorKind = GeneratorKind(name: "smote", make: { SMOTE(neighbours: $0.neighbours, variant: $0.smoteVariant) },
                                              restore: { file, source in

@@ -64,7 +64,7 @@ public enum Scoring {
     /// - Throws: errors naming the file: a detector without a stored transform, columns that
     ///   differ from the training rows', an unknown id column.
     ///   - explain: the explanation to add, if any (detectors that cannot explain are refused).
-    public static func score(detectorPath: String, request: IngestRequest, idColumns: [String], rule: String,
+    public static func score(detectorPath: String, request: IngestRequest, idColumns: [String], rule: ThresholdRule,
                              contamination: Double = 0.05, explain: ExplainRequest? = nil) throws -> Result {
         let saved = try DetectorStore.load(detectorPath)
         guard let text = saved.metadata[DetectorStore.transformKey] else {
@@ -108,7 +108,7 @@ public enum Scoring {
             throw StageError("\(source): the preprocessed columns \(rows.columns.map(\.name)) differ from the detector's \(saved.columns.map(\.name))")
         }
         let scores = try saved.detector.scoreInChunks(rows)
-        let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: detectorPath)
+        let (threshold, description) = try rule.choose(for: saved, contamination: contamination, name: detectorPath)
         var result = Result(idColumns: idColumns, ids: (0..<rows.rowCount).map { row in ids.map { $0[row] } }, scores: scores,
                             decisions: scores.map { $0 >= threshold ? 1 : 0 }, labels: request.labelColumn == nil && request.labelsPath == nil ? nil : rows.labels,
                             threshold: threshold, thresholdRule: description)

@@ -72,7 +72,7 @@ final class ScoreCommandTests: XCTestCase {
         let misnamed = try runProcess(try anomsynthExecutable(), ["score", "\(runs)/benchmark", test, "--detector", "mlp_nope", "--out", identified])
         XCTAssertEqual(misnamed.status, 2, misnamed.output)
         XCTAssertThrowsError(try Scoring.score(detectorPath: "\(runs)/benchmark/mlp_none/detector.safetensors",
-                                               request: IngestRequest(path: test), idColumns: ["Mcg"], rule: "best_f1")) {
+                                               request: IngestRequest(path: test), idColumns: ["Mcg"], rule: .bestF1)) {
             XCTAssertEqual("\($0)", "\(test): the columns differ from the detector's training rows; missing: Mcg; not in training: label (a label column: give it with --label; others: --id or --ignore)")
         }
     }

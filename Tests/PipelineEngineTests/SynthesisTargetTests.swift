@@ -160,7 +160,7 @@ final class ColumnRolesPipelineTests: XCTestCase {
         var request = IngestRequest(path: folder.appendingPathComponent("export.csv").path)
         (request.labelColumn, request.positive) = ("is_fraud", ["yes"])
         let scored = try Scoring.score(detectorPath: try XCTUnwrap(summary.stages.first { $0.id == "trees" }?.outputs["model"]),
-                                       request: request, idColumns: ["transaction_id"], rule: "best_f1")
+                                       request: request, idColumns: ["transaction_id"], rule: .bestF1)
         XCTAssertEqual(scored.ids.prefix(2).map { $0 }, [["tx-0"], ["tx-1"]])
         XCTAssertEqual(scored.scores.count, 200)
         XCTAssertEqual(scored.labels?.filter { $0 == 1 }.count, 12)

@@ -70,7 +70,7 @@ public final class AutoencoderDetector: Detector, Module {
     /// Each value's squared reconstruction error, `[rows, columns]`.
     func squaredErrors(_ x: Tensor) throws -> Variable {
         guard let network else { throw ModelError("autoencoder: used before fit") }
-        return try (try network(Variable(x)) - Variable(x)).square()
+        return (try network(Variable(x)) - Variable(x)).square()
     }
 
     @discardableResult

@@ -77,7 +77,7 @@ struct DetectorEvaluation {
     /// Scores every detector and assembles `metrics.json`.
     mutating func measure() throws -> MetricsDocument {
         let files = context.inputs["detectors"] ?? [], origins = context.origins["detectors"] ?? []
-        let rule = settings.threshold.rawValue, contamination = settings.contamination, resamples = settings.bootstrap
+        let rule = settings.threshold, contamination = settings.contamination, resamples = settings.bootstrap
         var rng = SeededRNG(seed: context.seed)
         var drafts: [Draft] = []
         var explained: [ExplanationMeasure.Fold] = []
@@ -107,7 +107,7 @@ struct DetectorEvaluation {
             guard scores.allSatisfy(\.isFinite) else {
                 throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
             }
-            let (threshold, description) = try ThresholdRule.choose(for: saved, rule: rule, contamination: contamination, name: "detector \(origin.stage)")
+            let (threshold, description) = try rule.choose(for: saved, contamination: contamination, name: "detector \(origin.stage)")
             if settings.explainRows > 0, let explainable = saved.detector as? any ExplainableDetector {
                 var planting = rng  // a copy: the drafts' generators stay as they were
                 var plantingRNG = planting.derive("explain \(origin.stage)")

@@ -6,11 +6,7 @@ import Reporting
 /// parameters, where every default is filled in.
 struct EvaluateSettings: Codable, Equatable, Sendable {
     /// How each detector's threshold is chosen on its validation rows.
-    enum Threshold: String, Codable, CaseIterable, Sendable {
-        case bestF1 = "best_f1", contamination, decision
-    }
-
-    var threshold = Threshold.bestF1
+    var threshold = ThresholdRule.bestF1
     var contamination = 0.05
     var bootstrap = 1000
     var baseline = "none"

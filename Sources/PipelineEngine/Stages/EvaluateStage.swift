@@ -20,7 +20,7 @@ public enum EvaluateStage: StageImplementation {
     public static let summary = "Score detectors on the test rows with thresholds chosen on validation rows; compare variants; write metrics.json, report.md and report.html; check quality gates."
     private static let defaults = EvaluateSettings()
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("threshold", .choice(EvaluateSettings.Threshold.allCases.map(\.rawValue)), default: .string(defaults.threshold.rawValue),
+        ParameterSpec("threshold", .choice(ThresholdRule.allCases.map(\.rawValue)), default: .string(defaults.threshold.rawValue),
                       "The threshold rule: best F1 on each detector's validation rows (falls back to contamination without validation anomalies), a contamination quantile of them, or decision: a classifier's own boundary (mlp, logistic, xgboost: probability 0.5, as scikit-learn's predict; other detectors: best F1)."),
         ParameterSpec("contamination", .number(minimum: 0, maximum: 0.5, exclusive: true), default: .number(defaults.contamination),
                       "Share of validation rows above the threshold with the contamination rule."),

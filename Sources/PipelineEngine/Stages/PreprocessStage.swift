@@ -75,9 +75,3 @@ public enum PreprocessStage: StageImplementation {
                                  to: context.output("test", of: self).path, compression: context.archiveCompression)
     }
 }
-
-/// A stage could not do its work; the runner prefixes the stage id.
-public struct StageError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
