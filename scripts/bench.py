@@ -121,7 +121,7 @@ METRICS = ["roc_auc", "pr_auc", "f1", "gmean"]
 
 
 def ensure_quality_peers():
-    ensure_venv(PEERS_VENV, "sklearn, imblearn, pandas", ["scikit-learn", "imbalanced-learn", "pandas"])
+    ensure_venv(PEERS_VENV, "sklearn, imblearn, pandas, xgboost", ["scikit-learn", "imbalanced-learn", "pandas", "xgboost==1.7.4"])
 
 
 KNN_SCRIPT = """
@@ -157,6 +157,90 @@ def knn_benchmark(anomsynth, rows=30_000, k=5):
                   f"{ours['blocked_seconds']:.2f} | {theirs:.2f} | {ratio:.2f}x |")
             SUMMARY.append((f"exact k-NN, {rows:,} x {width}, {threads} thread{'s' if threads > 1 else ''}, s",
                             f"{ours['blocked_seconds']:.2f}", f"{theirs:.2f}", "scikit-learn brute", ratio))
+
+
+SCORE_PEER_SCRIPT = r"""
+import json, struct, sys, time
+import numpy as np, pandas as pd
+kind, model_path, csv_path, out_path = sys.argv[1:5]
+raw = open(model_path, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+meta = header.pop("__metadata__")
+steps = json.loads(meta["transform"])["steps"]
+names = [c["name"] for c in json.loads(meta["transform"])["inputColumns"]]
+def tensor(name):
+    info = header[name]
+    start, end = info["data_offsets"]
+    return np.frombuffer(raw[8 + n + start:8 + n + end], dtype=np.float32).reshape(info["shape"])
+if kind == "xgboost":
+    import xgboost
+    model = xgboost.Booster(params={"nthread": 1})
+    model.load_model(bytearray(meta["xgboost_model"].encode()))
+    predict = lambda X: model.predict(xgboost.DMatrix(X, nthread=1))
+else:
+    from sklearn.neural_network import MLPClassifier
+    layers = sorted({k.split(".")[0] for k in header if k[0].isdigit()}, key=int)
+    model = MLPClassifier(hidden_layer_sizes=[tensor(f"{l}.weight").shape[0] for l in layers[:-1]], activation="relu")
+    model.coefs_ = [tensor(f"{l}.weight").T.astype(np.float32) for l in layers]
+    model.intercepts_ = [tensor(f"{l}.bias").astype(np.float32) for l in layers]
+    model.n_layers_, model.n_outputs_, model.out_activation_ = len(layers) + 1, 1, "logistic"
+    model.classes_ = np.array([0, 1])
+    predict = lambda X: model.predict_proba(X)[:, 1]
+start = time.perf_counter()
+frame = pd.read_csv(csv_path, dtype=np.float32)
+X = frame[names].to_numpy(copy=True)
+for j, step in enumerate(steps):
+    X[:, j] = (X[:, j] - np.float32(step["scale"]["center"])) / np.float32(step["scale"]["scale"])
+read = time.perf_counter()
+scores = predict(X)
+predicted = time.perf_counter()
+pd.DataFrame({"score": scores}).to_csv(out_path, index=False)
+print(json.dumps({"rows": len(X), "predict_seconds": predicted - read, "total_seconds": time.perf_counter() - start}))
+"""
+
+
+def score_benchmark(anomsynth, rows=1_000_000, columns=10):
+    """`anomsynth score` of a CSV of `rows` x `columns` numbers at one thread (read, preprocess,
+    score, write), against the same model's own library doing the same (pandas read, the same
+    standardization, XGBoost's predict / scikit-learn's MLP with our weights, CSV write), and
+    its predict alone."""
+    ensure_quality_peers()
+    folder = os.path.join(ROOT, ".build", "bench", "score")
+    os.makedirs(folder, exist_ok=True)
+    big, small = os.path.join(folder, "score.csv"), os.path.join(folder, "train.csv")
+    if not os.path.exists(big):
+        import random
+        rng = random.Random(7)
+        header = ",".join(f"x{j}" for j in range(columns)) + ",label\n"
+        for path, count in ((small, 50_000), (big, rows)):
+            with open(path, "w") as f:
+                f.write(header)
+                for _ in range(count):
+                    anomaly = rng.random() < 0.05
+                    values = [rng.gauss(2.0 if anomaly and j < 3 else 0.0, 1.0) for j in range(columns)]
+                    f.write(",".join(f"{v:.5f}" for v in values) + f",{int(anomaly)}\n")
+    pipeline = os.path.join(folder, "p.json")
+    with open(pipeline, "w") as f:
+        json.dump({"name": "score", "seed": 1, "stages": [
+            {"id": "raw", "type": "ingest", "params": {"path": small, "label": {"column": "label"}}},
+            {"id": "prep", "type": "preprocess", "inputs": {"data": "raw"}, "params": {"split": {"test_fraction": 0.1}}},
+            {"id": "xgboost", "type": "train_detector", "inputs": {"data": "prep.train"}, "params": {"model": "xgboost"}},
+            {"id": "mlp", "type": "train_detector", "inputs": {"data": "prep.train"}, "params": {"model": "mlp", "epochs": 5}}]}, f)
+    subprocess.run([anomsynth, "run", pipeline, "--quiet", "--out", os.path.join(folder, "runs"), "--cache-dir", os.path.join(folder, "cache")], check=True)
+    print(f"\nScoring a {rows:,} x {columns} CSV at one thread (read, preprocess, score, write; rows/s, median of 3)\n")
+    print("| model | AnomSynth score | peer (same model, same steps) | peer's predict alone | vs peer |")
+    print("|---|---|---|---|---|")
+    for kind, peer in (("xgboost", "XGBoost"), ("mlp", "scikit-learn")):
+        model = os.path.join(folder, "runs", "score", kind, "detector.safetensors")
+        ours = median([timed([anomsynth, "score", model, big, "--label", "label", "--threads", "1", "--out", os.path.join(folder, f"{kind}.csv")])
+                       for _ in range(3)])
+        runs = [json.loads(subprocess.run([PEERS_PYTHON, "-c", SCORE_PEER_SCRIPT, kind, model, big, os.path.join(folder, f"{kind}-peer.csv")],
+                                          check=True, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1")).stdout.split("\n")[-2])
+                for _ in range(3)]
+        theirs, predict_only = median([r["total_seconds"] for r in runs]), median([r["predict_seconds"] for r in runs])
+        print(f"| {kind} | {rows / ours:,.0f} | {rows / theirs:,.0f} | {rows / predict_only:,.0f} | {theirs / ours:.2f}x |")
+        SUMMARY.append((f"score a {rows:,} x {columns} CSV, {kind}, 1 thread, rows/s", f"{rows / ours:,.0f}", f"{rows / theirs:,.0f}", peer, theirs / ours))
 
 
 def mean(values):
@@ -562,7 +646,7 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling", "knn"], help="run one part")
+    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling", "knn", "score"], help="run one part")
     parser.add_argument("--adbench", default=os.path.join(ROOT, "..", "shared", "datasets", "adbench"),
                         help="the folder of ADBench .npz files for the adbench part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
@@ -578,6 +662,10 @@ def main():
 
 
 def run_parts(args):
+    if args.only in (None, "score"):
+        score_benchmark(args.anomsynth)
+    if args.only == "score":
+        return
     if args.only in (None, "knn"):
         knn_benchmark(args.anomsynth)
     if args.only == "knn":

@@ -107,6 +107,7 @@ public final class GradientBoostedTrees: Detector {
 
     public func score(_ data: Dataset) throws -> [Float] {
         guard let booster else { throw ModelError("xgboost: score before fit") }
+        try booster.set("nthread", String(Parallelism.threads))  // rows are predicted independently: the same bits
         return try booster.predict(Self.matrix(data))
     }
 
