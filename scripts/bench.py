@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import subprocess
+import shutil
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,7 +71,6 @@ def ensure_dvc():
 
 
 def cache_benchmark(anomsynth, repeats=5):
-    import shutil
     folder = os.path.join(ROOT, ".bench", "cache")
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder)
@@ -243,6 +243,32 @@ def score_benchmark(anomsynth, rows=1_000_000, columns=10):
         SUMMARY.append((f"score a {rows:,} x {columns} CSV, {kind}, 1 thread, rows/s", f"{rows / ours:,.0f}", f"{rows / theirs:,.0f}", peer, theirs / ours))
 
 
+def mnist_benchmark(anomsynth):
+    """`anomsynth run pipelines/mnist.json` as the README runs it: default settings (every core
+    the process may use), empty cache; wall clock, peak memory and where the stage time went."""
+    folder = os.path.join(ROOT, ".build", "bench", "mnist")
+    for leftover in ("cache", "runs"):
+        shutil.rmtree(os.path.join(folder, leftover), ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+    summary_path = os.path.join(folder, "summary.json")
+    status, seconds, peak = run_measured([anomsynth, "run", os.path.join(ROOT, "pipelines", "mnist.json"), "--json",
+                                          "--cache-dir", os.path.join(folder, "cache"), "--out", os.path.join(folder, "runs")],
+                                         summary_path, os.path.join(folder, "progress.jsonl"))
+    with open(summary_path) as f:
+        summary = last_json(f.read())
+    if status not in (0, 3):
+        raise SystemExit(f"bench: mnist.json failed: {[s.get('error') for s in summary['stages'] if s.get('error')]}")
+    by_type = {}
+    for stage in summary["stages"]:
+        kind = stage["id"].split("@")[0]
+        by_type[kind] = by_type.get(kind, 0) + stage["seconds"]
+    print("\npipelines/mnist.json, default settings, empty cache\n")
+    print("| wall clock, s | peak MiB | stage seconds by stage (largest first) |")
+    print("|---|---|---|")
+    print(f"| {seconds:.0f} | {peak:.0f} | " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(by_type.items(), key=lambda kv: -kv[1])[:6]) + " |")
+    SUMMARY.append(("pipelines/mnist.json, default settings, s", f"{seconds:.0f}", "180", "the goal", 180 / seconds))
+
+
 def mean(values):
     values = [v for v in values if v is not None]
     return sum(values) / len(values) if values else float("nan")
@@ -362,7 +388,6 @@ def generator_epochs(rows, epochs=150, batch=128, max_steps=20_000):
 
 
 def scaling_benchmark(anomsynth, magic):
-    import shutil
     python = ensure_adbench_venv()
     helper = os.path.join(ROOT, "scripts", "scaling_peers.py")
     folder = os.path.join(ROOT, ".bench", "scaling")
@@ -646,7 +671,7 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling", "knn", "score"], help="run one part")
+    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling", "knn", "score", "mnist"], help="run one part")
     parser.add_argument("--adbench", default=os.path.join(ROOT, "..", "shared", "datasets", "adbench"),
                         help="the folder of ADBench .npz files for the adbench part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
@@ -662,6 +687,10 @@ def main():
 
 
 def run_parts(args):
+    if args.only in (None, "mnist"):
+        mnist_benchmark(args.anomsynth)
+    if args.only == "mnist":
+        return
     if args.only in (None, "score"):
         score_benchmark(args.anomsynth)
     if args.only == "score":

@@ -83,16 +83,12 @@ public final class Runner: @unchecked Sendable {
             }
         }
         var stages = pipeline.stages.compactMap { outcomes[$0.id] }
-        if options.publishes { stages = completePublished(stages) }
+        var results = PublishedResults()
+        if options.publishes { (stages, results) = completePublished(stages) }
         var summary = RunSummary(pipeline: pipeline.name,
                                  status: stages.contains { $0.status == .failed || $0.status == .skipped } ? "failed" : "succeeded",
-                                 stages: stages, metrics: stages.compactMap { $0.outputs["metrics"] })
-        summary.reports = stages.compactMap { $0.outputs["report_html"] }
-        for path in summary.metrics {
-            guard let document = try? MetricsDocument.read(path) else { continue }
-            summary.missedGates += document.gates.compactMap { $0.passed ? nil : $0.message ?? $0.gate.summary }
-            summary.warnings += document.warnings
-        }
+                                 stages: stages, metrics: results.metrics)
+        (summary.reports, summary.missedGates, summary.warnings) = (results.reports, results.missedGates, results.warnings)
         if options.publishes { writeLastRun() }
         return summary
     }
@@ -108,14 +104,21 @@ public final class Runner: @unchecked Sendable {
     /// Lets each published stage complete its copy (evaluate: gates and the run's stage
     /// table): the cache entry cannot hold what changes from run to run. A stage that
     /// cannot be completed fails (its gates would otherwise go unchecked).
-    private func completePublished(_ stages: [RunSummary.StageOutcome]) -> [RunSummary.StageOutcome] {
+    /// - Returns: the outcomes, and what the stages report to the summary, in stage order.
+    private func completePublished(_ stages: [RunSummary.StageOutcome]) -> ([RunSummary.StageOutcome], PublishedResults) {
         let rows = stages.map { StageRow(id: $0.id, type: pipeline.stage($0.id)!.implementation.type, status: $0.status.rawValue,
                                          seconds: $0.seconds, key: $0.key) }
-        return stages.map { outcome in
+        var results = PublishedResults()
+        let completed = stages.map { outcome in
             guard !outcome.outputs.isEmpty else { return outcome }
             let stage = pipeline.stage(outcome.id)!
             do {
-                try stage.implementation.completePublished(outcome.outputs.mapValues { URL(fileURLWithPath: $0) }, params: stage.params, run: rows)
+                let published = try stage.implementation.completePublished(outcome.outputs.mapValues { URL(fileURLWithPath: $0) },
+                                                                            params: stage.params, run: rows)
+                results.metrics += published.metrics
+                results.reports += published.reports
+                results.missedGates += published.missedGates
+                results.warnings += published.warnings
                 return outcome
             } catch {
                 var failed = outcome
@@ -125,6 +128,7 @@ public final class Runner: @unchecked Sendable {
                 return failed
             }
         }
+        return (completed, results)
     }
 
     /// The forced stages and everything downstream of them.

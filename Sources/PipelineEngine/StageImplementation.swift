@@ -32,7 +32,8 @@ public protocol StageImplementation {
     /// - Parameters:
     ///   - outputs: output name → the published file.
     ///   - run: every stage of the run, for a report's stage table.
-    static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws
+    /// - Returns: what the run's summary reports of it (results files, missed gates, warnings).
+    static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws -> PublishedResults
     /// What the stage should cost and the shapes of its outputs (`CostEstimate`), from its
     /// parameters and its inputs' shapes; nil when they do not tell (e.g. a source not read).
     static func estimate(_ context: EstimateContext) -> StageEstimate?
@@ -43,8 +44,26 @@ extension StageImplementation {
     public static func externalFiles(_ params: JSONValue, pipelineDirectory: URL) -> [String] { [] }
     public static func check(_ params: JSONValue, upstream: [String: [UpstreamStage]]) -> [ParameterProblem] { [] }
     public static var publicationParameters: Set<String> { [] }
-    public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws {}
+    public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws -> PublishedResults {
+        PublishedResults()
+    }
     public static func estimate(_ context: EstimateContext) -> StageEstimate? { nil }
+}
+
+/// What a published stage tells the run's summary (`StageImplementation.completePublished`),
+/// so that the runner needs to know no stage type.
+public struct PublishedResults: Sendable, Equatable {
+    /// Machine-readable results (`metrics.json`).
+    public var metrics: [String] = []
+    /// Reports for people (`report.html`).
+    public var reports: [String] = []
+    /// Quality gates missed, one sentence each (the run exits 3).
+    public var missedGates: [String] = []
+    public var warnings: [String] = []
+
+    public init(metrics: [String] = [], reports: [String] = [], missedGates: [String] = [], warnings: [String] = []) {
+        (self.metrics, self.reports, self.missedGates, self.warnings) = (metrics, reports, missedGates, warnings)
+    }
 }
 
 /// A stage another stage reads, as `StageImplementation.check` sees it.

@@ -72,9 +72,10 @@ public enum EvaluateStage: StageImplementation {
         try Data(MarkdownReport.render(content).utf8).write(to: context.output("report_md", of: self))
     }
 
-    /// Checks the gates against the published metrics and fills the reports' gate and stage marks.
-    public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws {
-        guard let metrics = outputs["metrics"] else { return }
+    /// Checks the gates against the published metrics and fills the reports' gate and stage
+    /// marks; the run hears of the results, the missed gates and the warnings.
+    public static func completePublished(_ outputs: [String: URL], params: JSONValue, run: [StageRow]) throws -> PublishedResults {
+        guard let metrics = outputs["metrics"] else { return PublishedResults() }
         var document = try MetricsDocument.read(metrics.path)
         document.gates = Gates.check(try params.decoded(EvaluateSettings.self, stage: "evaluate").gates, results: document.results)
         try document.encoded().write(to: metrics)
@@ -83,5 +84,8 @@ public enum EvaluateStage: StageImplementation {
             let text = try String(contentsOf: file, encoding: .utf8)
             try ReportPlaceholders.fill(text, gates: document.gates, stages: run, html: html).write(to: file, atomically: true, encoding: .utf8)
         }
+        return PublishedResults(metrics: [metrics.path], reports: outputs["report_html"].map { [$0.path] } ?? [],
+                                missedGates: document.gates.compactMap { $0.passed ? nil : $0.message ?? $0.gate.summary },
+                                warnings: document.warnings)
     }
 }
