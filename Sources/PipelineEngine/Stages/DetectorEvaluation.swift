@@ -108,7 +108,8 @@ struct DetectorEvaluation {
                 throw StageError("detector \(origin.stage) gave non-finite scores on the test rows (a diverged model?)")
             }
             let (threshold, description) = try rule.choose(for: saved, contamination: contamination, name: "detector \(origin.stage)")
-            if settings.explainRows > 0, let explainable = saved.detector as? any ExplainableDetector {
+            // Tables only: a pixel's share of an image's score needs a saliency map, not a column ranking.
+            if settings.explainRows > 0, test.rowShape.isEmpty, let explainable = saved.detector as? any ExplainableDetector {
                 var planting = rng  // a copy: the drafts' generators stay as they were
                 var plantingRNG = planting.derive("explain \(origin.stage)")
                 explained.append(try ExplanationMeasure.explain(explainable, test: test, transform: transform, scores: scores, limit: settings.explainRows,

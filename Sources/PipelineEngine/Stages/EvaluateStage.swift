@@ -36,7 +36,7 @@ public enum EvaluateStage: StageImplementation {
         ParameterSpec("scatter_rows", .integer(minimum: 10, maximum: 100_000), default: .number(Double(defaults.scatterRows)),
                       "Rows per set drawn in the report's PCA scatter."),
         ParameterSpec("explain_rows", .integer(minimum: 0, maximum: 1_000_000), default: .number(Double(defaults.explainRows)),
-                      "Test rows (evenly spaced, per detector and fold) whose attributions give each explainable detector's column importance in metrics.json and the report, beside why its 10 most anomalous test rows are so (0: no explanations)."),
+                      "Test rows (evenly spaced, per detector and fold) whose attributions give each explainable detector's column importance in metrics.json and the report, beside why its 10 most anomalous test rows are so, and its hit rate on anomalies planted in known columns (0: no explanations; tables only, not images)."),
         ParameterSpec("gates", .objects([
             ParameterSpec("metric", .choice(Scorecard.metricNames), required: true, "The metric bounded."),
             ParameterSpec("variant", .string, "Only this variant (default: every one)."),
