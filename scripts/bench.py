@@ -595,6 +595,7 @@ def csv_benchmark(anomsynth, csv, kind, repeats):
 
 
 def data_benchmarks(anomsynth, repeats):
+    ensure_peers()
     folder = os.path.join(ROOT, ".bench")
     os.makedirs(folder, exist_ok=True)
     csv, mixed = os.path.join(folder, "numeric-1m-x30.csv"), os.path.join(folder, "mixed-1m.csv")
@@ -671,7 +672,7 @@ def main():
     parser.add_argument("--max-batches", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=["nn", "data", "cache", "quality", "adbench", "scaling", "knn", "score", "mnist"], help="run one part")
+    parser.add_argument("--only", choices=["mnist", "score", "knn", "scaling", "adbench", "quality", "cache", "data", "nn"], help="run one part")
     parser.add_argument("--adbench", default=os.path.join(ROOT, "..", "shared", "datasets", "adbench"),
                         help="the folder of ADBench .npz files for the adbench part")
     parser.add_argument("--datasets", default=os.path.join(ROOT, "..", "shared", "datasets", "keel"),
@@ -687,41 +688,29 @@ def main():
 
 
 def run_parts(args):
-    if args.only in (None, "mnist"):
-        mnist_benchmark(args.anomsynth)
-    if args.only == "mnist":
-        return
-    if args.only in (None, "score"):
-        score_benchmark(args.anomsynth)
-    if args.only == "score":
-        return
-    if args.only in (None, "knn"):
-        knn_benchmark(args.anomsynth)
-    if args.only == "knn":
-        return
-    if args.only in (None, "scaling"):
-        scaling_benchmark(args.anomsynth, os.path.join(args.adbench, "22_magic.gamma.npz"))
-    if args.only == "scaling":
-        return
-    if args.only in (None, "adbench"):
-        adbench_benchmark(args.anomsynth, sorted(os.path.join(args.adbench, f) for f in os.listdir(args.adbench) if f.endswith(".npz")))
-    if args.only == "adbench":
-        return
-    if args.only in (None, "quality"):
-        datasets = sorted(os.path.join(args.datasets, f) for f in os.listdir(args.datasets) if f.endswith(".dat"))
-        quality_benchmark(args.anomsynth, datasets, args.set)
-    if args.only == "quality":
-        return
-    if args.only in (None, "cache"):
-        cache_benchmark(args.anomsynth)
-    if args.only == "cache":
-        return
-    ensure_peers()
-    if args.only in (None, "data"):
-        data_benchmarks(args.anomsynth, max(5, args.repeats))
-    if args.only == "data":
-        return
+    """Every part in order, or the one `--only` names."""
+    adbench = lambda: sorted(os.path.join(args.adbench, f) for f in os.listdir(args.adbench) if f.endswith(".npz"))
+    keel = lambda: sorted(os.path.join(args.datasets, f) for f in os.listdir(args.datasets) if f.endswith(".dat"))
+    parts = [
+        ("mnist", lambda: mnist_benchmark(args.anomsynth)),
+        ("score", lambda: score_benchmark(args.anomsynth)),
+        ("knn", lambda: knn_benchmark(args.anomsynth)),
+        ("scaling", lambda: scaling_benchmark(args.anomsynth, os.path.join(args.adbench, "22_magic.gamma.npz"))),
+        ("adbench", lambda: adbench_benchmark(args.anomsynth, adbench())),
+        ("quality", lambda: quality_benchmark(args.anomsynth, keel(), args.set)),
+        ("cache", lambda: cache_benchmark(args.anomsynth)),
+        ("data", lambda: data_benchmarks(args.anomsynth, max(5, args.repeats))),
+        ("nn", lambda: nn_benchmark(args)),
+    ]
+    for name, run in parts:
+        if args.only in (None, name):
+            run()
 
+
+def nn_benchmark(args):
+    """Training speed against PyTorch (`torch_reference.py`, `scripts/torch_conv_ae.py`), same
+    batches and threads, and the flow's sampling."""
+    ensure_peers()
     common = ["--max-batches", str(args.max_batches), "--warmup", str(args.warmup), "--repeats", str(args.repeats)]
     rows, sampling = [], []
     for model in args.models.split(","):

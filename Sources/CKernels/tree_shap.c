@@ -3,6 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/// The forest, as `anomsynth_forest_path_shapley` receives it.
+struct forest {
+    const int32_t *column;
+    const float *value;
+    const int32_t *left, *right, *size;
+    const double *leaf_value;
+};
+
 /// One split of the path: its column, the share of rows that follow it when the column is
 /// left out (`zero`) or known (`one`, 0 or 1), and the permutation weight.
 struct path_element {
@@ -60,7 +68,7 @@ static double unwound_sum(const struct path_element *m, int unique, int index) {
 }
 
 /// The shares of `node`'s training rows that went left and right (halves when it has none).
-static void cover_shares(const struct anomsynth_forest *f, int32_t node, double *left, double *right) {
+static void cover_shares(const struct forest *f, int32_t node, double *left, double *right) {
     const double total = (double)f->size[node];
     if (total > 0) {
         *left = (double)f->size[f->left[node]] / total;
@@ -72,7 +80,7 @@ static void cover_shares(const struct anomsynth_forest *f, int32_t node, double 
 
 /// This node's path is the parent's (elements 0...parent_depth at `parent`) extended by the
 /// split that led here, written just after it.
-static void recurse(const struct anomsynth_forest *f, const float *x, int32_t node, struct path_element *parent,
+static void recurse(const struct forest *f, const float *x, int32_t node, struct path_element *parent,
                     int parent_depth, double zero, double one, int32_t feature, int depth, double *phi) {
     struct path_element *m = parent + parent_depth + 1;
     if (parent_depth >= 0) memcpy(m, parent, sizeof(struct path_element) * (size_t)(parent_depth + 1));
@@ -104,11 +112,16 @@ static void recurse(const struct anomsynth_forest *f, const float *x, int32_t no
     if (incoming_zero * cold_share > 0) recurse(f, x, cold, m, unique, incoming_zero * cold_share, 0, split, depth + 1, phi);
 }
 
-int anomsynth_forest_path_shapley(const struct anomsynth_forest *forest, const float *x, double *phi) {
-    const size_t levels = (size_t)forest->height + 2;
+int anomsynth_forest_path_shapley(const int32_t *column, const float *value, const int32_t *left, const int32_t *right,
+                                  const int32_t *size, const double *leaf_value, const int32_t *roots, int32_t trees,
+                                  int32_t height, const float *rows, long row_count, long columns, double *phi) {
+    const struct forest f = {column, value, left, right, size, leaf_value};
+    const size_t levels = (size_t)height + 2;
     struct path_element *buffer = malloc(sizeof(struct path_element) * levels * (levels + 1) / 2);
     if (!buffer) return -1;
-    for (int32_t t = 0; t < forest->trees; t++) recurse(forest, x, forest->roots[t], buffer, -1, 1, 1, -1, 0, phi);
+    for (long r = 0; r < row_count; r++) {
+        for (int32_t t = 0; t < trees; t++) recurse(&f, rows + r * columns, roots[t], buffer, -1, 1, 1, -1, 0, phi + r * columns);
+    }
     free(buffer);
     return 0;
 }

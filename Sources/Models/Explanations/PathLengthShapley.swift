@@ -18,34 +18,11 @@ extension IsolationForest: ExplainableDetector {
         let leafValues = size.map { Self.averagePathLength(Int($0)) }
         // Trees stop at this depth (training, and the check of a saved forest).
         let height = Int32(Foundation.log2(Double(max(2, usedSampleSize))).rounded(.up))
-        var failed = false
-        let values = column.withUnsafeBufferPointer { column in
-            value.withUnsafeBufferPointer { value in
-                left.withUnsafeBufferPointer { left in
-                    right.withUnsafeBufferPointer { right in
-                        size.withUnsafeBufferPointer { size in
-                            leafValues.withUnsafeBufferPointer { leafValues in
-                                roots.withUnsafeBufferPointer { roots in
-                                    var forest = anomsynth_forest(column: column.baseAddress, value: value.baseAddress, left: left.baseAddress,
-                                                                  right: right.baseAddress, size: size.baseAddress, leaf_value: leafValues.baseAddress,
-                                                                  roots: roots.baseAddress, trees: Int32(roots.count), height: height)
-                                    return Tensor.build(shape: [data.rowCount, columns]) { out in
-                                        var phi = [Double](repeating: 0, count: columns)
-                                        var row = [Float](repeating: 0, count: columns)
-                                        for r in 0..<data.rowCount {
-                                            for j in 0..<columns { (phi[j], row[j]) = (0, data.features[r, j]) }
-                                            if anomsynth_forest_path_shapley(&forest, row, &phi) != 0 { failed = true }
-                                            for j in 0..<columns { out[r * columns + j] = Float(-phi[j] / trees) }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if failed { throw ModelError("iforest: no memory for the explanation's paths") }
+        var phi = [Double](repeating: 0, count: data.rowCount * columns)
+        let status = anomsynth_forest_path_shapley(column, value, left, right, size, leafValues, roots, Int32(roots.count), height,
+                                                   data.features.scalars, data.rowCount, columns, &phi)
+        guard status == 0 else { throw ModelError("iforest: no memory for the explanation's paths") }
+        let values = try Tensor(shape: [data.rowCount, columns], scalars: phi.map { Float(-$0 / trees) })
         return Attributions(values: values, base: [Float](repeating: 0, count: data.rowCount),
                             unit: "levels taken off the mean path length (\(String(format: "%.3f", expected)) for a training row)")
     }
